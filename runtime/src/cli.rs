@@ -1,0 +1,118 @@
+//! The `enact` command line: argument parsing and dispatch, one module per
+//! subcommand. Data goes to stdout, everything else to stderr. Exit codes:
+//! 0 completed, 1 failed or trapped, 2 usage or runtime error, 3 awaiting input.
+
+mod add;
+mod invoke;
+mod ls;
+mod output;
+mod replay;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::runtime::{Runtime, default_home};
+
+/// enact: run WebAssembly components with every nondeterministic value journaled.
+#[derive(Debug, Parser)]
+#[command(name = "enact", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The enact home directory holding the store [default: $ENACT_HOME, else the XDG data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add a component to the store; prints its id
+    Add(add::Args),
+    /// Invoke a component, recording every nondeterministic value
+    Invoke(invoke::Args),
+    /// Show an invocation as a call tree
+    Show(show::Args),
+    /// Replay an invocation from its journal
+    Replay(replay::Args),
+    /// List components, invocations or names
+    Ls(ls::Args),
+}
+
+/// How a command ended, as the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// 0: done, or the invocation completed.
+    Completed,
+    /// 1: the invocation failed or trapped.
+    Failed,
+    /// 3: the invocation awaits input.
+    AwaitingInput,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(match s {
+            Status::Completed => 0,
+            Status::Failed => 1,
+            Status::AwaitingInput => 3,
+        })
+    }
+}
+
+/// Exit code for usage and runtime errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the arguments, runs the command, and maps its result to an exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Status> {
+    let home = cli.home.unwrap_or_else(default_home);
+    let rt = Runtime::open(&home)?;
+    match cli.command {
+        Command::Add(args) => add::run(&rt, args),
+        Command::Invoke(args) => invoke::run(&rt, args),
+        Command::Show(args) => show::run(&rt, args),
+        Command::Replay(args) => replay::run(&rt, args),
+        Command::Ls(args) => ls::run(&rt, args),
+    }
+}
+
+/// `error: message`, with a `hint:` on its own line when the error has one.
+fn print_error(e: &anyhow::Error) {
+    let text = format!("{e:#}");
+    match text.split_once("; hint: ") {
+        Some((message, hint)) => eprintln!("error: {message}\n  hint: {hint}"),
+        None => eprintln!("error: {text}"),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ENACT_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

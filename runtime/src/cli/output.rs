@@ -1,0 +1,67 @@
+//! Rendering invocations for people and as JSON.
+
+use serde_json::{Value, json};
+
+use super::Status;
+use crate::invocation::{Invocation, Outcome};
+
+/// The exit status for an invocation's outcome.
+pub(super) fn status_of(outcome: &Outcome) -> Status {
+    match outcome {
+        Outcome::Completed { .. } => Status::Completed,
+        Outcome::Failed { .. } | Outcome::Trapped { .. } => Status::Failed,
+        Outcome::Incomplete => Status::Failed,
+    }
+}
+
+/// The `--json` object: `invocation`, `status`, and `output` or `error`.
+pub(super) fn invocation_json(inv: &Invocation) -> Value {
+    let mut obj = json!({
+        "invocation": inv.id.to_string(),
+        "status": inv.record.outcome.status(),
+        "component": inv.record.component.to_string(),
+        "events": inv.record.events,
+    });
+    let fields = obj.as_object_mut().expect("built as an object");
+    match &inv.record.outcome {
+        Outcome::Completed { .. } => {
+            fields.insert("output".into(), inv.output.clone().unwrap_or(Value::Null));
+        }
+        Outcome::Failed { error } => {
+            fields.insert(
+                "error".into(),
+                json!({ "code": error.code, "message": error.message, "details": error.details }),
+            );
+        }
+        Outcome::Trapped { reason } => {
+            fields.insert("error".into(), json!({ "code": "trapped", "message": reason }));
+        }
+        Outcome::Incomplete => {}
+    }
+    if let Some(parent) = inv.record.parent {
+        fields.insert("parent".into(), json!(parent.to_string()));
+    }
+    obj
+}
+
+/// Prints an invocation: the output on stdout, id and status on stderr.
+pub(super) fn print_invocation(inv: &Invocation, json: bool) {
+    if json {
+        println!("{}", invocation_json(inv));
+        return;
+    }
+    match &inv.record.outcome {
+        Outcome::Completed { .. } => {
+            println!("{}", inv.output.clone().unwrap_or(Value::Null));
+        }
+        Outcome::Failed { error } => eprintln!("error: {error}"),
+        Outcome::Trapped { reason } => eprintln!("trapped: {reason}"),
+        Outcome::Incomplete => {}
+    }
+    eprintln!(
+        "invocation {} {} ({} events)",
+        inv.id,
+        inv.record.outcome.status(),
+        inv.record.events
+    );
+}

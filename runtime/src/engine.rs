@@ -1,0 +1,137 @@
+//! The one place that configures wasmtime, and the compiled-artifact cache.
+//!
+//! Settings serve exact replay: NaNs are canonicalized, relaxed SIMD is
+//! deterministic, threads and shared memory are off (wasmtime's `threads`
+//! feature is not compiled in), and time limits use epoch
+//! interruption (a timeout is an outcome, never a different result).
+
+use std::hash::Hasher;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine};
+
+use crate::storage::{Storage, StorageError};
+use crate::value::Digest;
+
+/// The wasmtime version this runtime links, recorded in every invocation.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// How often the epoch advances; wall-time limits are counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The engine that made an invocation: recorded so old runs can be matched
+/// with the engine that can replay them exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// The wasmtime version.
+    pub wasmtime: String,
+    /// sha256 of `Engine::precompile_compatibility_hash`.
+    pub compatibility: Digest,
+}
+
+/// An error compiling or loading a component.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// wasmtime could not be configured.
+    #[error("cannot configure wasmtime: {0:#}")]
+    Config(wasmtime::Error),
+    /// The bytes are not a valid component.
+    #[error("invalid component: {0:#}")]
+    Compile(wasmtime::Error),
+    /// A cached artifact could not be loaded.
+    #[error("cannot load compiled code of `{component}`: {message}")]
+    Artifact {
+        /// The component.
+        component: Digest,
+        /// What wasmtime said.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Builds the engine: deterministic settings, epoch interruption, and a ticker
+/// thread that advances the epoch for as long as the engine lives.
+///
+/// # Errors
+/// [`EngineError::Config`] when wasmtime rejects the configuration.
+pub fn new_engine() -> Result<Engine, EngineError> {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .cranelift_nan_canonicalization(true)
+        .relaxed_simd_deterministic(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(1 << 20);
+    let engine = Engine::new(&config).map_err(EngineError::Config)?;
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("enact-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map_err(|e| EngineError::Config(wasmtime::Error::msg(e.to_string())))?;
+    Ok(engine)
+}
+
+/// What identifies `engine` for compiled code and for the record.
+pub fn engine_info(engine: &Engine) -> EngineInfo {
+    struct Sha(Sha256);
+    impl Hasher for Sha {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut hasher = Sha(Sha256::new());
+    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+    hasher.0.update(WASMTIME_VERSION.as_bytes());
+    EngineInfo {
+        wasmtime: WASMTIME_VERSION.to_string(),
+        compatibility: Digest(hasher.0.finalize().into()),
+    }
+}
+
+/// Compiles `bytes` (the component `digest`), or loads the code compiled
+/// earlier from the store; newly compiled code is stored for next time.
+///
+/// # Errors
+/// [`EngineError::Compile`] for bytes that are not a valid component.
+pub fn load_component(
+    engine: &Engine,
+    info: &EngineInfo,
+    storage: &Storage,
+    digest: &Digest,
+    bytes: impl FnOnce() -> Result<Vec<u8>, StorageError>,
+) -> Result<Component, EngineError> {
+    if let Some(code) = storage.read()?.artifact(digest, &info.compatibility)? {
+        // SAFETY: the artifact was produced by `Engine::precompile_component`
+        // of an engine with this compatibility hash (it is part of the key),
+        // and its bytes were verified against their sha256 on read.
+        #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
+        let loaded = unsafe { Component::deserialize(engine, &code) };
+        match loaded {
+            Ok(component) => return Ok(component),
+            Err(e) => tracing::warn!(%digest, "recompiling: cached code did not load: {e:#}"),
+        }
+    }
+    let code = engine.precompile_component(&bytes()?).map_err(EngineError::Compile)?;
+    storage.write(|w| w.put_artifact(digest, &info.compatibility, &code))?;
+    #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
+    // SAFETY: `code` was just produced by `precompile_component` on this engine.
+    let component = unsafe { Component::deserialize(engine, &code) };
+    component.map_err(|e| EngineError::Artifact {
+        component: *digest,
+        message: format!("{e:#}"),
+    })
+}

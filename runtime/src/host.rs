@@ -1,0 +1,111 @@
+//! The host side of the `enact:runtime/invokable` world: one module per WIT
+//! interface, plus WASI with its clocks and random wired to the journal.
+//!
+//! Host functions keep three outcomes apart: an error the guest sees (a WIT
+//! error value), a trap (limits, unsupported calls), and a replay divergence,
+//! which is kept in the journal and reported as its own error.
+
+mod clock;
+mod input;
+mod invoke;
+mod llm;
+mod log;
+mod random;
+mod wasi;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Engine, StoreLimits};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::journal::{Event, Journal, Request};
+use crate::sandbox::Limits;
+
+pub use self::log::LogLine;
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "invokable",
+    imports: { default: trappable },
+});
+
+pub use self::enact::runtime::types::Error as GuestError;
+
+/// Per-invocation state of a wasmtime `Store`.
+pub struct HostState {
+    journal: Arc<Mutex<Journal>>,
+    logs: log::Logs,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+}
+
+impl HostState {
+    /// State for one invocation that draws its nondeterminism from `journal`.
+    pub fn new(journal: Arc<Mutex<Journal>>, limits: &Limits) -> HostState {
+        let capacity = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
+        let stdout = MemoryOutputPipe::new(capacity);
+        let stderr = MemoryOutputPipe::new(capacity);
+        let wasi = wasi::context(&journal, stdout.clone(), stderr.clone());
+        HostState {
+            journal,
+            logs: log::Logs::new(limits.log_bytes),
+            stdout,
+            stderr,
+            wasi,
+            table: ResourceTable::new(),
+            limits: limits.store_limits(),
+        }
+    }
+
+    /// The journal, locked.
+    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+        lock(&self.journal)
+    }
+
+    /// Log lines, then what the guest wrote to stdout and stderr.
+    pub fn take_logs(&mut self) -> Vec<LogLine> {
+        let mut lines = std::mem::take(&mut self.logs).into_lines();
+        lines.extend(LogLine::from_stream("stdout", &self.stdout.contents()));
+        lines.extend(LogLine::from_stream("stderr", &self.stderr.contents()));
+        lines
+    }
+
+    fn serve(&self, request: Request) -> wasmtime::Result<Event> {
+        self.journal()
+            .serve(request)
+            .map_err(|e| wasmtime::Error::msg(e.to_string()))
+    }
+}
+
+/// Locks `journal`. A panic while it was held cannot leave it half-updated in
+/// a way that matters: the invocation it belongs to is abandoned.
+pub(crate) fn lock(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
+    journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A linker with WASI and every enact interface.
+///
+/// # Errors
+/// Only if the definitions clash, which is a bug.
+pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasi::add_to_linker(&mut linker)?;
+    Invokable::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+impl enact::runtime::types::Host for HostState {}

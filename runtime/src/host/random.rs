@@ -1,0 +1,21 @@
+//! `enact:runtime/random`: random bytes and numbers, journaled.
+
+use super::HostState;
+use super::enact::runtime::random::Host;
+use crate::journal::{Event, Request};
+
+impl Host for HostState {
+    fn fill(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
+        match self.serve(Request::RandomFill(len))? {
+            Event::RandomFill { bytes } => Ok(bytes),
+            other => unreachable!("the journal serves what was requested, not {other:?}"),
+        }
+    }
+
+    fn next_u64(&mut self) -> wasmtime::Result<u64> {
+        match self.serve(Request::RandomU64)? {
+            Event::RandomU64 { value } => Ok(value),
+            other => unreachable!("the journal serves what was requested, not {other:?}"),
+        }
+    }
+}

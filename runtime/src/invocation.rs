@@ -1,0 +1,367 @@
+//! Running an invokable: record a new invocation, or replay a recorded one,
+//! and seal the result as a content-addressed record.
+//!
+//! An invocation's id is the sha256 of its canonical record, which names the
+//! component, config, input, journal, outcome and parent by their hashes. A
+//! replay that reproduces a run exactly therefore reproduces its id.
+
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use wasmtime::Store;
+
+use crate::engine::EngineInfo;
+use crate::host::{GuestError, HostState, LogLine};
+use crate::journal::{decode_events, encode_events, Divergence, Event, Journal, JournalError, RunSink};
+use crate::runtime::{Runtime, RuntimeError};
+use crate::sandbox::Limits;
+use crate::storage::StorageError;
+use crate::value::{canonical_record, Digest};
+
+/// The sealed, content-addressed record of one invocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvocationRecord {
+    /// The component that ran.
+    pub component: Digest,
+    /// The invokable: sha256 of the canonical `{component, config}`.
+    pub invokable: Digest,
+    /// The config value.
+    pub config: Digest,
+    /// The input value.
+    pub input: Digest,
+    /// The journal blob (encoded events).
+    pub journal: Digest,
+    /// Events in the journal.
+    pub events: u64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Captured log lines (a JSON blob), if any.
+    pub logs: Option<Digest>,
+    /// The invocation this one was derived from (a fork), if any.
+    pub parent: Option<Digest>,
+    /// The engine that ran it.
+    pub engine: EngineInfo,
+    /// The limits it ran under.
+    pub limits: Limits,
+}
+
+/// How an invocation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// `call` returned output (a JSON value blob).
+    Completed {
+        /// The output value.
+        output: Digest,
+    },
+    /// `call` returned an error.
+    Failed {
+        /// The guest's error.
+        error: ErrorRecord,
+    },
+    /// The guest trapped or hit a limit.
+    Trapped {
+        /// Why.
+        reason: String,
+    },
+    /// Not finished: rewound, or cut off.
+    Incomplete,
+}
+
+impl Outcome {
+    /// `completed`, `failed`, `trapped` or `incomplete`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Completed { .. } => "completed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Trapped { .. } => "trapped",
+            Outcome::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// The error a guest returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    /// Machine-readable kind.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// JSON details, as text.
+    pub details: Option<String>,
+}
+
+impl From<GuestError> for ErrorRecord {
+    fn from(e: GuestError) -> Self {
+        ErrorRecord { code: e.code, message: e.message, details: e.details }
+    }
+}
+
+impl std::fmt::Display for ErrorRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+/// The index entry of a sealed invocation, for listings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvocationEntry {
+    /// The outcome's status.
+    pub status: String,
+    /// The component.
+    pub component: Digest,
+    /// The component's name, from `describe`.
+    pub name: String,
+    /// When it was sealed, in milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// The invocation it was derived from.
+    pub parent: Option<Digest>,
+}
+
+/// The header of a run in progress.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunHeader {
+    /// The component.
+    pub component: Digest,
+    /// The config value.
+    pub config: Digest,
+    /// The input value.
+    pub input: Digest,
+    /// The invocation it continues, if it is a replay.
+    pub parent: Option<Digest>,
+    /// Events replayed from the parent before the ones persisted for this run.
+    pub replayed: u64,
+    /// When it started, in milliseconds since the Unix epoch.
+    pub started_ms: u64,
+}
+
+/// A sealed invocation and its decoded parts.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// Its id.
+    pub id: Digest,
+    /// Its record.
+    pub record: InvocationRecord,
+    /// The output, when completed.
+    pub output: Option<serde_json::Value>,
+}
+
+/// What to run: a component with canonical config and input, under limits,
+/// replaying `recorded` first.
+pub(crate) struct RunSpec {
+    pub component: Digest,
+    pub config: Vec<u8>,
+    pub input: Vec<u8>,
+    pub limits: Limits,
+    pub recorded: Arc<[Event]>,
+    /// Replaying a finished run: the guest must ask for exactly the recorded events.
+    pub exact: bool,
+    pub parent: Option<Digest>,
+}
+
+/// What a run produced before it is sealed.
+pub(crate) struct RunResult {
+    pub outcome: RunOutcome,
+    pub events: Vec<Event>,
+    pub logs: Vec<LogLine>,
+    pub run: u128,
+}
+
+pub(crate) enum RunOutcome {
+    Completed(Vec<u8>),
+    Failed(ErrorRecord),
+    Trapped(String),
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs `spec` on `rt`: the journal is persisted as it grows; nothing is sealed.
+pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeError> {
+    let pre = rt.prepared(&spec.component)?;
+    let storage = rt.storage_arc();
+    let run: u128 = rand::random();
+    let header = RunHeader {
+        component: spec.component,
+        config: Digest::of(&spec.config),
+        input: Digest::of(&spec.input),
+        parent: spec.parent,
+        replayed: spec.recorded.len() as u64,
+        started_ms: now_ms(),
+    };
+    storage.write(|w| {
+        w.put_blob(&spec.config)?;
+        w.put_blob(&spec.input)?;
+        w.put_run(run, &header)
+    })?;
+
+    let mut journal = Journal::new(spec.recorded.clone(), rt.sources(), spec.limits.journal_events);
+    if spec.exact {
+        journal.forbid_live();
+    }
+    journal.persist_to(RunSink::new(storage.clone(), run));
+    let journal = Arc::new(Mutex::new(journal));
+
+    let mut store = Store::new(rt.engine(), HostState::new(journal.clone(), &spec.limits));
+    store.limiter(|s| &mut s.limits);
+    store.set_epoch_deadline(spec.limits.epoch_ticks());
+    store.epoch_deadline_trap();
+
+    let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
+    let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|instance| instance.call_call(&mut store, config, input));
+    let logs = store.data_mut().take_logs();
+    drop(store);
+
+    let mut journal = crate::host::lock(&journal);
+    match journal.take_fault() {
+        Some(JournalError::Divergence(d)) => {
+            storage.write(|w| w.remove_run(run))?;
+            return Err(d.into());
+        }
+        Some(JournalError::Storage(e)) => return Err(e.into()),
+        Some(e @ JournalError::TooLong(_)) => {
+            let events = journal.events();
+            return Ok(RunResult { outcome: RunOutcome::Trapped(e.to_string()), events, logs, run });
+        }
+        None => {}
+    }
+    if spec.exact && journal.unused() > 0 {
+        let d = Divergence::Unused { used: journal.len() as u64, recorded: spec.recorded.len() as u64 };
+        storage.write(|w| w.remove_run(run))?;
+        return Err(d.into());
+    }
+    journal.flush()?;
+    let outcome = match result {
+        Ok(Ok(output)) => match crate::value::canonicalize(&output) {
+            Ok(bytes) if bytes.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
+                "output limit of {} exceeded",
+                crate::sandbox::human_bytes(spec.limits.output_bytes)
+            )),
+            Ok(bytes) => RunOutcome::Completed(bytes),
+            Err(e) => RunOutcome::Failed(ErrorRecord {
+                code: "invalid-output".into(),
+                message: format!("the guest returned output that is not JSON: {e}"),
+                details: None,
+            }),
+        },
+        Ok(Err(error)) => RunOutcome::Failed(error.into()),
+        Err(e) => RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())),
+    };
+    Ok(RunResult { outcome, events: journal.events(), logs, run })
+}
+
+/// Seals a run: stores journal, output and logs, writes the record and its
+/// index entry, and forgets the run, all in one transaction.
+pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
+    let name = rt.component_name(&spec.component);
+    let storage = rt.storage_arc();
+    let invocation = storage.write(|w| -> Result<Invocation, StorageError> {
+        let config = w.put_blob(&spec.config)?;
+        let input = w.put_blob(&spec.input)?;
+        let invokable = w.put_blob(&canonical_record(&serde_json::json!({
+            "component": spec.component,
+            "config": config,
+        })))?;
+        let journal = w.put_blob(&encode_events(&result.events))?;
+        let logs = if result.logs.is_empty() {
+            None
+        } else {
+            Some(w.put_blob(&canonical_record(&result.logs))?)
+        };
+        let (outcome, output) = match result.outcome {
+            RunOutcome::Completed(bytes) => {
+                let output = w.put_blob(&bytes)?;
+                let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
+                (Outcome::Completed { output }, Some(value))
+            }
+            RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
+            RunOutcome::Trapped(reason) => (Outcome::Trapped { reason }, None),
+        };
+        let record = InvocationRecord {
+            component: spec.component,
+            invokable,
+            config,
+            input,
+            journal,
+            events: result.events.len() as u64,
+            outcome,
+            logs,
+            parent: spec.parent,
+            engine: rt.engine_info().clone(),
+            limits: spec.limits.clone(),
+        };
+        let id = w.put_blob(&canonical_record(&record))?;
+        w.put_invocation(
+            &id,
+            &InvocationEntry {
+                status: record.outcome.status().to_string(),
+                component: spec.component,
+                name,
+                created_ms: now_ms(),
+                parent: spec.parent,
+            },
+        )?;
+        w.remove_run(result.run)?;
+        Ok(Invocation { id, record, output })
+    })?;
+    Ok(invocation)
+}
+
+/// Loads and verifies a sealed invocation.
+///
+/// # Errors
+/// A missing or corrupt blob, or a record that does not decode.
+pub fn load(rt: &Runtime, id: &Digest) -> Result<Invocation, RuntimeError> {
+    let reader = rt.storage().read()?;
+    let bytes = reader.blob(id)?;
+    let record: InvocationRecord = serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode {
+        table: "blobs",
+        key: id.to_string(),
+        message: format!("not an invocation record: {e}"),
+    })?;
+    let output = match &record.outcome {
+        Outcome::Completed { output } => Some(json_blob(&reader, output)?),
+        _ => None,
+    };
+    Ok(Invocation { id: *id, record, output })
+}
+
+/// A JSON value blob, decoded.
+pub(crate) fn json_blob(reader: &crate::storage::Reader, digest: &Digest) -> Result<serde_json::Value, StorageError> {
+    let bytes = reader.blob(digest)?;
+    serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode {
+        table: "blobs",
+        key: digest.to_string(),
+        message: format!("not JSON: {e}"),
+    })
+}
+
+/// The journal of a sealed invocation.
+///
+/// # Errors
+/// A missing or corrupt blob.
+pub fn journal_of(rt: &Runtime, record: &InvocationRecord) -> Result<Vec<Event>, RuntimeError> {
+    let bytes = rt.storage().read()?.blob(&record.journal)?;
+    decode_events(&bytes).map_err(|e| {
+        StorageError::Decode { table: "blobs", key: record.journal.to_string(), message: e.to_string() }.into()
+    })
+}
+
+/// The captured log lines of a sealed invocation.
+///
+/// # Errors
+/// A missing or corrupt blob.
+pub fn logs_of(rt: &Runtime, record: &InvocationRecord) -> Result<Vec<LogLine>, RuntimeError> {
+    let Some(digest) = &record.logs else { return Ok(Vec::new()) };
+    let value = json_blob(&rt.storage().read()?, digest)?;
+    serde_json::from_value(value).map_err(|e| {
+        StorageError::Decode { table: "blobs", key: digest.to_string(), message: e.to_string() }.into()
+    })
+}

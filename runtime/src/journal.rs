@@ -1,0 +1,433 @@
+//! The journal: every nondeterministic value a guest receives, in order.
+//!
+//! A [`Journal`] serves requests either from recorded events (replay) or from
+//! live [`Sources`] (recording), and persists live events through a
+//! [`RunSink`] before the invocation's outcome is acknowledged. A request that
+//! differs from the recorded one at the same index is a [`Divergence`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sources::Sources;
+use crate::storage::{Storage, StorageError};
+
+/// One journaled request and the response the guest got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// `enact:runtime/clock.now`.
+    ClockNow {
+        /// Seconds since the Unix epoch.
+        seconds: u64,
+        /// Nanoseconds within the second.
+        nanoseconds: u32,
+    },
+    /// `enact:runtime/random.fill`.
+    RandomFill {
+        /// The bytes handed out; the request was for `bytes.len()`.
+        bytes: Vec<u8>,
+    },
+    /// `enact:runtime/random.next-u64`.
+    RandomU64 {
+        /// The number handed out.
+        value: u64,
+    },
+    /// `wasi:clocks/wall-clock.now`.
+    WasiWallClock {
+        /// Seconds since the Unix epoch.
+        seconds: u64,
+        /// Nanoseconds within the second.
+        nanoseconds: u32,
+    },
+    /// `wasi:clocks/monotonic-clock.now`.
+    WasiMonotonicClock {
+        /// Nanoseconds on the monotonic clock.
+        nanoseconds: u64,
+    },
+    /// `wasi:random/random` (secure) bytes.
+    WasiRandom {
+        /// The bytes handed out.
+        bytes: Vec<u8>,
+    },
+    /// `wasi:random/insecure` bytes.
+    WasiInsecureRandom {
+        /// The bytes handed out.
+        bytes: Vec<u8>,
+    },
+    /// `wasi:random/insecure-seed`.
+    WasiInsecureSeed {
+        /// The seed handed out.
+        seed: (u64, u64),
+    },
+}
+
+/// What a guest asked for: an [`Event`] without its response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `clock.now`.
+    ClockNow,
+    /// `random.fill` of `len` bytes.
+    RandomFill(u32),
+    /// `random.next-u64`.
+    RandomU64,
+    /// WASI wall clock.
+    WasiWallClock,
+    /// WASI monotonic clock.
+    WasiMonotonicClock,
+    /// WASI secure random bytes.
+    WasiRandom(usize),
+    /// WASI insecure random bytes.
+    WasiInsecureRandom(usize),
+    /// The WASI insecure seed.
+    WasiInsecureSeed,
+}
+
+impl Event {
+    /// The request this event answered.
+    pub fn request(&self) -> Request {
+        match self {
+            Event::ClockNow { .. } => Request::ClockNow,
+            Event::RandomFill { bytes } => Request::RandomFill(bytes.len() as u32),
+            Event::RandomU64 { .. } => Request::RandomU64,
+            Event::WasiWallClock { .. } => Request::WasiWallClock,
+            Event::WasiMonotonicClock { .. } => Request::WasiMonotonicClock,
+            Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
+            Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
+            Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
+        }
+    }
+
+    /// The response, for people: `7`, `2026-11-23T19:49:38.123Z`, `0x1f2e…`.
+    pub fn response_text(&self) -> String {
+        match self {
+            Event::ClockNow { seconds, nanoseconds } | Event::WasiWallClock { seconds, nanoseconds } => {
+                crate::time::rfc3339(*seconds, *nanoseconds)
+            }
+            Event::RandomU64 { value } => value.to_string(),
+            Event::WasiInsecureSeed { seed } => format!("({}, {})", seed.0, seed.1),
+            Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
+            Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
+                let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+                if bytes.len() > 16 { format!("0x{hex}…") } else { format!("0x{hex}") }
+            }
+        }
+    }
+
+    /// The event as JSON, for `--json` output.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "request": self.request().to_string(),
+            "response": match self {
+                Event::ClockNow { seconds, nanoseconds } | Event::WasiWallClock { seconds, nanoseconds } =>
+                    serde_json::json!({ "seconds": seconds, "nanoseconds": nanoseconds }),
+                Event::RandomU64 { value } => serde_json::json!(value),
+                Event::WasiInsecureSeed { seed } => serde_json::json!([seed.0, seed.1]),
+                Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
+                Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
+                    serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            },
+        })
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::ClockNow => write!(f, "clock.now"),
+            Request::RandomFill(len) => write!(f, "random.fill({len})"),
+            Request::RandomU64 => write!(f, "random.next-u64"),
+            Request::WasiWallClock => write!(f, "wasi:clocks/wall-clock.now"),
+            Request::WasiMonotonicClock => write!(f, "wasi:clocks/monotonic-clock.now"),
+            Request::WasiRandom(len) => write!(f, "wasi:random/random({len})"),
+            Request::WasiInsecureRandom(len) => write!(f, "wasi:random/insecure({len})"),
+            Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
+        }
+    }
+}
+
+/// A replay asked for something other than what the journal recorded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Divergence {
+    /// The request at `index` differs from the recorded one.
+    #[error("replay diverged at event {index}: the journal recorded `{recorded}` but the guest asked for `{actual}`")]
+    Request {
+        /// The event index, from 0.
+        index: u64,
+        /// The recorded request.
+        recorded: String,
+        /// The request the guest made.
+        actual: String,
+    },
+    /// The guest finished before it consumed the recorded journal.
+    #[error("replay diverged: the guest finished after {used} events but the journal holds {recorded}")]
+    Unused {
+        /// Events the replay consumed.
+        used: u64,
+        /// Events in the journal.
+        recorded: u64,
+    },
+    /// The replayed output differs from the recorded one.
+    #[error("replay diverged: the output `{actual}` differs from the recorded `{recorded}`")]
+    Output {
+        /// The recorded output or outcome.
+        recorded: String,
+        /// What the replay produced.
+        actual: String,
+    },
+}
+
+/// Why the journal stopped serving requests.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A replay diverged.
+    #[error(transparent)]
+    Divergence(#[from] Divergence),
+    /// Live events could not be persisted.
+    #[error("cannot persist the journal: {0}")]
+    Storage(#[from] StorageError),
+    /// The journal reached its length limit.
+    #[error("journal limit of {0} events exceeded")]
+    TooLong(u64),
+}
+
+/// Live events are persisted in chunks of this many (and when the run ends).
+pub const FLUSH_EVERY: usize = 16 * 1024;
+
+/// Where the live events of a run are persisted while it runs.
+pub struct RunSink {
+    storage: Arc<Storage>,
+    run: u128,
+    next_chunk: u64,
+}
+
+impl RunSink {
+    /// A sink for run `run`, whose header was already written.
+    pub fn new(storage: Arc<Storage>, run: u128) -> RunSink {
+        RunSink { storage, run, next_chunk: 0 }
+    }
+
+    fn append(&mut self, events: &[Event]) -> Result<(), StorageError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let chunk = encode_events(events);
+        let seq = self.next_chunk;
+        self.storage.write(|w| w.put_run_events(self.run, seq, &chunk))?;
+        self.next_chunk += 1;
+        Ok(())
+    }
+}
+
+/// The journal of one invocation: a recorded prefix to replay, then live events.
+pub struct Journal {
+    recorded: Arc<[Event]>,
+    cursor: usize,
+    live: Vec<Event>,
+    persisted: usize,
+    sink: Option<RunSink>,
+    sources: Sources,
+    max_events: u64,
+    exact: bool,
+    fault: Option<JournalError>,
+}
+
+impl Journal {
+    /// A journal that first replays `recorded`, then samples `sources` live.
+    pub fn new(recorded: Arc<[Event]>, sources: Sources, max_events: u64) -> Journal {
+        Journal {
+            recorded,
+            cursor: 0,
+            live: Vec::new(),
+            persisted: 0,
+            sink: None,
+            sources,
+            max_events,
+            exact: false,
+            fault: None,
+        }
+    }
+
+    /// Treat any request past the recorded events as a divergence: for
+    /// replaying an invocation that finished.
+    pub fn forbid_live(&mut self) {
+        self.exact = true;
+    }
+
+    /// Persist live events through `sink` while the invocation runs.
+    pub fn persist_to(&mut self, sink: RunSink) {
+        self.sink = Some(sink);
+    }
+
+    /// Serves `request`: the recorded event at the cursor, or a live sample.
+    ///
+    /// # Errors
+    /// Once this fails it keeps failing: the invocation must stop.
+    pub fn serve(&mut self, request: Request) -> Result<Event, &JournalError> {
+        if self.fault.is_some() {
+            return Err(self.fault.as_ref().expect("checked"));
+        }
+        let index = self.cursor + self.live.len();
+        if index as u64 >= self.max_events {
+            return Err(self.fail(JournalError::TooLong(self.max_events)));
+        }
+        if let Some(event) = self.recorded.get(self.cursor) {
+            if event.request() != request {
+                let divergence = Divergence::Request {
+                    index: index as u64,
+                    recorded: event.request().to_string(),
+                    actual: request.to_string(),
+                };
+                return Err(self.fail(divergence.into()));
+            }
+            self.cursor += 1;
+            return Ok(event.clone());
+        }
+        if self.exact {
+            let divergence = Divergence::Request {
+                index: index as u64,
+                recorded: "the end of the journal".to_string(),
+                actual: request.to_string(),
+            };
+            return Err(self.fail(divergence.into()));
+        }
+        let event = self.sources.sample(&request);
+        self.live.push(event.clone());
+        if self.live.len() - self.persisted >= FLUSH_EVERY {
+            if let Err(e) = self.flush() {
+                return Err(self.fail(e.into()));
+            }
+        }
+        Ok(event)
+    }
+
+    fn fail(&mut self, error: JournalError) -> &JournalError {
+        self.fault = Some(error);
+        self.fault.as_ref().expect("just set")
+    }
+
+    /// Persists the live events not yet persisted.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn flush(&mut self) -> Result<(), StorageError> {
+        if let Some(sink) = &mut self.sink {
+            sink.append(&self.live[self.persisted..])?;
+        }
+        self.persisted = self.live.len();
+        Ok(())
+    }
+
+    /// Why the journal stopped serving, if it did.
+    pub fn take_fault(&mut self) -> Option<JournalError> {
+        self.fault.take()
+    }
+
+    /// Events served so far, recorded and live.
+    pub fn len(&self) -> usize {
+        self.cursor + self.live.len()
+    }
+
+    /// No event was served.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Recorded events the replay has not consumed.
+    pub fn unused(&self) -> usize {
+        self.recorded.len() - self.cursor
+    }
+
+    /// Whether any event was sampled live.
+    pub fn went_live(&self) -> bool {
+        !self.live.is_empty()
+    }
+
+    /// The whole journal as served: the consumed recorded prefix, then live events.
+    pub fn events(&self) -> Vec<Event> {
+        let mut all = Vec::with_capacity(self.len());
+        all.extend_from_slice(&self.recorded[..self.cursor]);
+        all.extend_from_slice(&self.live);
+        all
+    }
+}
+
+/// The stored form of a list of events.
+pub fn encode_events(events: &[Event]) -> Vec<u8> {
+    postcard::to_stdvec(events).expect("events always encode")
+}
+
+/// Decodes what [`encode_events`] wrote.
+///
+/// # Errors
+/// The bytes are not an encoded list of events.
+pub fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, postcard::Error> {
+    postcard::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(events: Vec<Event>) -> Arc<[Event]> {
+        events.into()
+    }
+
+    #[test]
+    fn records_live_then_replays_identically() {
+        let mut live = Journal::new(recorded(vec![]), Sources::seeded(7), 100);
+        let a = live.serve(Request::RandomU64).unwrap();
+        let b = live.serve(Request::ClockNow).unwrap();
+        let events = live.events();
+        assert_eq!(events, vec![a.clone(), b.clone()]);
+
+        let mut replay = Journal::new(events.clone().into(), Sources::seeded(8), 100);
+        assert_eq!(replay.serve(Request::RandomU64).unwrap(), a);
+        assert_eq!(replay.serve(Request::ClockNow).unwrap(), b);
+        assert!(!replay.went_live());
+        assert_eq!(replay.events(), events);
+    }
+
+    #[test]
+    fn a_different_request_is_a_divergence_naming_the_index() {
+        let events = vec![Event::RandomU64 { value: 1 }, Event::RandomU64 { value: 2 }];
+        let mut replay = Journal::new(recorded(events), Sources::seeded(1), 100);
+        replay.serve(Request::RandomU64).unwrap();
+        let err = replay.serve(Request::RandomFill(4)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "replay diverged at event 1: the journal recorded `random.next-u64` but the guest asked for `random.fill(4)`"
+        );
+        // a fault is sticky
+        assert!(replay.serve(Request::RandomU64).is_err());
+    }
+
+    #[test]
+    fn replay_goes_live_where_the_journal_ends() {
+        let events = vec![Event::RandomU64 { value: 1 }];
+        let mut replay = Journal::new(recorded(events), Sources::seeded(1), 100);
+        assert_eq!(replay.serve(Request::RandomU64).unwrap(), Event::RandomU64 { value: 1 });
+        replay.serve(Request::RandomU64).unwrap();
+        assert!(replay.went_live());
+        assert_eq!(replay.len(), 2);
+    }
+
+    #[test]
+    fn the_length_limit_stops_the_journal() {
+        let mut j = Journal::new(recorded(vec![]), Sources::seeded(1), 2);
+        j.serve(Request::RandomU64).unwrap();
+        j.serve(Request::RandomU64).unwrap();
+        let err = j.serve(Request::RandomU64).unwrap_err().to_string();
+        assert_eq!(err, "journal limit of 2 events exceeded");
+    }
+
+    #[test]
+    fn events_round_trip_through_their_encoding() {
+        let events = vec![
+            Event::ClockNow { seconds: 1, nanoseconds: 2 },
+            Event::RandomFill { bytes: vec![1, 2, 3] },
+            Event::WasiMonotonicClock { nanoseconds: 9 },
+        ];
+        assert_eq!(decode_events(&encode_events(&events)).unwrap(), events);
+    }
+}

@@ -1,0 +1,52 @@
+//! enact: a runtime for generative software.
+//!
+//! Every invokable is a WebAssembly component, named by the sha256 of its
+//! bytes. Every nondeterministic value a component receives (time, random
+//! numbers, and later LLM completions, human input and the results of other
+//! components) passes through a [`Journal`] and is persisted in the
+//! [`Storage`] before the run's outcome is acknowledged. So every execution is
+//! data that can be shown, replayed exactly, and shared by hash.
+//!
+//! How data flows:
+//!
+//! ```text
+//! bytes ──Runtime::add──▶ component (blob + compiled artifact, engine)
+//! Runtime::invoke ──▶ invocation::run ──▶ wasmtime Store<HostState>
+//!                          │                    │ host/* imports, WASI clocks+random
+//!                          ▼                    ▼
+//!                    Journal ◀── Sources (live)   or recorded events (replay)
+//!                          │ RunSink: chunks of events, durable while running
+//!                          ▼
+//!                    invocation::seal ──▶ InvocationRecord blob, id = its sha256
+//! ```
+//!
+//! Principal types: [`Runtime`] (the entry point), [`Storage`] (the redb file),
+//! [`Journal`] and [`Event`], [`InvocationRecord`] and [`Outcome`], [`Digest`].
+
+mod component;
+mod engine;
+mod host;
+mod invocation;
+mod journal;
+mod runtime;
+mod sandbox;
+mod sources;
+mod storage;
+mod time;
+mod value;
+
+pub mod cli;
+
+pub use component::{ComponentError, ComponentInfo, Description, check_header};
+pub use engine::{EngineError, EngineInfo, WASMTIME_VERSION};
+pub use host::LogLine;
+pub use invocation::{
+    ErrorRecord, Invocation, InvocationEntry, InvocationRecord, Outcome, RunHeader, journal_of, logs_of,
+};
+pub use journal::{Divergence, Event, FLUSH_EVERY, Journal, JournalError, Request, decode_events, encode_events};
+pub use runtime::{Replay, Runtime, RuntimeError, default_home, store_path};
+pub use sandbox::{Limits, human_bytes};
+pub use sources::{Clock, Sources};
+pub use storage::{DigestTable, Reader, Storage, StorageError, Writer};
+pub use time::rfc3339;
+pub use value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonicalize};

@@ -1,0 +1,74 @@
+//! Limits on what one invocation may consume. They are recorded in the
+//! invocation, and a replay runs under the recorded ones.
+
+use serde::{Deserialize, Serialize};
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+
+use crate::engine::EPOCH_TICK;
+
+/// What an invocation may use. Exceeding one ends it `trapped`, naming the limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Linear memory, in bytes, summed over the component's memories.
+    pub memory_bytes: u64,
+    /// Wall time for the call, in milliseconds.
+    pub wall_time_ms: u64,
+    /// Events in the journal.
+    pub journal_events: u64,
+    /// Bytes of output JSON.
+    pub output_bytes: u64,
+    /// Bytes of captured stdout, stderr and log lines.
+    pub log_bytes: u64,
+}
+
+impl Default for Limits {
+    /// 256 MiB of memory, 30 s of wall time, 100 million events, 64 MiB of
+    /// output, 1 MiB of log.
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 256 << 20,
+            wall_time_ms: 30_000,
+            journal_events: 100_000_000,
+            output_bytes: 64 << 20,
+            log_bytes: 1 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// The store limiter for these limits; a failed grow traps, so it fails
+    /// the same way on replay.
+    pub fn store_limits(&self) -> StoreLimits {
+        StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(self.memory_bytes).unwrap_or(usize::MAX))
+            .trap_on_grow_failure(true)
+            .build()
+    }
+
+    /// The wall-time limit in epoch ticks.
+    pub fn epoch_ticks(&self) -> u64 {
+        (self.wall_time_ms / EPOCH_TICK.as_millis() as u64).max(1)
+    }
+
+    /// The trap reason for a guest stopped by a limit, if `error` is one.
+    pub fn reason(&self, error: &wasmtime::Error) -> Option<String> {
+        if let Some(wasmtime::Trap::Interrupt) = error.downcast_ref::<wasmtime::Trap>() {
+            return Some(format!("wall-time limit of {} ms exceeded", self.wall_time_ms));
+        }
+        let text = format!("{error:#}");
+        if text.contains("forcing trap when growing memory") {
+            return Some(format!("memory limit of {} exceeded", human_bytes(self.memory_bytes)));
+        }
+        None
+    }
+}
+
+/// `268435456` as `256 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}

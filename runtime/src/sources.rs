@@ -1,0 +1,118 @@
+//! The live sources of nondeterminism: the real clock and entropy.
+//!
+//! Only the [`Journal`](crate::journal::Journal) samples them, and only when it
+//! has no recorded event to serve. Tests swap them for seeded fakes.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::journal::{Event, Request};
+
+/// A clock: wall time and a monotonic counter.
+pub trait Clock: Send {
+    /// Time since the Unix epoch.
+    fn wall(&mut self) -> std::time::Duration;
+    /// Nanoseconds on a clock that never goes backwards.
+    fn monotonic(&mut self) -> u64;
+}
+
+/// The machine's clocks.
+pub struct SystemClock {
+    start: Instant,
+}
+
+impl Clock for SystemClock {
+    fn wall(&mut self) -> std::time::Duration {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+}
+
+/// A clock that advances one millisecond per reading, from a fixed start.
+pub struct FakeClock {
+    now: std::time::Duration,
+}
+
+impl Clock for FakeClock {
+    fn wall(&mut self) -> std::time::Duration {
+        self.now += std::time::Duration::from_millis(1);
+        self.now
+    }
+
+    fn monotonic(&mut self) -> u64 {
+        self.wall().as_nanos() as u64
+    }
+}
+
+/// Everything the journal samples live.
+pub struct Sources {
+    clock: Box<dyn Clock>,
+    entropy: StdRng,
+    /// Monotonic readings continue from here: a replay that goes live never
+    /// hands out a value below one it replayed.
+    monotonic_floor: u64,
+}
+
+impl Sources {
+    /// The real clock and operating-system-seeded entropy.
+    pub fn system() -> Sources {
+        Sources {
+            clock: Box::new(SystemClock { start: Instant::now() }),
+            entropy: rand::make_rng::<StdRng>(),
+            monotonic_floor: 0,
+        }
+    }
+
+    /// A fake clock and seeded entropy: the same seed gives the same values.
+    pub fn seeded(seed: u64) -> Sources {
+        Sources {
+            clock: Box::new(FakeClock {
+                now: std::time::Duration::from_secs(1_800_000_000),
+            }),
+            entropy: StdRng::seed_from_u64(seed),
+            monotonic_floor: 0,
+        }
+    }
+
+    /// Samples a live response to `request`.
+    pub fn sample(&mut self, request: &Request) -> Event {
+        match *request {
+            Request::ClockNow => {
+                let t = self.clock.wall();
+                Event::ClockNow { seconds: t.as_secs(), nanoseconds: t.subsec_nanos() }
+            }
+            Request::WasiWallClock => {
+                let t = self.clock.wall();
+                Event::WasiWallClock { seconds: t.as_secs(), nanoseconds: t.subsec_nanos() }
+            }
+            Request::WasiMonotonicClock => {
+                let now = self.clock.monotonic().max(self.monotonic_floor);
+                self.monotonic_floor = now;
+                Event::WasiMonotonicClock { nanoseconds: now }
+            }
+            Request::RandomU64 => Event::RandomU64 { value: self.entropy.next_u64() },
+            Request::RandomFill(len) => Event::RandomFill { bytes: self.bytes(len as usize) },
+            Request::WasiRandom(len) => Event::WasiRandom { bytes: self.bytes(len) },
+            Request::WasiInsecureRandom(len) => Event::WasiInsecureRandom { bytes: self.bytes(len) },
+            Request::WasiInsecureSeed => Event::WasiInsecureSeed {
+                seed: (self.entropy.next_u64(), self.entropy.next_u64()),
+            },
+        }
+    }
+
+    /// Makes live monotonic readings start at or above `floor`.
+    pub fn raise_monotonic_floor(&mut self, floor: u64) {
+        self.monotonic_floor = self.monotonic_floor.max(floor);
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0; len];
+        self.entropy.fill_bytes(&mut bytes);
+        bytes
+    }
+}

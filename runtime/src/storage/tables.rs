@@ -1,0 +1,31 @@
+//! Every redb table of the store, in one place: this file is the on-disk format.
+//!
+//! ```text
+//! blobs        [u8;32] sha256       -> bytes          content-addressed; verified on every read
+//! components   [u8;32] component    -> JSON ComponentInfo (size, metadata, imports)
+//! names        str name             -> [u8;32] component
+//! invocations  [u8;32] record       -> JSON InvocationEntry (status, created, component)
+//! runs         u128 run id          -> JSON RunHeader   (an invocation still running, or cut off)
+//! run_events   (u128 run, u64 seq)  -> postcard Vec<Event>, one chunk of the run's journal
+//! artifacts    [u8;64] component ++ engine compatibility -> [u8;32] blob of the compiled code
+//! ```
+//!
+//! A sealed invocation is a blob (its canonical JSON record) named by its hash;
+//! `invocations` only indexes the records. Values, journals and logs are blobs too.
+
+use redb::TableDefinition;
+
+/// Content-addressed bytes: components, JSON values, journals, records, artifacts.
+pub const BLOBS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blobs");
+/// Components that were added, with what `describe` said of them.
+pub const COMPONENTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("components");
+/// Mutable names for components.
+pub const NAMES: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("names");
+/// Index of sealed invocation records.
+pub const INVOCATIONS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("invocations");
+/// Invocations in progress: written when one starts, removed when it is sealed.
+pub const RUNS: TableDefinition<u128, &[u8]> = TableDefinition::new("runs");
+/// Journal chunks of runs in progress, in order of `seq`.
+pub const RUN_EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("run_events");
+/// Compiled code per (component, engine compatibility hash).
+pub const ARTIFACTS: TableDefinition<&[u8; 64], &[u8; 32]> = TableDefinition::new("artifacts");

@@ -1,0 +1,162 @@
+//! Canonical JSON and content hashes.
+//!
+//! Every value enact stores is JSON in its RFC 8785 (JCS) canonical form, and
+//! every stored object is named by the sha256 of its bytes: a [`Digest`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256};
+
+/// A sha256 content hash. Displays and parses as `sha256:<64 hex>`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest(Sha256::digest(bytes).into())
+    }
+
+    /// The 64 lowercase hex digits, without the `sha256:` prefix.
+    pub fn hex(&self) -> String {
+        let mut s = String::with_capacity(64);
+        for b in self.0 {
+            s.push(HEX[(b >> 4) as usize] as char);
+            s.push(HEX[(b & 15) as usize] as char);
+        }
+        s
+    }
+
+    /// The first 12 hex digits: enough to name an object in a listing.
+    pub fn short(&self) -> String {
+        self.hex()[..12].to_string()
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sha256:{}", self.hex())
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `s` is not a `sha256:<64 hex>` digest.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a digest; expected `sha256:` and 64 hex digits")]
+pub struct ParseDigestError(String);
+
+impl FromStr for Digest {
+    type Err = ParseDigestError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let hex = s.strip_prefix("sha256:").unwrap_or(s);
+        let bytes = parse_hex(hex).ok_or_else(|| ParseDigestError(s.to_string()))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| ParseDigestError(s.to_string()))?;
+        Ok(Digest(array))
+    }
+}
+
+/// Decodes an even-length string of hex digits.
+pub(crate) fn parse_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect()
+}
+
+impl Serialize for Digest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Digest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Text that is not valid JSON.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid JSON: {source}")]
+pub struct InvalidJson {
+    #[from]
+    source: serde_json::Error,
+}
+
+/// The RFC 8785 canonical bytes of a JSON value.
+pub fn canonical_bytes(value: &serde_json::Value) -> Vec<u8> {
+    serde_json_canonicalizer::to_vec(value).expect("a serde_json::Value always serializes")
+}
+
+/// Parses JSON text and returns its canonical bytes.
+///
+/// # Errors
+/// [`InvalidJson`] when `text` is not one JSON value.
+pub fn canonicalize(text: &str) -> Result<Vec<u8>, InvalidJson> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    Ok(canonical_bytes(&value))
+}
+
+/// The canonical bytes of any serializable record.
+pub fn canonical_record<T: Serialize>(record: &T) -> Vec<u8> {
+    let value = serde_json::to_value(record).expect("records serialize to JSON");
+    canonical_bytes(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_round_trips_through_text() {
+        let d = Digest::of(b"enact");
+        let text = d.to_string();
+        assert!(text.starts_with("sha256:"));
+        assert_eq!(text.len(), 7 + 64);
+        assert_eq!(text.parse::<Digest>().unwrap(), d);
+        assert_eq!(d.hex().parse::<Digest>().unwrap(), d);
+    }
+
+    #[test]
+    fn digest_rejects_bad_text() {
+        assert!("sha256:xyz".parse::<Digest>().is_err());
+        assert!("sha256:abcd".parse::<Digest>().is_err());
+        assert!("".parse::<Digest>().is_err());
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_whitespace() {
+        let a = canonicalize(r#"{ "b": 1, "a": [1, 2.0, "x"] }"#).unwrap();
+        assert_eq!(a, br#"{"a":[1,2,"x"],"b":1}"#);
+        let b = canonicalize(r#"{"a":[1,2,"x"],"b":1}"#).unwrap();
+        assert_eq!(Digest::of(&a), Digest::of(&b));
+    }
+
+    #[test]
+    fn canonical_json_formats_numbers_like_ecmascript() {
+        assert_eq!(canonicalize("1e21").unwrap(), b"1e+21");
+        assert_eq!(canonicalize("0.000001").unwrap(), b"0.000001");
+        assert_eq!(canonicalize("-0.0").unwrap(), b"0");
+    }
+
+    #[test]
+    fn invalid_json_is_an_error() {
+        assert!(canonicalize("{").is_err());
+        assert!(canonicalize("").is_err());
+    }
+}
