@@ -121,10 +121,14 @@ pub fn load_component(
         #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
         let loaded = unsafe { Component::deserialize(engine, &code) };
         match loaded {
-            Ok(component) => return Ok(component),
+            Ok(component) => {
+                tracing::debug!(%digest, "loaded compiled component");
+                return Ok(component);
+            }
             Err(e) => tracing::warn!(%digest, "recompiling: cached code did not load: {e:#}"),
         }
     }
+    tracing::debug!(%digest, "compiling component");
     let code = engine.precompile_component(&bytes()?).map_err(EngineError::Compile)?;
     storage.write(|w| w.put_artifact(digest, &info.compatibility, &code))?;
     #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]

@@ -49,4 +49,4 @@ pub use sandbox::{Limits, human_bytes};
 pub use sources::{Clock, Sources};
 pub use storage::{DigestTable, Reader, Storage, StorageError, Writer};
 pub use time::rfc3339;
-pub use value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonicalize};
+pub use value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonical_record, canonicalize};

@@ -34,12 +34,12 @@ pub enum RuntimeError {
     #[error(transparent)]
     Divergence(#[from] Divergence),
     /// Config or input is not JSON.
-    #[error("{what} is not valid JSON: {source}")]
+    #[error("{what} is not valid JSON: {error}")]
     Json {
         /// `config` or `input`.
         what: &'static str,
         /// The parse error.
-        source: InvalidJson,
+        error: InvalidJson,
     },
     /// A name, id or prefix that matches nothing.
     #[error("no {kind} matches `{target}`; hint: `enact ls {kind}s` lists them")]
@@ -164,6 +164,7 @@ impl Runtime {
         }
         component::check_header(bytes)?;
         let digest = component::component_id(bytes);
+        tracing::debug!(%digest, "compiling component");
         let compiled = self
             .engine
             .precompile_component(bytes)
@@ -276,8 +277,8 @@ impl Runtime {
     /// Invalid JSON (nothing is written), or a store or engine failure. A guest
     /// that fails or traps is not an error: see the outcome.
     pub fn invoke(&self, component: &Digest, config: &str, input: &str) -> Result<Invocation, RuntimeError> {
-        let config = value::canonicalize(config).map_err(|source| RuntimeError::Json { what: "config", source })?;
-        let input = value::canonicalize(input).map_err(|source| RuntimeError::Json { what: "input", source })?;
+        let config = value::canonicalize(config).map_err(|error| RuntimeError::Json { what: "config", error })?;
+        let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
         let spec = RunSpec {
             component: *component,

@@ -92,10 +92,13 @@ impl<'de> Deserialize<'de> for Digest {
 
 /// Text that is not valid JSON.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid JSON: {source}")]
-pub struct InvalidJson {
-    #[from]
-    source: serde_json::Error,
+#[error("{0}")]
+pub struct InvalidJson(serde_json::Error);
+
+impl From<serde_json::Error> for InvalidJson {
+    fn from(e: serde_json::Error) -> Self {
+        InvalidJson(e)
+    }
 }
 
 /// The RFC 8785 canonical bytes of a JSON value.

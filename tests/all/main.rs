@@ -1,0 +1,15 @@
+//! The integration tests: one binary, one module per area.
+//!
+//! Guests are built from source by `make guests` (the test command runs it
+//! first) into `target/guests/<language>/<scenario>.wasm`.
+
+mod support;
+
+/// The `enact` CLI contract: output, `--json`, exit codes, target forms.
+mod cli;
+/// Bad input of every kind gets a clear error, exit code 2, and changes nothing.
+mod bad_input;
+/// Record, then replay: identical output and journal; divergence detected.
+mod replay;
+/// The store: integrity on read, idempotent writes.
+mod storage;

@@ -38,6 +38,7 @@ fn call_label(rt: &Runtime, inv: &Invocation) -> anyhow::Result<String> {
     let name = rt.component_name(&inv.record.component);
     let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
     let config = if empty { String::new() } else { format!("[{config}]") };
+    let input = if input.is_null() { String::new() } else { input.to_string() };
     Ok(format!("->{name}{config}({input})"))
 }
 

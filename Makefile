@@ -1,0 +1,29 @@
+# The single entry point: `make demo`, `make build`, `make test`, `make bench`.
+# Each target installs what it needs first (wasm targets), then builds from source.
+
+RUST_GUESTS := dice clock echo
+GUEST_DIR   := target/guests
+CARGO       ?= cargo
+ENACT       := target/release/enact
+
+.PHONY: demo build test bench guests setup clean-demo
+
+setup:
+	rustup target add wasm32-wasip2 wasm32-unknown-unknown
+
+guests: setup
+	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../target/guests-build
+	mkdir -p $(GUEST_DIR)/rust
+	for g in $(RUST_GUESTS); do cp target/guests-build/wasm32-wasip2/release/$$g.wasm $(GUEST_DIR)/rust/$$g.wasm; done
+
+build: guests
+	$(CARGO) build --release -p enact
+
+demo: build
+	./demo.sh
+
+test: guests
+	$(CARGO) test --workspace
+
+bench: build
+	$(CARGO) bench -p enact --bench runtime

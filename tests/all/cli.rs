@@ -1,0 +1,155 @@
+use serde_json::json;
+
+use crate::support::Home;
+
+#[test]
+fn dice_invoke_then_replay_gives_the_same_output_and_a_journal_of_1000_random_events() {
+    let home = Home::new();
+    home.add_rust("dice");
+    let invoke = home.enact(&["invoke", "dice", "--config", r#"{"sides":6}"#, "--input", r#"{"n":1000}"#, "--json"]);
+    invoke.success();
+    let recorded = invoke.json();
+    assert_eq!(recorded["status"], "completed");
+    assert_eq!(recorded["events"], 1000);
+    let rolls = recorded["output"]["rolls"].as_array().expect("rolls");
+    assert_eq!(rolls.len(), 1000);
+    assert!(rolls.iter().all(|r| (1..=6).contains(&r.as_u64().expect("a number"))));
+    let sum: u64 = rolls.iter().map(|r| r.as_u64().expect("a number")).sum();
+    assert_eq!(recorded["output"]["sum"], sum);
+
+    let id = recorded["invocation"].as_str().expect("an id");
+    let replay = home.enact(&["replay", id, "--json"]);
+    replay.success();
+    let replayed = replay.json();
+    assert_eq!(replayed["output"], recorded["output"]);
+    assert_eq!(replayed["identical"], true);
+    assert_eq!(replayed["invocation"], recorded["invocation"]);
+
+    let show = home.enact(&["show", id, "--events", "--json"]);
+    show.success();
+    let journal = show.json()["journal"].as_array().expect("a journal").clone();
+    assert_eq!(journal.len(), 1000);
+    assert!(journal.iter().all(|e| e["request"] == "random.next-u64"));
+}
+
+#[test]
+fn invoke_prints_output_on_stdout_and_the_invocation_on_stderr() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let run = home.enact(&["invoke", "echo", "--input", r#"{ "b": 1, "a": [true, null] }"#]);
+    run.success();
+    assert_eq!(run.stdout(), "{\"a\":[true,null],\"b\":1}\n");
+    assert!(run.stderr().contains("invocation sha256:"), "{}", run.stderr());
+    assert!(run.stderr().contains("completed"), "{}", run.stderr());
+}
+
+#[test]
+fn a_target_resolves_by_name_full_id_and_prefix() {
+    let home = Home::new();
+    let id = home.add_rust("echo");
+    assert!(id.starts_with("sha256:") && id.len() == 71, "{id}");
+    for target in [&id[..], &id[7..], &id[7..19], "echo"] {
+        let run = home.enact(&["invoke", target, "--input", "5"]);
+        run.success();
+        assert_eq!(run.stdout().trim(), "5", "target {target}");
+    }
+}
+
+#[test]
+fn a_failed_guest_exits_1_with_its_error() {
+    let home = Home::new();
+    home.add_rust("dice");
+    let run = home.enact(&["invoke", "dice", "--config", r#"{"sides":0}"#, "--input", r#"{"n":1}"#, "--json"]);
+    assert_eq!(run.code(), 1);
+    let out = run.json();
+    assert_eq!(out["status"], "failed");
+    assert_eq!(out["error"]["code"], "invalid-config");
+}
+
+#[test]
+fn show_prints_one_line_per_call_and_the_events_beneath() {
+    let home = Home::new();
+    home.add_rust("dice");
+    let invoke = home.enact(&["invoke", "dice", "--input", r#"{"n":2}"#, "--json"]);
+    let out = invoke.json();
+    let id = out["invocation"].as_str().expect("an id");
+
+    let show = home.enact(&["show", id]);
+    show.success();
+    let expected = format!("->dice({{\"n\":2}}) = {}\n", out["output"]);
+    assert_eq!(show.stdout(), expected);
+
+    let events = home.enact(&["show", id, "--events"]);
+    let lines: Vec<_> = events.stdout().lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{}", events.stdout());
+    assert!(lines[1].starts_with("  #0 random.next-u64 -> "), "{}", lines[1]);
+    assert!(lines[2].starts_with("  #1 random.next-u64 -> "), "{}", lines[2]);
+}
+
+#[test]
+fn the_clock_guest_reads_wasi_clocks_through_the_journal() {
+    let home = Home::new();
+    home.add_rust("clock");
+    let invoke = home.enact(&["invoke", "clock", "--json"]);
+    invoke.success();
+    let out = invoke.json();
+    let id = out["invocation"].as_str().expect("an id");
+    let show = home.enact(&["show", id, "--events", "--json"]).json();
+    let journal = show["journal"].as_array().expect("a journal");
+    let wall = journal
+        .iter()
+        .find(|e| e["request"] == "wasi:clocks/wall-clock.now")
+        .expect("a journaled wall-clock reading");
+    // the guest saw exactly the journaled time
+    assert_eq!(wall["response"]["seconds"], out["output"]["seconds"]);
+    assert_eq!(wall["response"]["nanoseconds"], out["output"]["nanoseconds"]);
+    // its stdout was captured, not printed
+    assert!(!invoke.stdout().contains("the time is"));
+    assert_eq!(show["logs"][0]["level"], "stdout");
+
+    let replay = home.enact(&["replay", id, "--json"]);
+    replay.success();
+    assert_eq!(replay.json()["output"], out["output"]);
+}
+
+#[test]
+fn ls_lists_components_names_and_invocations() {
+    let home = Home::new();
+    let dice = home.add_rust("dice");
+    let echo = home.add_rust("echo");
+    let components = home.enact(&["ls", "components"]);
+    components.success();
+    assert!(components.stdout().contains(&dice) && components.stdout().contains(&echo));
+    let names = home.enact(&["ls", "names"]).stdout();
+    assert_eq!(names, format!("dice  {dice}\necho  {echo}\n"));
+
+    let out = home.enact(&["invoke", "echo", "--input", "1", "--json"]).json();
+    let invocations = home.enact(&["ls", "invocations"]).stdout();
+    assert!(invocations.contains(out["invocation"].as_str().expect("an id")), "{invocations}");
+    assert!(invocations.contains("completed"));
+}
+
+#[test]
+fn the_json_object_has_the_contract_fields() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let out = home.enact(&["invoke", "echo", "--input", r#"{"x":1}"#, "--json"]).json();
+    assert_eq!(out["status"], "completed");
+    assert_eq!(out["output"], json!({"x": 1}));
+    assert!(out["invocation"].as_str().expect("an id").starts_with("sha256:"));
+}
+
+#[test]
+fn invoke_loads_the_code_compiled_by_add_instead_of_recompiling() {
+    let home = Home::new();
+    let path = crate::support::guest("rust", "dice");
+    let add = home.enact_logged(&["add", path.to_str().expect("utf-8"), "--name", "dice"]);
+    add.success();
+    assert!(add.stderr().contains("compiling component"), "{}", add.stderr());
+    for _ in 0..2 {
+        let invoke = home.enact_logged(&["invoke", "dice", "--input", r#"{"n":1}"#]);
+        invoke.success();
+        assert!(!invoke.stderr().contains("compiling component"), "{}", invoke.stderr());
+        assert!(invoke.stderr().contains("loaded compiled component"), "{}", invoke.stderr());
+    }
+}

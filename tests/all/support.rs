@@ -1,0 +1,124 @@
+//! Helpers shared by the test modules.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use enact::{ComponentInfo, InvocationEntry, Runtime, Storage};
+
+/// A built guest component: `target/guests/<language>/<name>.wasm`.
+pub fn guest(language: &str, name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/guests")
+        .join(language)
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "guest `{}` is missing; build the guests with `make guests` first",
+        path.display()
+    );
+    path
+}
+
+/// An empty enact home in a temporary directory.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home { dir: tempfile::tempdir().expect("a temporary directory") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn store_file(&self) -> PathBuf {
+        enact::store_path(self.path())
+    }
+
+    /// Runs `enact ARGS` against this home.
+    pub fn enact(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_enact"))
+            .args(args)
+            .env("ENACT_HOME", self.path())
+            .env_remove("ENACT_LOG")
+            .output()
+            .expect("enact runs");
+        Run { output }
+    }
+
+    /// Runs `enact ARGS` with the runtime's debug log on stderr.
+    pub fn enact_logged(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_enact"))
+            .args(args)
+            .env("ENACT_HOME", self.path())
+            .env("ENACT_LOG", "enact=debug")
+            .output()
+            .expect("enact runs");
+        Run { output }
+    }
+
+    /// `enact add` of a Rust guest under its own name; returns its id.
+    pub fn add_rust(&self, name: &str) -> String {
+        let path = guest("rust", name);
+        let run = self.enact(&["add", path.to_str().expect("utf-8 path"), "--name", name]);
+        run.success();
+        run.stdout().trim().to_string()
+    }
+
+    /// Everything listable in the store, to check that a command changed nothing.
+    pub fn contents(&self) -> String {
+        if !self.store_file().exists() {
+            return "[] [] [] []".to_string();
+        }
+        let storage = Storage::open(&self.store_file()).expect("the store opens");
+        let reader = storage.read().expect("a read transaction");
+        let components: Vec<_> = reader.components::<ComponentInfo>().expect("components").into_iter().map(|(d, _)| d).collect();
+        let invocations: Vec<_> = reader.invocations::<InvocationEntry>().expect("invocations").into_iter().map(|(d, _)| d).collect();
+        let runs: Vec<_> = reader.runs::<serde_json::Value>().expect("runs").into_iter().map(|(r, _)| r).collect();
+        format!("{components:?} {invocations:?} {runs:?} {:?}", reader.names().expect("names"))
+    }
+}
+
+/// A finished `enact` process.
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().expect("exited, not killed")
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Asserts exit code 0 and returns self.
+    #[track_caller]
+    pub fn success(&self) -> &Run {
+        assert_eq!(self.code(), 0, "stdout: {}\nstderr: {}", self.stdout(), self.stderr());
+        self
+    }
+
+    /// stdout parsed as one JSON object.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout().trim())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout(), self.stderr()))
+    }
+}
+
+/// A runtime over a fresh store in `home`, with live values from `seed`.
+pub fn seeded_runtime(home: &Home, seed: u64) -> Runtime {
+    let storage = Storage::open(&home.store_file()).expect("the store opens");
+    Runtime::new(Arc::new(storage))
+        .expect("the runtime builds")
+        .with_sources(move || enact::Sources::seeded(seed))
+}
