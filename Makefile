@@ -1,7 +1,7 @@
 # The single entry point: `make demo`, `make build`, `make test`, `make bench`.
 # Each target installs what it needs first (wasm targets), then builds from source.
 
-RUST_GUESTS := dice clock echo
+RUST_GUESTS := dice clock echo roll-die roll-sum fail catch
 GUEST_DIR   := target/guests
 CARGO       ?= cargo
 ENACT       := target/release/enact
@@ -14,7 +14,7 @@ setup:
 guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../target/guests-build
 	mkdir -p $(GUEST_DIR)/rust
-	for g in $(RUST_GUESTS); do cp target/guests-build/wasm32-wasip2/release/$$g.wasm $(GUEST_DIR)/rust/$$g.wasm; done
+	for g in $(RUST_GUESTS); do cp target/guests-build/wasm32-wasip2/release/$$(echo $$g | tr - _).wasm $(GUEST_DIR)/rust/$$g.wasm; done
 
 build: guests
 	$(CARGO) build --release -p enact

@@ -1,1 +1,94 @@
-fn main() {}
+#![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
+//! Benchmarks of the runtime's hot paths, on real guests and a real store.
+//!
+//! Run with `make bench` (it builds the guests first). Numbers are recorded in
+//! the README's performance section.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use enact::{Runtime, Storage};
+
+fn guest(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/guests/rust/{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; build the guests with `make guests`", path.display()))
+}
+
+fn runtime(dir: &tempfile::TempDir) -> Runtime {
+    let storage = Storage::open(&enact::store_path(dir.path())).expect("store");
+    Runtime::new(Arc::new(storage)).expect("runtime")
+}
+
+/// Journaled host calls: `dice` rolling 100,000 dice is 100,000 `random.next-u64`
+/// calls, each journaled and persisted (in chunks, and sealed at the end).
+fn journaled_random_calls(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
+    let mut group = c.benchmark_group("journaled random call");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("dice n=100000", |b| {
+        b.iter(|| rt.invoke(&dice, "{}", r#"{"n":100000}"#).expect("invoke"))
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("dice n=0", |b| b.iter(|| rt.invoke(&dice, "{}", r#"{"n":0}"#).expect("invoke")));
+    group.finish();
+}
+
+/// A whole invocation of a small cached component: instantiate, call, seal.
+fn invoke_small_component(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let echo = rt.add(&guest("echo"), Some("echo")).expect("add").0;
+    c.bench_function("invoke echo (in process)", |b| {
+        b.iter(|| rt.invoke(&echo, "{}", r#"{"x":1}"#).expect("invoke"))
+    });
+}
+
+/// Replaying a complete invocation of 100,000 events.
+fn replay_events(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
+    let inv = rt.invoke(&dice, "{}", r#"{"n":100000}"#).expect("invoke");
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("dice n=100000", |b| {
+        b.iter(|| assert!(rt.replay(&inv.id).expect("replay").identical))
+    });
+    group.finish();
+}
+
+/// `enact invoke` as a whole process, with the component already compiled.
+fn invoke_process(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("echo.wasm");
+    std::fs::write(&path, guest("echo")).expect("write");
+    let enact = env!("CARGO_BIN_EXE_enact");
+    let status = Command::new(enact)
+        .args(["add", path.to_str().expect("utf-8"), "--name", "echo"])
+        .env("ENACT_HOME", dir.path())
+        .output()
+        .expect("enact add");
+    assert!(status.status.success());
+    let mut group = c.benchmark_group("process");
+    group.sample_size(20);
+    group.bench_function("enact invoke echo", |b| {
+        b.iter(|| {
+            let out = Command::new(enact)
+                .args(["invoke", "echo", "--input", "1"])
+                .env("ENACT_HOME", dir.path())
+                .output()
+                .expect("enact invoke");
+            assert!(out.status.success());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, journaled_random_calls, invoke_small_component, replay_events, invoke_process);
+criterion_main!(benches);

@@ -7,6 +7,7 @@ mod invoke;
 mod ls;
 mod output;
 mod replay;
+mod rewind;
 mod show;
 
 use std::path::PathBuf;
@@ -36,8 +37,10 @@ enum Command {
     Invoke(invoke::Args),
     /// Show an invocation as a call tree
     Show(show::Args),
-    /// Replay an invocation from its journal
+    /// Replay an invocation from its journal; an incomplete one goes on live
     Replay(replay::Args),
+    /// Make a new, incomplete invocation without the last N events
+    Rewind(rewind::Args),
     /// List components, invocations or names
     Ls(ls::Args),
 }
@@ -94,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Invoke(args) => invoke::run(&rt, args),
         Command::Show(args) => show::run(&rt, args),
         Command::Replay(args) => replay::run(&rt, args),
+        Command::Rewind(args) => rewind::run(&rt, args),
         Command::Ls(args) => ls::run(&rt, args),
     }
 }

@@ -19,6 +19,9 @@ use crate::value::Digest;
 /// The wasmtime version this runtime links, recorded in every invocation.
 pub const WASMTIME_VERSION: &str = "48.0.8";
 
+/// The native stack one store's wasm may use.
+pub const MAX_WASM_STACK: usize = 1 << 20;
+
 /// How often the epoch advances; wall-time limits are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
@@ -66,7 +69,7 @@ pub fn new_engine() -> Result<Engine, EngineError> {
         .cranelift_nan_canonicalization(true)
         .relaxed_simd_deterministic(true)
         .epoch_interruption(true)
-        .max_wasm_stack(1 << 20);
+        .max_wasm_stack(MAX_WASM_STACK);
     let engine = Engine::new(&config).map_err(EngineError::Config)?;
     let weak = engine.weak();
     std::thread::Builder::new()

@@ -20,6 +20,7 @@ use wasmtime::{Engine, StoreLimits};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::invocation::Invoker;
 use crate::journal::{Event, Journal, Request};
 use crate::sandbox::Limits;
 
@@ -42,11 +43,13 @@ pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limits: StoreLimits,
+    /// How to start child invocations; `None` while describing a component.
+    invoker: Option<Invoker>,
 }
 
 impl HostState {
     /// State for one invocation that draws its nondeterminism from `journal`.
-    pub fn new(journal: Arc<Mutex<Journal>>, limits: &Limits) -> HostState {
+    pub(crate) fn new(journal: Arc<Mutex<Journal>>, limits: &Limits, invoker: Option<Invoker>) -> HostState {
         let capacity = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
         let stdout = MemoryOutputPipe::new(capacity);
         let stderr = MemoryOutputPipe::new(capacity);
@@ -59,6 +62,7 @@ impl HostState {
             wasi,
             table: ResourceTable::new(),
             limits: limits.store_limits(),
+            invoker,
         }
     }
 

@@ -5,6 +5,7 @@
 //! component, config, input, journal, outcome and parent by their hashes. A
 //! replay that reproduces a run exactly therefore reproduces its id.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use wasmtime::Store;
 
 use crate::engine::EngineInfo;
 use crate::host::{GuestError, HostState, LogLine};
-use crate::journal::{decode_events, encode_events, Divergence, Event, Journal, JournalError, RunSink};
+use crate::journal::{ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::sandbox::Limits;
 use crate::storage::StorageError;
@@ -116,6 +117,9 @@ pub struct InvocationEntry {
     pub created_ms: u64,
     /// The invocation it was derived from.
     pub parent: Option<Digest>,
+    /// 0 for a root invocation, more for children.
+    #[serde(default)]
+    pub depth: u32,
 }
 
 /// The header of a run in progress.
@@ -157,6 +161,27 @@ pub(crate) struct RunSpec {
     /// Replaying a finished run: the guest must ask for exactly the recorded events.
     pub exact: bool,
     pub parent: Option<Digest>,
+    /// 0 for a root invocation, 1 for its children, and so on.
+    pub depth: u32,
+    /// Child invocations started so far in this tree.
+    pub children: Arc<AtomicU64>,
+}
+
+impl RunSpec {
+    /// A root invocation of `component`, replaying nothing.
+    pub fn root(component: Digest, config: Vec<u8>, input: Vec<u8>, limits: Limits) -> RunSpec {
+        RunSpec {
+            component,
+            config,
+            input,
+            limits,
+            recorded: Arc::from(Vec::new()),
+            exact: false,
+            parent: None,
+            depth: 0,
+            children: Arc::new(AtomicU64::new(0)),
+        }
+    }
 }
 
 /// What a run produced before it is sealed.
@@ -165,6 +190,8 @@ pub(crate) struct RunResult {
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub run: u128,
+    /// Whether any chunk (and so the run header) was written.
+    pub persisted: bool,
 }
 
 pub(crate) enum RunOutcome {
@@ -193,26 +220,35 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         replayed: spec.recorded.len() as u64,
         started_ms: now_ms(),
     };
-    storage.write(|w| {
-        w.put_blob(&spec.config)?;
-        w.put_blob(&spec.input)?;
+    let (config, input) = (spec.config.clone(), spec.input.clone());
+    let write_header = move |w: &mut crate::storage::Writer| {
+        w.put_blob(&config)?;
+        w.put_blob(&input)?;
         w.put_run(run, &header)
-    })?;
+    };
 
     let mut journal = Journal::new(spec.recorded.clone(), rt.sources(), spec.limits.journal_events);
     if spec.exact {
         journal.forbid_live();
     }
-    journal.persist_to(RunSink::new(storage.clone(), run));
+    journal.persist_to(RunSink::new(storage.clone(), run, write_header));
     let journal = Arc::new(Mutex::new(journal));
 
-    let mut store = Store::new(rt.engine(), HostState::new(journal.clone(), &spec.limits));
+    let invoker = Invoker {
+        runtime: rt.clone(),
+        depth: spec.depth,
+        children: spec.children.clone(),
+        limits: spec.limits.clone(),
+    };
+    let state = HostState::new(journal.clone(), &spec.limits, Some(invoker));
+    let mut store = Store::new(rt.engine(), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(spec.limits.epoch_ticks());
     store.epoch_deadline_trap();
 
     let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
     let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
+    rt.count_instantiation();
     let result = pre
         .instantiate(&mut store)
         .and_then(|instance| instance.call_call(&mut store, config, input));
@@ -222,22 +258,27 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     let mut journal = crate::host::lock(&journal);
     match journal.take_fault() {
         Some(JournalError::Divergence(d)) => {
-            storage.write(|w| w.remove_run(run))?;
+            if journal.persisted_any() {
+                storage.write(|w| w.remove_run(run))?;
+            }
             return Err(d.into());
         }
-        Some(JournalError::Storage(e)) => return Err(e.into()),
+        Some(e @ JournalError::Storage(_)) => return Err(RuntimeError::Journal(e)),
         Some(e @ JournalError::TooLong(_)) => {
             let events = journal.events();
-            return Ok(RunResult { outcome: RunOutcome::Trapped(e.to_string()), events, logs, run });
+            let persisted = journal.persisted_any();
+            return Ok(RunResult { outcome: RunOutcome::Trapped(e.to_string()), events, logs, run, persisted });
         }
         None => {}
     }
     if spec.exact && journal.unused() > 0 {
         let d = Divergence::Unused { used: journal.len() as u64, recorded: spec.recorded.len() as u64 };
-        storage.write(|w| w.remove_run(run))?;
+        if journal.persisted_any() {
+            storage.write(|w| w.remove_run(run))?;
+        }
         return Err(d.into());
     }
-    journal.flush()?;
+    // Events not yet flushed become durable with the seal, in one commit.
     let outcome = match result {
         Ok(Ok(output)) => match crate::value::canonicalize(&output) {
             Ok(bytes) if bytes.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
@@ -254,15 +295,17 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         Ok(Err(error)) => RunOutcome::Failed(error.into()),
         Err(e) => RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())),
     };
-    Ok(RunResult { outcome, events: journal.events(), logs, run })
+    Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any() })
 }
 
 /// Seals a run: stores journal, output and logs, writes the record and its
-/// index entry, and forgets the run, all in one transaction.
+/// index entry, and forgets the run, all in one transaction. A root is
+/// sealed durably; a child lazily (its parent's next durable commit, which
+/// precedes anything outside seeing the child, makes it durable).
 pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
     let name = rt.component_name(&spec.component);
     let storage = rt.storage_arc();
-    let invocation = storage.write(|w| -> Result<Invocation, StorageError> {
+    let write = |w: &mut crate::storage::Writer| -> Result<Invocation, StorageError> {
         let config = w.put_blob(&spec.config)?;
         let input = w.put_blob(&spec.input)?;
         let invokable = w.put_blob(&canonical_record(&serde_json::json!({
@@ -306,12 +349,114 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
                 name,
                 created_ms: now_ms(),
                 parent: spec.parent,
+                depth: spec.depth,
             },
         )?;
-        w.remove_run(result.run)?;
+        if result.persisted {
+            w.remove_run(result.run)?;
+        }
         Ok(Invocation { id, record, output })
+    };
+    let invocation = if spec.depth == 0 { storage.write(write)? } else { storage.write_lazy(write)? };
+    Ok(invocation)
+}
+
+/// Seals the rewound copy of `original` (invocation `id`): its journal cut to
+/// `events`, outcome incomplete, parent `id`.
+pub(crate) fn seal_rewound(
+    rt: &Runtime,
+    id: &Digest,
+    original: &InvocationRecord,
+    events: &[Event],
+) -> Result<Invocation, RuntimeError> {
+    let name = rt.component_name(&original.component);
+    let invocation = rt.storage().write(|w| -> Result<Invocation, StorageError> {
+        let record = InvocationRecord {
+            journal: w.put_blob(&encode_events(events))?,
+            events: events.len() as u64,
+            outcome: Outcome::Incomplete,
+            logs: None,
+            parent: Some(*id),
+            ..original.clone()
+        };
+        let new_id = w.put_blob(&canonical_record(&record))?;
+        let entry = InvocationEntry {
+            status: record.outcome.status().to_string(),
+            component: record.component,
+            name,
+            created_ms: now_ms(),
+            parent: Some(*id),
+            depth: 0,
+        };
+        w.put_invocation(&new_id, &entry)?;
+        Ok(Invocation { id: new_id, record, output: None })
     })?;
     Ok(invocation)
+}
+
+/// Runs a child invocation for `invoke.call` and returns the parent's event.
+///
+/// # Errors
+/// A depth or children limit (a trap in the caller), or a store failure.
+pub(crate) fn run_child(
+    invoker: &Invoker,
+    target: String,
+    config: Vec<u8>,
+    input: Vec<u8>,
+) -> Result<Event, RuntimeError> {
+    let rt = &invoker.runtime;
+    let limits = &invoker.limits;
+    if invoker.depth + 1 > limits.max_depth {
+        return Err(RuntimeError::Limit(format!("child depth limit of {} exceeded", limits.max_depth)));
+    }
+    if invoker.children.fetch_add(1, Ordering::Relaxed) >= limits.max_children {
+        return Err(RuntimeError::Limit(format!("limit of {} child invocations exceeded", limits.max_children)));
+    }
+    let (config_digest, input_digest) = (Digest::of(&config), Digest::of(&input));
+    let event = |component, child, result| Event::Invoke {
+        target: target.clone(),
+        config: config_digest,
+        input: input_digest,
+        component,
+        child,
+        result,
+    };
+    let component = match rt.resolve_component(&target) {
+        Ok(component) => component,
+        Err(e @ (RuntimeError::NotFound { .. } | RuntimeError::Ambiguous { .. })) => {
+            let error = ErrorRecord { code: "unknown-target".into(), message: e.to_string(), details: None };
+            return Ok(event(None, None, ChildResult::Failed(error)));
+        }
+        Err(e) => return Err(e),
+    };
+    let spec = RunSpec {
+        component,
+        config,
+        input,
+        limits: limits.clone(),
+        recorded: Arc::from(Vec::new()),
+        exact: false,
+        parent: None,
+        depth: invoker.depth + 1,
+        children: invoker.children.clone(),
+    };
+    let result = run(rt, &spec)?;
+    let child = seal(rt, &spec, result)?;
+    let result = match child.record.outcome {
+        Outcome::Completed { output } => ChildResult::Completed(output),
+        Outcome::Failed { error } => ChildResult::Failed(error),
+        Outcome::Trapped { reason } => ChildResult::Trapped(reason),
+        Outcome::Incomplete => ChildResult::Trapped("the child did not finish".into()),
+    };
+    Ok(event(Some(component), Some(child.id), result))
+}
+
+/// What a running invocation needs to start children.
+pub(crate) struct Invoker {
+    pub runtime: Runtime,
+    pub depth: u32,
+    pub children: Arc<AtomicU64>,
+    pub limits: Limits,
 }
 
 /// Loads and verifies a sealed invocation.

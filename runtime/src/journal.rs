@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::invocation::ErrorRecord;
 use crate::sources::Sources;
+use crate::value::Digest;
 use crate::storage::{Storage, StorageError};
 
 /// One journaled request and the response the guest got.
@@ -60,6 +62,34 @@ pub enum Event {
         /// The seed handed out.
         seed: (u64, u64),
     },
+    /// `enact:runtime/invoke.call`: a child invocation, one event however
+    /// many events the child's own journal holds.
+    Invoke {
+        /// The target as the guest named it.
+        target: String,
+        /// The config value (canonical JSON).
+        config: Digest,
+        /// The input value (canonical JSON).
+        input: Digest,
+        /// The component the target resolved to, if it resolved.
+        component: Option<Digest>,
+        /// The child invocation, if one ran (none when the target did not
+        /// resolve, or when the result was overridden).
+        child: Option<Digest>,
+        /// What the guest got back.
+        result: ChildResult,
+    },
+}
+
+/// What a child invocation handed back to its caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChildResult {
+    /// Its output (a JSON value blob).
+    Completed(Digest),
+    /// It failed, or could not start.
+    Failed(ErrorRecord),
+    /// It trapped; the caller sees an error with code `trapped`.
+    Trapped(String),
 }
 
 /// What a guest asked for: an [`Event`] without its response.
@@ -81,6 +111,15 @@ pub enum Request {
     WasiInsecureRandom(usize),
     /// The WASI insecure seed.
     WasiInsecureSeed,
+    /// A child invocation.
+    Invoke {
+        /// The target as the guest named it.
+        target: String,
+        /// The config value.
+        config: Digest,
+        /// The input value.
+        input: Digest,
+    },
 }
 
 impl Event {
@@ -95,7 +134,86 @@ impl Event {
             Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
             Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
             Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
+            Event::Invoke { target, config, input, .. } => Request::Invoke {
+                target: target.clone(),
+                config: *config,
+                input: *input,
+            },
         }
+    }
+
+    /// A child invocation that failed or trapped.
+    pub fn is_failed_child(&self) -> bool {
+        matches!(
+            self,
+            Event::Invoke { result: ChildResult::Failed(_) | ChildResult::Trapped(_), .. }
+        )
+    }
+
+    /// This event with its response replaced by `value`, for a what-if
+    /// replay; the request stays the same. For a child invocation `value` is
+    /// the child's output, and the second element holds its canonical bytes,
+    /// to be stored as a blob.
+    ///
+    /// # Errors
+    /// A message saying what `value` should have been.
+    pub fn with_response(&self, value: &serde_json::Value) -> Result<(Event, Option<Vec<u8>>), String> {
+        let u64_of = |what: &str| value.as_u64().ok_or_else(|| format!("expected {what}, got `{value}`"));
+        let bytes_of = |len: usize| {
+            let hex = value.as_str().ok_or_else(|| format!("expected {len} bytes as a hex string, got `{value}`"))?;
+            match crate::value::parse_hex(hex) {
+                Some(bytes) if bytes.len() == len => Ok(bytes),
+                _ => Err(format!("expected {len} bytes as a hex string, got `{value}`")),
+            }
+        };
+        let time = || -> Result<(u64, u32), String> {
+            if let Some(seconds) = value.as_u64() {
+                return Ok((seconds, 0));
+            }
+            let seconds = value["seconds"].as_u64();
+            let nanoseconds = value["nanoseconds"].as_u64().unwrap_or(0);
+            match (seconds, u32::try_from(nanoseconds)) {
+                (Some(s), Ok(n)) if n < 1_000_000_000 => Ok((s, n)),
+                _ => Err(format!("expected seconds, or {{\"seconds\", \"nanoseconds\"}}, got `{value}`")),
+            }
+        };
+        let event = match self {
+            Event::ClockNow { .. } => {
+                let (seconds, nanoseconds) = time()?;
+                Event::ClockNow { seconds, nanoseconds }
+            }
+            Event::WasiWallClock { .. } => {
+                let (seconds, nanoseconds) = time()?;
+                Event::WasiWallClock { seconds, nanoseconds }
+            }
+            Event::RandomU64 { .. } => Event::RandomU64 { value: u64_of("an unsigned 64-bit integer")? },
+            Event::WasiMonotonicClock { .. } => {
+                Event::WasiMonotonicClock { nanoseconds: u64_of("nanoseconds as an integer")? }
+            }
+            Event::RandomFill { bytes } => Event::RandomFill { bytes: bytes_of(bytes.len())? },
+            Event::WasiRandom { bytes } => Event::WasiRandom { bytes: bytes_of(bytes.len())? },
+            Event::WasiInsecureRandom { bytes } => Event::WasiInsecureRandom { bytes: bytes_of(bytes.len())? },
+            Event::WasiInsecureSeed { .. } => {
+                let pair = value.as_array().filter(|a| a.len() == 2);
+                let seed = pair
+                    .and_then(|a| Some((a[0].as_u64()?, a[1].as_u64()?)))
+                    .ok_or_else(|| format!("expected two unsigned integers, got `{value}`"))?;
+                Event::WasiInsecureSeed { seed }
+            }
+            Event::Invoke { target, config, input, component, .. } => {
+                let output = crate::value::canonical_bytes(value);
+                let event = Event::Invoke {
+                    target: target.clone(),
+                    config: *config,
+                    input: *input,
+                    component: *component,
+                    child: None,
+                    result: ChildResult::Completed(Digest::of(&output)),
+                };
+                return Ok((event, Some(output)));
+            }
+        };
+        Ok((event, None))
     }
 
     /// The response, for people: `7`, `2026-11-23T19:49:38.123Z`, `0x1f2e…`.
@@ -106,6 +224,14 @@ impl Event {
             }
             Event::RandomU64 { value } => value.to_string(),
             Event::WasiInsecureSeed { seed } => format!("({}, {})", seed.0, seed.1),
+            Event::Invoke { child, result, .. } => {
+                let child = child.map(|c| c.short()).unwrap_or_else(|| "no child".into());
+                match result {
+                    ChildResult::Completed(output) => format!("{child} completed: {}", output.short()),
+                    ChildResult::Failed(e) => format!("{child} failed: {e}"),
+                    ChildResult::Trapped(r) => format!("{child} trapped: {r}"),
+                }
+            }
             Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
             Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
                 let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -123,6 +249,11 @@ impl Event {
                     serde_json::json!({ "seconds": seconds, "nanoseconds": nanoseconds }),
                 Event::RandomU64 { value } => serde_json::json!(value),
                 Event::WasiInsecureSeed { seed } => serde_json::json!([seed.0, seed.1]),
+                Event::Invoke { component, child, result, .. } => serde_json::json!({
+                    "component": component,
+                    "child": child,
+                    "result": result,
+                }),
                 Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
                 Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
                     serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
@@ -142,6 +273,12 @@ impl fmt::Display for Request {
             Request::WasiRandom(len) => write!(f, "wasi:random/random({len})"),
             Request::WasiInsecureRandom(len) => write!(f, "wasi:random/insecure({len})"),
             Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
+            Request::Invoke { target, config, input } => write!(
+                f,
+                "invoke.call(`{target}`, config {}, input {})",
+                config.short(),
+                input.short()
+            ),
         }
     }
 }
@@ -178,14 +315,14 @@ pub enum Divergence {
 }
 
 /// Why the journal stopped serving requests.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum JournalError {
     /// A replay diverged.
     #[error(transparent)]
     Divergence(#[from] Divergence),
     /// Live events could not be persisted.
     #[error("cannot persist the journal: {0}")]
-    Storage(#[from] StorageError),
+    Storage(String),
     /// The journal reached its length limit.
     #[error("journal limit of {0} events exceeded")]
     TooLong(u64),
@@ -195,16 +332,25 @@ pub enum JournalError {
 pub const FLUSH_EVERY: usize = 16 * 1024;
 
 /// Where the live events of a run are persisted while it runs.
+///
+/// The run's header (and the values it names) is written with the first
+/// chunk, so a short invocation costs one commit: its seal.
 pub struct RunSink {
     storage: Arc<Storage>,
     run: u128,
     next_chunk: u64,
+    header: Option<Box<dyn FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send>>,
 }
 
 impl RunSink {
-    /// A sink for run `run`, whose header was already written.
-    pub fn new(storage: Arc<Storage>, run: u128) -> RunSink {
-        RunSink { storage, run, next_chunk: 0 }
+    /// A sink for run `run`; `header` writes the run's header in the same
+    /// transaction as its first chunk.
+    pub fn new(
+        storage: Arc<Storage>,
+        run: u128,
+        header: impl FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send + 'static,
+    ) -> RunSink {
+        RunSink { storage, run, next_chunk: 0, header: Some(Box::new(header)) }
     }
 
     fn append(&mut self, events: &[Event]) -> Result<(), StorageError> {
@@ -213,7 +359,13 @@ impl RunSink {
         }
         let chunk = encode_events(events);
         let seq = self.next_chunk;
-        self.storage.write(|w| w.put_run_events(self.run, seq, &chunk))?;
+        let header = self.header.take();
+        self.storage.write(|w| {
+            if let Some(header) = header {
+                header(w)?;
+            }
+            w.put_run_events(self.run, seq, &chunk)
+        })?;
         self.next_chunk += 1;
         Ok(())
     }
@@ -259,20 +411,36 @@ impl Journal {
         self.sink = Some(sink);
     }
 
-    /// Serves `request`: the recorded event at the cursor, or a live sample.
+    /// Serves `request`: the recorded event at the cursor, or a live sample
+    /// from the sources. `request` must be one the sources can answer (not
+    /// [`Request::Invoke`]).
     ///
     /// # Errors
     /// Once this fails it keeps failing: the invocation must stop.
-    pub fn serve(&mut self, request: Request) -> Result<Event, &JournalError> {
-        if self.fault.is_some() {
-            return Err(self.fault.as_ref().expect("checked"));
+    pub fn serve(&mut self, request: Request) -> Result<Event, JournalError> {
+        if let Some(event) = self.next_recorded(&request)? {
+            return Ok(event);
         }
-        let index = self.cursor + self.live.len();
+        let event = self.sources.sample(&request).expect("callers serve only source-backed requests");
+        self.record_live(event.clone())?;
+        Ok(event)
+    }
+
+    /// The recorded event answering `request`, or `None` when the journal has
+    /// run out and the caller must produce the event live ([`Journal::record_live`]).
+    ///
+    /// # Errors
+    /// A divergence, the length limit, or an earlier fault.
+    pub fn next_recorded(&mut self, request: &Request) -> Result<Option<Event>, JournalError> {
+        if let Some(fault) = &self.fault {
+            return Err(fault.clone());
+        }
+        let index = self.len();
         if index as u64 >= self.max_events {
             return Err(self.fail(JournalError::TooLong(self.max_events)));
         }
         if let Some(event) = self.recorded.get(self.cursor) {
-            if event.request() != request {
+            if event.request() != *request {
                 let divergence = Divergence::Request {
                     index: index as u64,
                     recorded: event.request().to_string(),
@@ -281,7 +449,7 @@ impl Journal {
                 return Err(self.fail(divergence.into()));
             }
             self.cursor += 1;
-            return Ok(event.clone());
+            return Ok(Some(event.clone()));
         }
         if self.exact {
             let divergence = Divergence::Request {
@@ -291,19 +459,26 @@ impl Journal {
             };
             return Err(self.fail(divergence.into()));
         }
-        let event = self.sources.sample(&request);
-        self.live.push(event.clone());
-        if self.live.len() - self.persisted >= FLUSH_EVERY {
-            if let Err(e) = self.flush() {
-                return Err(self.fail(e.into()));
-            }
-        }
-        Ok(event)
+        Ok(None)
     }
 
-    fn fail(&mut self, error: JournalError) -> &JournalError {
-        self.fault = Some(error);
-        self.fault.as_ref().expect("just set")
+    /// Appends a live event, persisting a chunk when enough have gathered.
+    ///
+    /// # Errors
+    /// The chunk could not be persisted.
+    pub fn record_live(&mut self, event: Event) -> Result<(), JournalError> {
+        self.live.push(event);
+        if self.live.len() - self.persisted >= FLUSH_EVERY
+            && let Err(e) = self.flush()
+        {
+            return Err(self.fail(JournalError::Storage(e.to_string())));
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, error: JournalError) -> JournalError {
+        self.fault = Some(error.clone());
+        error
     }
 
     /// Persists the live events not yet persisted.
@@ -316,6 +491,11 @@ impl Journal {
         }
         self.persisted = self.live.len();
         Ok(())
+    }
+
+    /// Whether any chunk of live events was written to the store.
+    pub fn persisted_any(&self) -> bool {
+        self.sink.as_ref().is_some_and(|s| s.next_chunk > 0)
     }
 
     /// Why the journal stopped serving, if it did.

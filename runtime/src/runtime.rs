@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wasmtime::Engine;
@@ -12,7 +13,7 @@ use crate::component::{self, ComponentError, ComponentInfo, Description};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, HostState, InvokablePre};
 use crate::invocation::{self, Invocation, Outcome, RunOutcome, RunSpec};
-use crate::journal::{Divergence, Journal};
+use crate::journal::{Divergence, Event, Journal, JournalError};
 use crate::sandbox::Limits;
 use crate::sources::Sources;
 use crate::storage::{DigestTable, Storage, StorageError};
@@ -59,13 +60,49 @@ pub enum RuntimeError {
         /// What it matched.
         matches: Vec<Digest>,
     },
+    /// The journal could not be kept.
+    #[error(transparent)]
+    Journal(JournalError),
+    /// A rewind past the start of the journal.
+    #[error("cannot rewind {n} events: the journal holds {len}")]
+    RewindTooFar {
+        /// Events asked to drop.
+        n: u64,
+        /// Events in the journal.
+        len: u64,
+    },
+    /// An override of an event that does not exist.
+    #[error("there is no event {index}: the journal holds {len} events, numbered from 0")]
+    NoSuchEvent {
+        /// The index asked for.
+        index: u64,
+        /// Events in the journal.
+        len: u64,
+    },
+    /// An override value that does not fit the event.
+    #[error("cannot override event {index}: {message}")]
+    BadOverride {
+        /// The event.
+        index: u64,
+        /// What does not fit.
+        message: String,
+    },
+    /// A limit of the invocation tree (depth, children) was exceeded.
+    #[error("{0}")]
+    Limit(String),
     /// An invalid name.
     #[error("`{0}` is not a valid name; hint: use letters, digits, `-`, `_` and `.`, starting with a letter")]
     BadName(String),
 }
 
 /// The runtime: compiles, links, runs, records and replays components.
+/// Cloning is cheap: clones share the engine, the store and the caches.
+#[derive(Clone)]
 pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     engine: Engine,
     engine_info: EngineInfo,
     linker: Linker<HostState>,
@@ -73,6 +110,7 @@ pub struct Runtime {
     prepared: Mutex<HashMap<Digest, InvokablePre<HostState>>>,
     limits: Limits,
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
+    instantiations: AtomicU64,
 }
 
 /// The store file inside an enact home directory.
@@ -107,7 +145,7 @@ impl Runtime {
     pub fn new(storage: Arc<Storage>) -> Result<Runtime, RuntimeError> {
         let engine = engine::new_engine()?;
         let linker = host::linker(&engine).map_err(EngineError::Config)?;
-        Ok(Runtime {
+        let inner = Inner {
             engine_info: engine::engine_info(&engine),
             engine,
             linker,
@@ -115,41 +153,68 @@ impl Runtime {
             prepared: Mutex::new(HashMap::new()),
             limits: Limits::default(),
             sources: Box::new(Sources::system),
-        })
+            instantiations: AtomicU64::new(0),
+        };
+        Ok(Runtime { inner: Arc::new(inner) })
+    }
+
+    fn configure(&mut self) -> &mut Inner {
+        Arc::get_mut(&mut self.inner).expect("a runtime is configured before it is cloned")
     }
 
     /// Uses `sources` for live nondeterminism instead of the real clock and entropy.
+    ///
+    /// # Panics
+    /// If the runtime was cloned already.
     pub fn with_sources(mut self, sources: impl Fn() -> Sources + Send + Sync + 'static) -> Runtime {
-        self.sources = Box::new(sources);
+        self.configure().sources = Box::new(sources);
         self
     }
 
     /// Runs new invocations under `limits`.
+    ///
+    /// # Panics
+    /// If the runtime was cloned already.
     pub fn with_limits(mut self, limits: Limits) -> Runtime {
-        self.limits = limits;
+        self.configure().limits = limits;
         self
     }
 
     /// The store.
     pub fn storage(&self) -> &Storage {
-        &self.storage
+        &self.inner.storage
     }
 
     pub(crate) fn storage_arc(&self) -> &Arc<Storage> {
-        &self.storage
+        &self.inner.storage
     }
 
     pub(crate) fn engine(&self) -> &Engine {
-        &self.engine
+        &self.inner.engine
     }
 
     /// The engine's version and compatibility hash.
     pub fn engine_info(&self) -> &EngineInfo {
-        &self.engine_info
+        &self.inner.engine_info
     }
 
     pub(crate) fn sources(&self) -> Sources {
-        (self.sources)()
+        (self.inner.sources)()
+    }
+
+    /// The limits new invocations run under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Component instances created so far by this runtime (and its clones):
+    /// a replay that reuses recorded children does not add to it.
+    pub fn instantiations(&self) -> u64 {
+        self.inner.instantiations.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_instantiation(&self) {
+        self.inner.instantiations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Adds a component (and optionally names it); adding the same bytes again
@@ -166,20 +231,21 @@ impl Runtime {
         let digest = component::component_id(bytes);
         tracing::debug!(%digest, "compiling component");
         let compiled = self
+            .inner
             .engine
             .precompile_component(bytes)
             .map_err(|e| ComponentError::Invalid(format!("{e:#}")))?;
         // SAFETY: `compiled` was just produced by `precompile_component` on this engine.
         #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
-        let loaded = unsafe { wasmtime::component::Component::deserialize(&self.engine, &compiled) };
+        let loaded = unsafe { wasmtime::component::Component::deserialize(&self.inner.engine, &compiled) };
         let compiled_component = loaded.map_err(|e| ComponentError::Invalid(format!("{e:#}")))?;
-        let imports = component::check_world(&self.engine, &compiled_component)?;
-        let pre = component::prepare(&self.linker, &compiled_component)?;
+        let imports = component::check_world(&self.inner.engine, &compiled_component)?;
+        let pre = component::prepare(&self.inner.linker, &compiled_component)?;
         let metadata = self.describe_with(&pre)?;
         let info = ComponentInfo { size: bytes.len() as u64, metadata, imports };
-        self.storage.write(|w| {
+        self.inner.storage.write(|w| {
             w.put_blob(bytes)?;
-            w.put_artifact(&digest, &self.engine_info.compatibility, &compiled)?;
+            w.put_artifact(&digest, &self.inner.engine_info.compatibility, &compiled)?;
             w.put_component(&digest, &info)?;
             if let Some(name) = name {
                 w.set_name(name, &digest)?;
@@ -192,15 +258,15 @@ impl Runtime {
 
     /// Calls `describe` in a throwaway sandbox with nothing persisted.
     fn describe_with(&self, pre: &InvokablePre<HostState>) -> Result<Description, ComponentError> {
-        let journal = Journal::new(Arc::from(Vec::new()), self.sources(), self.limits.journal_events);
-        let mut store = wasmtime::Store::new(&self.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.limits));
+        let journal = Journal::new(Arc::from(Vec::new()), self.sources(), self.inner.limits.journal_events);
+        let mut store = wasmtime::Store::new(&self.inner.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None));
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(self.limits.epoch_ticks());
+        store.set_epoch_deadline(self.inner.limits.epoch_ticks());
         store.epoch_deadline_trap();
         let metadata = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.call_describe(&mut store))
-            .map_err(|e| ComponentError::Describe(self.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())))?;
+            .map_err(|e| ComponentError::Describe(self.inner.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())))?;
         Ok(metadata.into())
     }
 
@@ -209,7 +275,7 @@ impl Runtime {
     /// # Errors
     /// A store error.
     pub fn component_info(&self, digest: &Digest) -> Result<Option<ComponentInfo>, RuntimeError> {
-        Ok(self.storage.read()?.component(digest)?)
+        Ok(self.inner.storage.read()?.component(digest)?)
     }
 
     pub(crate) fn component_name(&self, digest: &Digest) -> String {
@@ -220,7 +286,7 @@ impl Runtime {
     }
 
     fn lock_prepared(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, InvokablePre<HostState>>> {
-        self.prepared.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.prepared.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The prepared (compiled, linked, type-checked) component `digest`.
@@ -228,10 +294,10 @@ impl Runtime {
         if let Some(pre) = self.lock_prepared().get(digest) {
             return Ok(pre.clone());
         }
-        let component = engine::load_component(&self.engine, &self.engine_info, &self.storage, digest, || {
-            self.storage.read()?.blob(digest)
+        let component = engine::load_component(&self.inner.engine, &self.inner.engine_info, &self.inner.storage, digest, || {
+            self.inner.storage.read()?.blob(digest)
         })?;
-        let pre = component::prepare(&self.linker, &component)?;
+        let pre = component::prepare(&self.inner.linker, &component)?;
         self.lock_prepared().insert(*digest, pre.clone());
         Ok(pre)
     }
@@ -241,7 +307,7 @@ impl Runtime {
     /// # Errors
     /// [`RuntimeError::NotFound`] or [`RuntimeError::Ambiguous`].
     pub fn resolve_component(&self, target: &str) -> Result<Digest, RuntimeError> {
-        let reader = self.storage.read()?;
+        let reader = self.inner.storage.read()?;
         if let Some(digest) = reader.name(target)? {
             return Ok(digest);
         }
@@ -262,7 +328,7 @@ impl Runtime {
         if hex.len() < 12 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_found());
         }
-        let matches = self.storage.read()?.digests_with_prefix(table, &hex)?;
+        let matches = self.inner.storage.read()?.digests_with_prefix(table, &hex)?;
         match matches.len() {
             0 => Err(not_found()),
             1 => Ok(matches[0]),
@@ -280,43 +346,61 @@ impl Runtime {
         let config = value::canonicalize(config).map_err(|error| RuntimeError::Json { what: "config", error })?;
         let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
-        let spec = RunSpec {
-            component: *component,
-            config,
-            input,
-            limits: self.limits.clone(),
-            recorded: Arc::from(Vec::new()),
-            exact: false,
-            parent: None,
-        };
-        let result = invocation::run(self, &spec)?;
-        invocation::seal(self, &spec, result)
+        let spec = RunSpec::root(*component, config, input, self.inner.limits.clone());
+        on_big_stack(&spec.limits, || {
+            let result = invocation::run(self, &spec)?;
+            invocation::seal(self, &spec, result)
+        })
+    }
+
+    /// Replays invocation `id` from its journal, under its recorded limits.
+    /// Same as [`Runtime::replay_with`] with default options.
+    ///
+    /// # Errors
+    /// See [`Runtime::replay_with`].
+    pub fn replay(&self, id: &Digest) -> Result<Replay, RuntimeError> {
+        self.replay_with(id, &ReplayOptions::default())
     }
 
     /// Replays invocation `id` from its journal, under its recorded limits.
     ///
     /// A finished invocation must replay exactly: the same requests, output and
-    /// journal; it is then returned unchanged. An incomplete one goes on live
-    /// where its journal ends and is sealed as a new invocation whose parent is `id`.
+    /// journal; it is then returned unchanged, and recorded children are reused
+    /// without being instantiated. An incomplete one goes on live where its
+    /// journal ends and is sealed as a new invocation whose parent is `id`; so
+    /// does a replay with an override, or one that retries a failed child.
     ///
     /// # Errors
     /// [`RuntimeError::Divergence`] when the guest asks for something else or
     /// ends differently; nothing is written then.
-    pub fn replay(&self, id: &Digest) -> Result<Replay, RuntimeError> {
+    pub fn replay_with(&self, id: &Digest, options: &ReplayOptions) -> Result<Replay, RuntimeError> {
         let original = invocation::load(self, id)?;
         let record = &original.record;
-        let reader = self.storage.read()?;
-        let spec = RunSpec {
-            component: record.component,
-            config: reader.blob(&record.config)?,
-            input: reader.blob(&record.input)?,
-            limits: record.limits.clone(),
-            recorded: Arc::from(invocation::journal_of(self, record)?),
-            exact: record.outcome != Outcome::Incomplete,
-            parent: Some(*id),
-        };
+        let mut recorded = invocation::journal_of(self, record)?;
+        let mut exact = record.outcome != Outcome::Incomplete;
+        if let Some((index, value)) = &options.override_event {
+            let len = recorded.len() as u64;
+            let event = recorded.get(*index as usize).ok_or(RuntimeError::NoSuchEvent { index: *index, len })?;
+            let (event, blob) = event
+                .with_response(value)
+                .map_err(|message| RuntimeError::BadOverride { index: *index, message })?;
+            if let Some(blob) = blob {
+                self.inner.storage.write(|w| w.put_blob(&blob))?;
+            }
+            recorded.truncate(*index as usize);
+            recorded.push(event);
+            exact = false;
+        } else if options.retry_failed
+            && let Some(first_failed) = recorded.iter().position(Event::is_failed_child)
+        {
+            recorded.truncate(first_failed);
+            exact = false;
+        }
+        let reader = self.inner.storage.read()?;
+        let root = RunSpec::root(record.component, reader.blob(&record.config)?, reader.blob(&record.input)?, record.limits.clone());
         drop(reader);
-        let result = invocation::run(self, &spec)?;
+        let spec = RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), ..root };
+        let result = on_big_stack(&spec.limits, || invocation::run(self, &spec))?;
         if !spec.exact {
             let sealed = invocation::seal(self, &spec, result)?;
             return Ok(Replay { invocation: sealed, identical: false });
@@ -327,7 +411,9 @@ impl Runtime {
             (RunOutcome::Trapped(a), Outcome::Trapped { reason }) => a == reason,
             _ => false,
         };
-        self.storage.write(|w| w.remove_run(result.run))?;
+        if result.persisted {
+            self.inner.storage.write(|w| w.remove_run(result.run))?;
+        }
         if !same {
             let actual = match &result.outcome {
                 RunOutcome::Completed(bytes) => String::from_utf8_lossy(bytes).into_owned(),
@@ -344,8 +430,23 @@ impl Runtime {
             };
             return Err(Divergence::Output { recorded, actual }.into());
         }
-        debug_assert_eq!(result.events.len() as u64, record.events);
         Ok(Replay { invocation: original, identical: true })
+    }
+
+    /// A new, incomplete invocation whose journal is that of `id` without its
+    /// last `n` events (a child counts as one). Replaying it re-samples from
+    /// that point on. `id` itself is not changed.
+    ///
+    /// # Errors
+    /// [`RuntimeError::RewindTooFar`] when the journal holds fewer than `n` events.
+    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RuntimeError> {
+        let original = invocation::load(self, id)?;
+        let events = invocation::journal_of(self, &original.record)?;
+        let len = events.len() as u64;
+        if n > len {
+            return Err(RuntimeError::RewindTooFar { n, len });
+        }
+        invocation::seal_rewound(self, id, &original.record, &events[..(len - n) as usize])
     }
 
     /// Loads a sealed invocation.
@@ -355,6 +456,34 @@ impl Runtime {
     pub fn load(&self, id: &Digest) -> Result<Invocation, RuntimeError> {
         invocation::load(self, id)
     }
+}
+
+/// How to replay: see [`Runtime::replay_with`].
+#[derive(Clone, Debug, Default)]
+pub struct ReplayOptions {
+    /// Run the first failed or trapped child of the root again, live,
+    /// instead of reusing its recorded failure.
+    pub retry_failed: bool,
+    /// Replace the recorded response of root event `.0` with `.1` and go on
+    /// live from there.
+    pub override_event: Option<(u64, serde_json::Value)>,
+}
+
+/// Runs `f` on a thread whose stack holds a full tree of nested invocations:
+/// each nested store may use the engine's whole wasm stack.
+fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> T + Send) -> T {
+    let per_level = engine::MAX_WASM_STACK + (512 << 10);
+    let size = per_level * (limits.max_depth as usize + 1) + (8 << 20);
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("enact-invocation".into())
+            .stack_size(size)
+            .spawn_scoped(scope, f);
+        match handle {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => panic!("cannot start an invocation thread with a {size}-byte stack: {e}"),
+        }
+    })
 }
 
 /// The result of [`Runtime::replay`].

@@ -19,11 +19,15 @@ pub struct Limits {
     pub output_bytes: u64,
     /// Bytes of captured stdout, stderr and log lines.
     pub log_bytes: u64,
+    /// Depth of child invocations below the root.
+    pub max_depth: u32,
+    /// Child invocations in one invocation tree.
+    pub max_children: u64,
 }
 
 impl Default for Limits {
     /// 256 MiB of memory, 30 s of wall time, 100 million events, 64 MiB of
-    /// output, 1 MiB of log.
+    /// output, 1 MiB of log, children 32 deep and a million in a tree.
     fn default() -> Self {
         Limits {
             memory_bytes: 256 << 20,
@@ -31,6 +35,8 @@ impl Default for Limits {
             journal_events: 100_000_000,
             output_bytes: 64 << 20,
             log_bytes: 1 << 20,
+            max_depth: 32,
+            max_children: 1_000_000,
         }
     }
 }

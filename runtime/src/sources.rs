@@ -79,9 +79,10 @@ impl Sources {
         }
     }
 
-    /// Samples a live response to `request`.
-    pub fn sample(&mut self, request: &Request) -> Event {
-        match *request {
+    /// Samples a live response to `request`; `None` for requests no source
+    /// answers (child invocations).
+    pub fn sample(&mut self, request: &Request) -> Option<Event> {
+        Some(match *request {
             Request::ClockNow => {
                 let t = self.clock.wall();
                 Event::ClockNow { seconds: t.as_secs(), nanoseconds: t.subsec_nanos() }
@@ -102,7 +103,8 @@ impl Sources {
             Request::WasiInsecureSeed => Event::WasiInsecureSeed {
                 seed: (self.entropy.next_u64(), self.entropy.next_u64()),
             },
-        }
+            Request::Invoke { .. } => return None,
+        })
     }
 
     /// Makes live monotonic readings start at or above `floor`.

@@ -10,6 +10,9 @@ pub(super) struct Args {
     /// What to list
     #[arg(value_enum, default_value = "components")]
     what: What,
+    /// With `invocations`: list child invocations too, not only roots
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -36,6 +39,7 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
         }
         What::Invocations => {
             let mut rows = reader.invocations::<InvocationEntry>()?;
+            rows.retain(|(_, e)| args.all || e.depth == 0);
             rows.sort_by_key(|(_, e)| e.created_ms);
             for (digest, entry) in rows {
                 let time = crate::time::rfc3339(entry.created_ms / 1000, 0);

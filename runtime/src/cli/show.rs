@@ -1,11 +1,14 @@
-//! `enact show INVOCATION [--json] [--events]`: one line per call,
-//! `->name[config](input) = output`, with journal events and logs beneath.
+//! `enact show INVOCATION [--events] [--depth N] [--json]`: the call tree, one
+//! line per call, `->name[config](input) = output`, children indented beneath
+//! their parent, and with `--events` the journal and log lines of each call.
 
 use serde_json::{Value, json};
 
 use super::{Status, output};
 use crate::invocation::{self, Invocation, Outcome};
+use crate::journal::{ChildResult, Event};
 use crate::runtime::Runtime;
+use crate::value::Digest;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -14,6 +17,9 @@ pub(super) struct Args {
     /// List the journal events and captured log lines under each call
     #[arg(long)]
     events: bool,
+    /// Show children down to this depth (0: the root alone)
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
     /// Print the tree as one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -22,64 +28,126 @@ pub(super) struct Args {
 pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
     let inv = rt.load(&id)?;
+    let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
     if args.json {
-        println!("{}", tree_json(rt, &inv, args.events)?);
+        println!("{}", view.json(&inv, 0)?);
     } else {
-        print!("{}", tree_text(rt, &inv, args.events, 0)?);
+        let mut out = String::new();
+        view.text(&inv, 0, &mut out)?;
+        print!("{out}");
     }
     Ok(Status::Completed)
 }
 
-/// `->name[config](input)`: the config is left out when it is `{}` or `null`.
-fn call_label(rt: &Runtime, inv: &Invocation) -> anyhow::Result<String> {
-    let reader = rt.storage().read()?;
-    let config = invocation::json_blob(&reader, &inv.record.config)?;
-    let input = invocation::json_blob(&reader, &inv.record.input)?;
-    let name = rt.component_name(&inv.record.component);
-    let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
-    let config = if empty { String::new() } else { format!("[{config}]") };
-    let input = if input.is_null() { String::new() } else { input.to_string() };
-    Ok(format!("->{name}{config}({input})"))
+struct View<'a> {
+    rt: &'a Runtime,
+    events: bool,
+    max_depth: usize,
 }
 
-fn tree_text(rt: &Runtime, inv: &Invocation, events: bool, depth: usize) -> anyhow::Result<String> {
-    let indent = "  ".repeat(depth);
-    let result = match &inv.record.outcome {
-        Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
-        Outcome::Failed { error } => format!(" failed: {error}"),
-        Outcome::Trapped { reason } => format!(" trapped: {reason}"),
-        Outcome::Incomplete => " incomplete".to_string(),
-    };
-    let mut out = format!("{indent}{}{result}\n", call_label(rt, inv)?);
-    if events {
-        let logs = invocation::logs_of(rt, &inv.record)?;
+impl View<'_> {
+    fn value(&self, digest: &Digest) -> anyhow::Result<Value> {
+        Ok(invocation::json_blob(&self.rt.storage().read()?, digest)?)
+    }
+
+    /// `->name[config](input)`: the config is left out when it is `{}` or
+    /// `null`, the input when it is `null`.
+    fn label(&self, name: &str, config: &Digest, input: &Digest) -> anyhow::Result<String> {
+        let config = self.value(config)?;
+        let input = self.value(input)?;
+        let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
+        let config = if empty { String::new() } else { format!("[{config}]") };
+        let input = if input.is_null() { String::new() } else { input.to_string() };
+        Ok(format!("->{name}{config}({input})"))
+    }
+
+    fn text(&self, inv: &Invocation, depth: usize, out: &mut String) -> anyhow::Result<()> {
+        let indent = "  ".repeat(depth);
+        let record = &inv.record;
+        let result = match &record.outcome {
+            Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
+            Outcome::Failed { error } => format!(" failed: {error}"),
+            Outcome::Trapped { reason } => format!(" trapped: {reason}"),
+            Outcome::Incomplete => " incomplete".to_string(),
+        };
+        let name = self.rt.component_name(&record.component);
+        out.push_str(&format!("{indent}{}{result}\n", self.label(&name, &record.config, &record.input)?));
+        let logs = if self.events { invocation::logs_of(self.rt, record)? } else { Vec::new() };
         let mut logs = logs.iter().peekable();
-        for (i, event) in invocation::journal_of(rt, &inv.record)?.iter().enumerate() {
-            while let Some(line) = logs.next_if(|l| l.at.is_some_and(|at| at <= i as u64)) {
-                out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
+        for (i, event) in invocation::journal_of(self.rt, record)?.iter().enumerate() {
+            if self.events {
+                while let Some(line) = logs.next_if(|l| l.at.is_some_and(|at| at <= i as u64)) {
+                    out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
+                }
+                match event {
+                    Event::Invoke { target, .. } => out.push_str(&format!("{indent}  #{i} invoke `{target}`:\n")),
+                    _ => out.push_str(&format!("{indent}  #{i} {} -> {}\n", event.request(), event.response_text())),
+                }
             }
-            out.push_str(&format!("{indent}  #{i} {} -> {}\n", event.request(), event.response_text()));
+            if let Event::Invoke { .. } = event
+                && depth < self.max_depth
+            {
+                self.child_text(event, depth + 1, out)?;
+            }
         }
         for line in logs {
             out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
         }
+        Ok(())
     }
-    Ok(out)
-}
 
-fn tree_json(rt: &Runtime, inv: &Invocation, events: bool) -> anyhow::Result<Value> {
-    let reader = rt.storage().read()?;
-    let mut obj = output::invocation_json(inv);
-    obj["name"] = json!(rt.component_name(&inv.record.component));
-    obj["config"] = invocation::json_blob(&reader, &inv.record.config)?;
-    obj["input"] = invocation::json_blob(&reader, &inv.record.input)?;
-    obj["engine"] = json!(inv.record.engine);
-    obj["limits"] = json!(inv.record.limits);
-    obj["children"] = json!([]);
-    if events {
-        let journal = invocation::journal_of(rt, &inv.record)?;
-        obj["journal"] = Value::Array(journal.iter().map(|e| e.to_json()).collect());
-        obj["logs"] = json!(invocation::logs_of(rt, &inv.record)?);
+    fn child_text(&self, event: &Event, depth: usize, out: &mut String) -> anyhow::Result<()> {
+        let Event::Invoke { target, config, input, component, child, result } = event else {
+            return Ok(());
+        };
+        if let Some(child) = child {
+            return self.text(&self.rt.load(child)?, depth, out);
+        }
+        // No child ran: the target did not resolve, or the result was overridden.
+        let name = component.map(|c| self.rt.component_name(&c)).unwrap_or_else(|| target.clone());
+        let result = match result {
+            ChildResult::Completed(output) => format!(" = {} (overridden)", self.value(output)?),
+            ChildResult::Failed(error) => format!(" failed: {error}"),
+            ChildResult::Trapped(reason) => format!(" trapped: {reason}"),
+        };
+        let indent = "  ".repeat(depth);
+        out.push_str(&format!("{indent}{}{result}\n", self.label(&name, config, input)?));
+        Ok(())
     }
-    Ok(obj)
+
+    fn json(&self, inv: &Invocation, depth: usize) -> anyhow::Result<Value> {
+        let record = &inv.record;
+        let mut obj = output::invocation_json(inv);
+        obj["name"] = json!(self.rt.component_name(&record.component));
+        obj["config"] = self.value(&record.config)?;
+        obj["input"] = self.value(&record.input)?;
+        obj["engine"] = json!(record.engine);
+        obj["limits"] = json!(record.limits);
+        let journal = invocation::journal_of(self.rt, record)?;
+        let mut children = Vec::new();
+        for (i, event) in journal.iter().enumerate() {
+            let Event::Invoke { target, config, input, child, result, .. } = event else { continue };
+            if depth >= self.max_depth {
+                break;
+            }
+            let mut node = match child {
+                Some(child) => self.json(&self.rt.load(child)?, depth + 1)?,
+                None => json!({
+                    "name": target,
+                    "config": self.value(config)?,
+                    "input": self.value(input)?,
+                    "result": result,
+                    "overridden": matches!(result, ChildResult::Completed(_)),
+                }),
+            };
+            node["event"] = json!(i);
+            children.push(node);
+        }
+        obj["children"] = Value::Array(children);
+        if self.events {
+            obj["journal"] = Value::Array(journal.iter().map(Event::to_json).collect());
+            obj["logs"] = json!(invocation::logs_of(self.rt, record)?);
+        }
+        Ok(obj)
+    }
 }

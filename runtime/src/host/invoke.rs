@@ -1,16 +1,73 @@
-//! `enact:runtime/invoke`. Child invocations are not implemented yet: a call
-//! gets the guest-visible error `unsupported`.
+//! `enact:runtime/invoke`: child invocations. Each call is a child with its
+//! own journal; the caller's journal records it as one event. On replay a
+//! recorded child is reused without instantiating it.
 
-use super::HostState;
 use super::enact::runtime::invoke::Host;
 use super::enact::runtime::types::Error;
+use super::HostState;
+use crate::invocation::{self, ErrorRecord};
+use crate::journal::{ChildResult, Event, Request};
+use crate::value;
+
+fn guest_error(code: &str, message: String) -> Error {
+    Error { code: code.to_string(), message, details: None }
+}
+
+impl From<ErrorRecord> for Error {
+    fn from(e: ErrorRecord) -> Self {
+        Error { code: e.code, message: e.message, details: e.details }
+    }
+}
 
 impl Host for HostState {
-    fn call(&mut self, target: String, _config: Option<String>, _input: String) -> wasmtime::Result<Result<String, Error>> {
-        Ok(Err(Error {
-            code: "unsupported".to_string(),
-            message: format!("cannot invoke `{target}`: `invoke.call` is not supported by this version of enact"),
-            details: None,
-        }))
+    fn call(&mut self, target: String, config: Option<String>, input: String) -> wasmtime::Result<Result<String, Error>> {
+        let Some(invoker) = &self.invoker else {
+            return Ok(Err(guest_error("unsupported", "`invoke.call` is not available here".into())));
+        };
+        // Malformed JSON from the guest is deterministic: an error, not an event.
+        let config = match value::canonicalize(config.as_deref().unwrap_or("{}")) {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(Err(guest_error("invalid-config", format!("config for `{target}`: {e}")))),
+        };
+        let input = match value::canonicalize(&input) {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(Err(guest_error("invalid-input", format!("input for `{target}`: {e}")))),
+        };
+        let request = Request::Invoke {
+            target: target.clone(),
+            config: value::Digest::of(&config),
+            input: value::Digest::of(&input),
+        };
+        let recorded = self
+            .journal()
+            .next_recorded(&request)
+            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        let event = match recorded {
+            Some(event) => event,
+            None => {
+                let event = invocation::run_child(invoker, target, config, input)
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                self.journal()
+                    .record_live(event.clone())
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                event
+            }
+        };
+        let Event::Invoke { result, .. } = event else {
+            unreachable!("the journal serves what was requested");
+        };
+        Ok(match result {
+            ChildResult::Completed(output) => {
+                let bytes = invoker
+                    .runtime
+                    .storage()
+                    .read()
+                    .and_then(|r| r.blob(&output))
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                Ok(String::from_utf8(bytes).map_err(|e| wasmtime::Error::msg(e.to_string()))?)
+            }
+            ChildResult::Failed(error) => Err(error.into()),
+            ChildResult::Trapped(reason) => Err(guest_error("trapped", reason)),
+        })
     }
 }
