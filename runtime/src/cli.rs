@@ -91,7 +91,16 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<Status> {
     let home = cli.home.unwrap_or_else(default_home);
-    let rt = Runtime::open(&home)?;
+    let mut rt = Runtime::open(&home)?;
+    if let Some(seed) = std::env::var_os("ENACT_SEED") {
+        // Deterministic live values (seeded entropy, a fake clock): for
+        // reproducible demos and tests.
+        let seed: u64 = seed
+            .to_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
+        rt = rt.with_sources(crate::sources::Sources::seeded_sequence(seed));
+    }
     match cli.command {
         Command::Add(args) => add::run(&rt, args),
         Command::Invoke(args) => invoke::run(&rt, args),

@@ -79,6 +79,13 @@ impl Sources {
         }
     }
 
+    /// A factory of seeded sources: the n-th call gets seed `seed + n`, so
+    /// every invocation draws its own deterministic stream.
+    pub fn seeded_sequence(seed: u64) -> impl Fn() -> Sources + Send + Sync + 'static {
+        let next = std::sync::atomic::AtomicU64::new(seed);
+        move || Sources::seeded(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Samples a live response to `request`; `None` for requests no source
     /// answers (child invocations).
     pub fn sample(&mut self, request: &Request) -> Option<Event> {

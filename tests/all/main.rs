@@ -13,3 +13,5 @@ mod bad_input;
 mod replay;
 /// The store: integrity on read, idempotent writes.
 mod storage;
+/// Invocation trees: children, rewind, replay with re-sampling, overrides.
+mod tree;

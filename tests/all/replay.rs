@@ -70,6 +70,7 @@ fn forge(rt: &Runtime, record: &InvocationRecord, journal: &[Event]) -> Digest {
                     name: "forged".into(),
                     created_ms: 0,
                     parent: None,
+                    depth: 0,
                 },
             )?;
             Ok::<_, enact::StorageError>(id)
@@ -143,6 +144,7 @@ fn a_different_output_from_the_same_journal_is_a_divergence() {
                     name: "forged".into(),
                     created_ms: 0,
                     parent: None,
+                    depth: 0,
                 },
             )?;
             Ok::<_, enact::StorageError>(id)

@@ -49,6 +49,18 @@ impl Home {
         Run { output }
     }
 
+    /// Runs `enact ARGS` with deterministic live values (`ENACT_SEED`).
+    pub fn enact_seeded(&self, seed: u64, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_enact"))
+            .args(args)
+            .env("ENACT_HOME", self.path())
+            .env("ENACT_SEED", seed.to_string())
+            .env_remove("ENACT_LOG")
+            .output()
+            .expect("enact runs");
+        Run { output }
+    }
+
     /// Runs `enact ARGS` with the runtime's debug log on stderr.
     pub fn enact_logged(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_enact"))
@@ -120,5 +132,5 @@ pub fn seeded_runtime(home: &Home, seed: u64) -> Runtime {
     let storage = Storage::open(&home.store_file()).expect("the store opens");
     Runtime::new(Arc::new(storage))
         .expect("the runtime builds")
-        .with_sources(move || enact::Sources::seeded(seed))
+        .with_sources(enact::Sources::seeded_sequence(seed))
 }

@@ -1,0 +1,199 @@
+use enact::{Digest, Event, ReplayOptions, Runtime};
+
+use crate::support::{Home, guest, seeded_runtime};
+
+fn add(rt: &Runtime, names: &[&str]) {
+    for name in names {
+        let bytes = std::fs::read(guest("rust", name)).expect("the guest");
+        rt.add(&bytes, Some(name)).expect("the guest is added");
+    }
+}
+
+/// The child invocation ids in a root's journal, in order.
+fn children(rt: &Runtime, id: &Digest) -> Vec<Option<Digest>> {
+    let inv = rt.load(id).expect("load");
+    enact::journal_of(rt, &inv.record)
+        .expect("journal")
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Invoke { child, .. } => Some(child),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn quickstart_rewind_one_keeps_the_first_roll_and_resamples_the_second() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 10);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let first = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    assert_eq!(first.record.events, 2, "two children, one event each");
+
+    let rewound = rt.rewind(&first.id, 1).expect("rewind");
+    assert_eq!(rewound.record.outcome.status(), "incomplete");
+    assert_eq!(rewound.record.events, 1);
+    assert_eq!(rewound.record.parent, Some(first.id));
+
+    let replay = rt.replay(&rewound.id).expect("replay");
+    assert!(!replay.identical);
+    let second = replay.invocation;
+    assert_eq!(second.record.parent, Some(rewound.id));
+    assert_eq!(second.record.outcome.status(), "completed");
+
+    let before = children(&rt, &first.id);
+    let after = children(&rt, &second.id);
+    assert_eq!(before[0], after[0], "the first roll is reused");
+    assert_ne!(before[1], after[1], "the second roll is sampled again");
+
+    // nothing changed the originals
+    assert_eq!(rt.load(&first.id).expect("load").record, first.record);
+    assert!(rt.replay(&first.id).expect("replay").identical);
+}
+
+#[test]
+fn replaying_a_complete_roll_sum_of_1000_instantiates_no_child() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 11);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let before = rt.instantiations();
+    let recorded = rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke");
+    assert_eq!(rt.instantiations() - before, 1001, "the root and 1000 children");
+
+    let before = rt.instantiations();
+    let replay = rt.replay(&recorded.id).expect("replay");
+    assert_eq!(rt.instantiations() - before, 1, "only the root runs again");
+    assert!(replay.identical);
+    assert_eq!(replay.invocation.output, recorded.output);
+}
+
+#[test]
+fn the_depth_limit_stops_runaway_nesting_with_a_clear_error() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 12).with_limits(enact::Limits { max_depth: 4, ..Default::default() });
+    add(&rt, &["nest"]);
+    let nest = rt.resolve_component("nest").expect("nest");
+    let ok = rt.invoke(&nest, "{}", r#"{"depth":4}"#).expect("invoke");
+    assert_eq!(ok.output, Some(serde_json::json!(4)));
+
+    let deep = rt.invoke(&nest, "{}", r#"{"depth":5}"#).expect("invoke");
+    let enact::Outcome::Failed { error } = &deep.record.outcome else {
+        panic!("expected a failure, got {:?}", deep.record.outcome);
+    };
+    assert_eq!(error.code, "trapped");
+    assert!(error.message.contains("child depth limit of 4 exceeded"), "{error}");
+    assert!(rt.replay(&deep.id).expect("replay").identical);
+}
+
+#[test]
+fn an_override_replaces_one_response_and_goes_on_live() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 13);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let original = rt.invoke(&roll_sum, r#"{"sides":6}"#, r#"{"n":3}"#).expect("invoke");
+    let first_roll = {
+        let child = children(&rt, &original.id)[0].expect("a child");
+        rt.load(&child).expect("load").output.expect("an output")
+    };
+    let options = ReplayOptions { override_event: Some((1, serde_json::json!(100))), ..Default::default() };
+    let replay = rt.replay_with(&original.id, &options).expect("replay");
+    let fork = replay.invocation;
+    assert_eq!(fork.record.parent, Some(original.id));
+    let kids = children(&rt, &fork.id);
+    assert_eq!(kids.len(), 3);
+    assert_eq!(kids[0], children(&rt, &original.id)[0], "before the override: reused");
+    assert_eq!(kids[1], None, "the overridden child did not run");
+    let sum = fork.output.expect("an output").as_u64().expect("a number");
+    let third = rt.load(&kids[2].expect("a live child")).expect("load").output.expect("output");
+    assert_eq!(sum, first_roll.as_u64().expect("n") + 100 + third.as_u64().expect("n"));
+    assert!(rt.replay(&original.id).expect("replay").identical, "the original is untouched");
+}
+
+#[test]
+fn a_failed_child_is_reused_unless_asked_to_retry() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 14);
+    add(&rt, &["catch", "fail", "roll-die"]);
+    let catch = rt.resolve_component("catch").expect("catch");
+    let recorded = rt.invoke(&catch, "{}", "null").expect("invoke");
+    let caught = recorded.output.clone().expect("output");
+    assert_eq!(caught["caught"], "deliberate: the child failed");
+
+    let before = rt.instantiations();
+    assert!(rt.replay(&recorded.id).expect("replay").identical);
+    assert_eq!(rt.instantiations() - before, 1, "the failed child is reused");
+
+    let before = rt.instantiations();
+    let options = ReplayOptions { retry_failed: true, ..Default::default() };
+    let retried = rt.replay_with(&recorded.id, &options).expect("replay");
+    assert!(!retried.identical);
+    assert_eq!(rt.instantiations() - before, 3, "root, the failing child again, and a new roll");
+    assert_eq!(retried.invocation.record.parent, Some(recorded.id));
+    // `fail` is deterministic: running it again seals the very same record,
+    // so content addressing gives the very same child id.
+    assert_eq!(children(&rt, &retried.invocation.id)[0], children(&rt, &recorded.id)[0]);
+}
+
+#[test]
+fn rewinding_past_the_start_is_an_error() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 15);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let inv = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    let err = rt.rewind(&inv.id, 3).expect_err("too far").to_string();
+    assert_eq!(err, "cannot rewind 3 events: the journal holds 2");
+}
+
+#[test]
+fn the_quickstart_story_through_the_cli() {
+    let home = Home::new();
+    for name in ["roll-die", "roll-sum"] {
+        home.add_rust(name);
+    }
+    let first = home.enact_seeded(1, &["invoke", "roll-sum", "--input", r#"{"n":2}"#, "--json"]);
+    first.success();
+    let id = first.json()["invocation"].as_str().expect("id").to_string();
+    let show_first = home.enact(&["show", &id]);
+    show_first.success();
+    insta::assert_snapshot!("roll_sum_tree", show_first.stdout());
+
+    let rewind = home.enact(&["rewind", &id, "1"]);
+    rewind.success();
+    let rewound = rewind.stdout().trim().to_string();
+    insta::assert_snapshot!("roll_sum_rewound", home.enact(&["show", &rewound]).stdout());
+
+    let replay = home.enact_seeded(100, &["replay", &rewound, "--json"]);
+    replay.success();
+    let second = replay.json()["invocation"].as_str().expect("id").to_string();
+    let show_second = home.enact(&["show", &second]).stdout();
+    insta::assert_snapshot!("roll_sum_resampled", show_second);
+    let first_lines: Vec<_> = show_first.stdout().lines().map(str::to_string).collect();
+    let second_lines: Vec<_> = show_second.lines().map(str::to_string).collect();
+    assert_eq!(first_lines[1], second_lines[1], "the first roll is kept");
+
+    insta::assert_snapshot!("roll_sum_events", home.enact(&["show", &second, "--events"]).stdout());
+    let depth0 = home.enact(&["show", &second, "--depth", "0"]).stdout();
+    assert_eq!(depth0.lines().count(), 1);
+}
+
+#[test]
+fn show_marks_overridden_and_failed_children() {
+    let home = Home::new();
+    for name in ["catch", "fail", "roll-die"] {
+        home.add_rust(name);
+    }
+    let inv = home.enact_seeded(3, &["invoke", "catch", "--json"]).json();
+    let id = inv["invocation"].as_str().expect("id");
+    insta::assert_snapshot!("catch_tree", home.enact(&["show", id]).stdout());
+    let fork = home.enact_seeded(4, &["replay", id, "--override", "1=6", "--json"]);
+    fork.success();
+    let fork_id = fork.json()["invocation"].as_str().expect("id").to_string();
+    insta::assert_snapshot!("catch_overridden", home.enact(&["show", &fork_id]).stdout());
+    let tree = home.enact(&["show", &fork_id, "--json"]).json();
+    assert_eq!(tree["children"][1]["overridden"], true);
+    assert_eq!(tree["children"][0]["status"], "failed");
+}
