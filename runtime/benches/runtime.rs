@@ -63,6 +63,33 @@ fn replay_events(c: &mut Criterion) {
     group.finish();
 }
 
+/// Tracked child invocations: `roll-sum` of 1,000 dice is 1,000 children of
+/// `roll-die`, each instantiated, run, recorded and sealed.
+fn child_invocations(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
+    let roll_sum = rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
+    let mut group = c.benchmark_group("child invocation");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("roll-sum n=1000", |b| {
+        b.iter(|| rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke"))
+    });
+    group.finish();
+
+    let inv = rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke");
+    let mut group = c.benchmark_group("rewind");
+    group.sample_size(20);
+    group.bench_function("rewind(1) + replay of roll-sum n=1000", |b| {
+        b.iter(|| {
+            let rewound = rt.rewind(&inv.id, 1).expect("rewind");
+            rt.replay(&rewound.id).expect("replay")
+        })
+    });
+    group.finish();
+}
+
 /// `enact invoke` as a whole process, with the component already compiled.
 fn invoke_process(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -90,5 +117,12 @@ fn invoke_process(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, journaled_random_calls, invoke_small_component, replay_events, invoke_process);
+criterion_group!(
+    benches,
+    journaled_random_calls,
+    invoke_small_component,
+    replay_events,
+    child_invocations,
+    invoke_process
+);
 criterion_main!(benches);

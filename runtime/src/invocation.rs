@@ -446,9 +446,28 @@ pub(crate) fn run_child(
         Outcome::Completed { output } => ChildResult::Completed(output),
         Outcome::Failed { error } => ChildResult::Failed(error),
         Outcome::Trapped { reason } => ChildResult::Trapped(reason),
-        Outcome::Incomplete => ChildResult::Trapped("the child did not finish".into()),
+        Outcome::Incomplete => ChildResult::Incomplete,
     };
     Ok(event(Some(component), Some(child.id), result))
+}
+
+/// Continues a recorded child that did not finish: replays it (it goes on
+/// live where its journal ends) and returns the caller's new event.
+///
+/// # Errors
+/// A divergence in the child, or a store failure.
+pub(crate) fn continue_child(invoker: &Invoker, recorded: Event) -> Result<Event, RuntimeError> {
+    let Event::Invoke { target, config, input, component, child: Some(child), .. } = recorded else {
+        unreachable!("only recorded children that ran are continued");
+    };
+    let continued = invoker.runtime.replay(&child)?.invocation;
+    let result = match continued.record.outcome {
+        Outcome::Completed { output } => ChildResult::Completed(output),
+        Outcome::Failed { error } => ChildResult::Failed(error),
+        Outcome::Trapped { reason } => ChildResult::Trapped(reason),
+        Outcome::Incomplete => ChildResult::Incomplete,
+    };
+    Ok(Event::Invoke { target, config, input, component, child: Some(continued.id), result })
 }
 
 /// What a running invocation needs to start children.

@@ -90,6 +90,9 @@ pub enum ChildResult {
     Failed(ErrorRecord),
     /// It trapped; the caller sees an error with code `trapped`.
     Trapped(String),
+    /// It did not finish (it was cut off or awaits input); so neither did
+    /// the caller. Replaying the caller continues the child.
+    Incomplete,
 }
 
 /// What a guest asked for: an [`Event`] without its response.
@@ -230,6 +233,7 @@ impl Event {
                     ChildResult::Completed(output) => format!("{child} completed: {}", output.short()),
                     ChildResult::Failed(e) => format!("{child} failed: {e}"),
                     ChildResult::Trapped(r) => format!("{child} trapped: {r}"),
+                    ChildResult::Incomplete => format!("{child} incomplete"),
                 }
             }
             Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
@@ -511,6 +515,15 @@ impl Journal {
     /// No event was served.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Ends the replay at the event just served: it is given back, and every
+    /// recorded event from it on is dropped, so the journal goes live there.
+    /// For a recorded child that did not finish: the caller continues it.
+    pub fn end_replay_before_last(&mut self) {
+        self.cursor -= 1;
+        self.recorded = Arc::from(&self.recorded[..self.cursor]);
+        self.exact = false;
     }
 
     /// Recorded events the replay has not consumed.

@@ -197,3 +197,51 @@ fn show_marks_overridden_and_failed_children() {
     assert_eq!(tree["children"][1]["overridden"], true);
     assert_eq!(tree["children"][0]["status"], "failed");
 }
+
+#[test]
+fn replaying_a_caller_continues_a_child_that_did_not_finish() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 16);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let inv = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    let kids = children(&rt, &inv.id);
+    // A caller cut off inside its second child: the child is incomplete.
+    let cut = rt.rewind(&kids[1].expect("a child"), 1).expect("rewind");
+    let mut journal = enact::journal_of(&rt, &inv.record).expect("journal");
+    let Event::Invoke { target, config, input, component, .. } = journal[1].clone() else {
+        panic!("an invoke event");
+    };
+    journal[1] = Event::Invoke { target, config, input, component, child: Some(cut.id), result: enact::ChildResult::Incomplete };
+    let caller = rt
+        .storage()
+        .write(|w| {
+            let mut record = inv.record.clone();
+            record.journal = w.put_blob(&enact::encode_events(&journal))?;
+            record.outcome = enact::Outcome::Incomplete;
+            let id = w.put_blob(&enact::canonical_record(&record))?;
+            w.put_invocation(
+                &id,
+                &enact::InvocationEntry {
+                    status: "incomplete".into(),
+                    component: roll_sum,
+                    name: "roll-sum".into(),
+                    created_ms: 0,
+                    parent: None,
+                    depth: 0,
+                },
+            )?;
+            Ok::<_, enact::StorageError>(id)
+        })
+        .expect("write");
+
+    let before = rt.instantiations();
+    let replay = rt.replay(&caller).expect("replay");
+    assert_eq!(rt.instantiations() - before, 2, "the caller and the continued child");
+    let fork = replay.invocation;
+    assert_eq!(fork.record.outcome.status(), "completed");
+    let new_kids = children(&rt, &fork.id);
+    assert_eq!(new_kids[0], kids[0]);
+    let continued = rt.load(&new_kids[1].expect("a child")).expect("load");
+    assert_eq!(continued.record.parent, Some(cut.id), "the child continued from where it was cut");
+}

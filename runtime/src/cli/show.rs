@@ -109,6 +109,7 @@ impl View<'_> {
             ChildResult::Completed(output) => format!(" = {} (overridden)", self.value(output)?),
             ChildResult::Failed(error) => format!(" failed: {error}"),
             ChildResult::Trapped(reason) => format!(" trapped: {reason}"),
+            ChildResult::Incomplete => " incomplete".to_string(),
         };
         let indent = "  ".repeat(depth);
         out.push_str(&format!("{indent}{}{result}\n", self.label(&name, config, input)?));

@@ -43,6 +43,16 @@ impl Host for HostState {
             .next_recorded(&request)
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         let event = match recorded {
+            Some(event @ Event::Invoke { result: ChildResult::Incomplete, .. }) => {
+                // The recorded run stopped inside this child: continue it, live from here on.
+                self.journal().end_replay_before_last();
+                let event = invocation::continue_child(invoker, event)
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                self.journal()
+                    .record_live(event.clone())
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                event
+            }
             Some(event) => event,
             None => {
                 let event = invocation::run_child(invoker, target, config, input)
@@ -68,6 +78,9 @@ impl Host for HostState {
             }
             ChildResult::Failed(error) => Err(error.into()),
             ChildResult::Trapped(reason) => Err(guest_error("trapped", reason)),
+            ChildResult::Incomplete => {
+                return Err(wasmtime::Error::msg("a child invocation did not finish"));
+            }
         })
     }
 }
