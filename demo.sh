@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The enact demo: add a guest, invoke it, show the call tree, replay it exactly.
+# The enact demo on the embedded store: add guests, invoke, show the call
+# tree, replay exactly, rewind and replay with re-sampling.
 # Run through `make demo`, which builds the guests and the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,25 +9,52 @@ enact=target/release/enact
 export ENACT_HOME="$PWD/target/demo-home"
 rm -rf "$ENACT_HOME"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { step "$@"; "$@"; }
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
+run() { step "${@/#$enact/enact}"; "$@"; }
+invocation_of() { sed -E 's/.*"invocation":"([^"]+)".*/\1/'; }
 
-run $enact add target/guests/rust/dice.wasm --name dice
-run $enact add target/guests/rust/clock.wasm --name clock
+for guest in dice clock roll-die roll-sum; do
+  run $enact add target/guests/rust/$guest.wasm --name $guest
+done
 
+# Record: every random number the guest draws is journaled.
 step "enact invoke dice --config '{\"sides\":6}' --input '{\"n\":3}' --json"
 out=$($enact invoke dice --config '{"sides":6}' --input '{"n":3}' --json)
 echo "$out"
-inv=$(echo "$out" | sed -E 's/.*"invocation":"([^"]+)".*/\1/')
+dice=$(echo "$out" | invocation_of)
+run $enact show "$dice" --events
+# Replay: the same output from the journal, with no new random numbers.
+run $enact replay "$dice"
 
-run $enact show "$inv" --events
-run $enact replay "$inv"
-
+# The clock guest reads the time through Rust std, so through journaled WASI.
 step "enact invoke clock --json"
 out=$($enact invoke clock --json)
 echo "$out"
-clock=$(echo "$out" | sed -E 's/.*"invocation":"([^"]+)".*/\1/')
+clock=$(echo "$out" | invocation_of)
 run $enact show "$clock" --events
 run $enact replay "$clock"
+
+# A tree: roll-sum invokes roll-die once per die; each roll is a child invocation.
+step "enact invoke roll-sum --input '{\"n\":3}' --json"
+out=$($enact invoke roll-sum --input '{"n":3}' --json)
+echo "$out"
+sum=$(echo "$out" | invocation_of)
+run $enact show "$sum"
+
+# Rewind the last roll, then replay: the first two rolls are reused, the third re-rolled.
+step "enact rewind $sum 1"
+rewound=$($enact rewind "$sum" 1)
+echo "$rewound"
+run $enact show "$rewound"
+step "enact replay $rewound --json"
+out=$($enact replay "$rewound" --json)
+echo "$out"
+run $enact show "$(echo "$out" | invocation_of)"
+
+# What if the second roll had been a 6?
+step "enact replay $sum --override '1=6' --json"
+out=$($enact replay "$sum" --override '1=6' --json)
+echo "$out"
+run $enact show "$(echo "$out" | invocation_of)"
 
 run $enact ls invocations

@@ -165,6 +165,8 @@ pub(crate) struct RunSpec {
     pub depth: u32,
     /// Child invocations started so far in this tree.
     pub children: Arc<AtomicU64>,
+    /// Child seals not yet committed, shared by the whole tree.
+    pub pending: Pending,
 }
 
 impl RunSpec {
@@ -180,6 +182,7 @@ impl RunSpec {
             parent: None,
             depth: 0,
             children: Arc::new(AtomicU64::new(0)),
+            pending: Pending::default(),
         }
     }
 }
@@ -231,14 +234,16 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     if spec.exact {
         journal.forbid_live();
     }
-    journal.persist_to(RunSink::new(storage.clone(), run, write_header));
+    journal.persist_to(RunSink::new(storage.clone(), run, write_header, spec.pending.clone()));
     let journal = Arc::new(Mutex::new(journal));
 
     let invoker = Invoker {
         runtime: rt.clone(),
         depth: spec.depth,
         children: spec.children.clone(),
+        pending: spec.pending.clone(),
         limits: spec.limits.clone(),
+        reader: std::sync::OnceLock::new(),
     };
     let state = HostState::new(journal.clone(), &spec.limits, Some(invoker));
     let mut store = Store::new(rt.engine(), state);
@@ -298,67 +303,99 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any() })
 }
 
-/// Seals a run: stores journal, output and logs, writes the record and its
-/// index entry, and forgets the run, all in one transaction. A root is
-/// sealed durably; a child lazily (its parent's next durable commit, which
-/// precedes anything outside seeing the child, makes it durable).
-pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
-    let name = rt.component_name(&spec.component);
-    let storage = rt.storage_arc();
-    let write = |w: &mut crate::storage::Writer| -> Result<Invocation, StorageError> {
-        let config = w.put_blob(&spec.config)?;
-        let input = w.put_blob(&spec.input)?;
-        let invokable = w.put_blob(&canonical_record(&serde_json::json!({
-            "component": spec.component,
-            "config": config,
-        })))?;
-        let journal = w.put_blob(&encode_events(&result.events))?;
-        let logs = if result.logs.is_empty() {
-            None
-        } else {
-            Some(w.put_blob(&canonical_record(&result.logs))?)
-        };
-        let (outcome, output) = match result.outcome {
-            RunOutcome::Completed(bytes) => {
-                let output = w.put_blob(&bytes)?;
-                let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
-                (Outcome::Completed { output }, Some(value))
-            }
-            RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
-            RunOutcome::Trapped(reason) => (Outcome::Trapped { reason }, None),
-        };
-        let record = InvocationRecord {
-            component: spec.component,
-            invokable,
-            config,
-            input,
-            journal,
-            events: result.events.len() as u64,
-            outcome,
-            logs,
-            parent: spec.parent,
-            engine: rt.engine_info().clone(),
-            limits: spec.limits.clone(),
-        };
-        let id = w.put_blob(&canonical_record(&record))?;
-        w.put_invocation(
-            &id,
-            &InvocationEntry {
-                status: record.outcome.status().to_string(),
-                component: spec.component,
-                name,
-                created_ms: now_ms(),
-                parent: spec.parent,
-                depth: spec.depth,
-            },
-        )?;
-        if result.persisted {
-            w.remove_run(result.run)?;
+/// The writes that seal one invocation, computed in memory. A root applies
+/// them at once; a child's wait in the tree's [`Pending`] list for the next
+/// commit of the tree (a journal chunk of any run in it, or the root's seal),
+/// so a child costs no transaction of its own and is durable before any
+/// durable journal names it.
+pub(crate) struct SealWrites {
+    blobs: Vec<Vec<u8>>,
+    id: Digest,
+    entry: InvocationEntry,
+    run: Option<u128>,
+}
+
+impl SealWrites {
+    pub(crate) fn apply(self, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
+        for blob in &self.blobs {
+            w.put_blob(blob)?;
         }
-        Ok(Invocation { id, record, output })
+        w.put_invocation(&self.id, &self.entry)?;
+        if let Some(run) = self.run {
+            w.remove_run(run)?;
+        }
+        Ok(())
+    }
+}
+
+/// Child seals waiting for the tree's next commit.
+pub(crate) type Pending = Arc<Mutex<Vec<SealWrites>>>;
+
+/// Applies and clears `pending` in `w`'s transaction.
+pub(crate) fn drain_pending(pending: &Pending, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
+    let writes = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
+    writes.into_iter().try_for_each(|s| s.apply(w))
+}
+
+/// Seals a run: stores journal, output and logs, writes the record and its
+/// index entry, and forgets the run. A root (with every child sealed in its
+/// tree) is written in one durable transaction; a child is queued in
+/// [`Pending`].
+pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
+    let mut blobs = Vec::new();
+    let mut keep = |bytes: Vec<u8>| {
+        let digest = Digest::of(&bytes);
+        blobs.push(bytes);
+        digest
     };
-    let invocation = if spec.depth == 0 { storage.write(write)? } else { storage.write_lazy(write)? };
-    Ok(invocation)
+    let config = keep(spec.config.clone());
+    let input = keep(spec.input.clone());
+    let invokable = keep(canonical_record(&serde_json::json!({
+        "component": spec.component,
+        "config": config,
+    })));
+    let journal = keep(encode_events(&result.events));
+    let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
+    let (outcome, output) = match result.outcome {
+        RunOutcome::Completed(bytes) => {
+            let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
+            (Outcome::Completed { output: keep(bytes) }, Some(value))
+        }
+        RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
+        RunOutcome::Trapped(reason) => (Outcome::Trapped { reason }, None),
+    };
+    let record = InvocationRecord {
+        component: spec.component,
+        invokable,
+        config,
+        input,
+        journal,
+        events: result.events.len() as u64,
+        outcome,
+        logs,
+        parent: spec.parent,
+        engine: rt.engine_info().clone(),
+        limits: spec.limits.clone(),
+    };
+    let id = keep(canonical_record(&record));
+    let entry = InvocationEntry {
+        status: record.outcome.status().to_string(),
+        component: spec.component,
+        name: rt.component_name(&spec.component),
+        created_ms: now_ms(),
+        parent: spec.parent,
+        depth: spec.depth,
+    };
+    let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run) };
+    if spec.depth == 0 {
+        rt.storage().write(|w| {
+            drain_pending(&spec.pending, w)?;
+            writes.apply(w)
+        })?;
+    } else {
+        spec.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+    }
+    Ok(Invocation { id, record, output })
 }
 
 /// Seals the rewound copy of `original` (invocation `id`): its journal cut to
@@ -394,7 +431,8 @@ pub(crate) fn seal_rewound(
     Ok(invocation)
 }
 
-/// Runs a child invocation for `invoke.call` and returns the parent's event.
+/// Runs a child invocation for `invoke.call` and returns the parent's event,
+/// with the child's output when it completed.
 ///
 /// # Errors
 /// A depth or children limit (a trap in the caller), or a store failure.
@@ -403,7 +441,7 @@ pub(crate) fn run_child(
     target: String,
     config: Vec<u8>,
     input: Vec<u8>,
-) -> Result<Event, RuntimeError> {
+) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
     let rt = &invoker.runtime;
     let limits = &invoker.limits;
     if invoker.depth + 1 > limits.max_depth {
@@ -425,7 +463,7 @@ pub(crate) fn run_child(
         Ok(component) => component,
         Err(e @ (RuntimeError::NotFound { .. } | RuntimeError::Ambiguous { .. })) => {
             let error = ErrorRecord { code: "unknown-target".into(), message: e.to_string(), details: None };
-            return Ok(event(None, None, ChildResult::Failed(error)));
+            return Ok((event(None, None, ChildResult::Failed(error)), None));
         }
         Err(e) => return Err(e),
     };
@@ -439,8 +477,13 @@ pub(crate) fn run_child(
         parent: None,
         depth: invoker.depth + 1,
         children: invoker.children.clone(),
+        pending: invoker.pending.clone(),
     };
     let result = run(rt, &spec)?;
+    let output = match &result.outcome {
+        RunOutcome::Completed(bytes) => Some(bytes.clone()),
+        _ => None,
+    };
     let child = seal(rt, &spec, result)?;
     let result = match child.record.outcome {
         Outcome::Completed { output } => ChildResult::Completed(output),
@@ -448,7 +491,7 @@ pub(crate) fn run_child(
         Outcome::Trapped { reason } => ChildResult::Trapped(reason),
         Outcome::Incomplete => ChildResult::Incomplete,
     };
-    Ok(event(Some(component), Some(child.id), result))
+    Ok((event(Some(component), Some(child.id), result), output))
 }
 
 /// Continues a recorded child that did not finish: replays it (it goes on
@@ -456,18 +499,19 @@ pub(crate) fn run_child(
 ///
 /// # Errors
 /// A divergence in the child, or a store failure.
-pub(crate) fn continue_child(invoker: &Invoker, recorded: Event) -> Result<Event, RuntimeError> {
+pub(crate) fn continue_child(invoker: &Invoker, recorded: Event) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
     let Event::Invoke { target, config, input, component, child: Some(child), .. } = recorded else {
         unreachable!("only recorded children that ran are continued");
     };
     let continued = invoker.runtime.replay(&child)?.invocation;
+    let output = continued.output.as_ref().map(crate::value::canonical_bytes);
     let result = match continued.record.outcome {
         Outcome::Completed { output } => ChildResult::Completed(output),
         Outcome::Failed { error } => ChildResult::Failed(error),
         Outcome::Trapped { reason } => ChildResult::Trapped(reason),
         Outcome::Incomplete => ChildResult::Incomplete,
     };
-    Ok(Event::Invoke { target, config, input, component, child: Some(continued.id), result })
+    Ok((Event::Invoke { target, config, input, component, child: Some(continued.id), result }, output))
 }
 
 /// What a running invocation needs to start children.
@@ -475,7 +519,21 @@ pub(crate) struct Invoker {
     pub runtime: Runtime,
     pub depth: u32,
     pub children: Arc<AtomicU64>,
+    pub pending: Pending,
     pub limits: Limits,
+    /// One snapshot for reading recorded children's outputs during a replay.
+    pub reader: std::sync::OnceLock<crate::storage::Reader>,
+}
+
+impl Invoker {
+    /// The output bytes of a recorded child.
+    pub fn output(&self, digest: &Digest) -> Result<Vec<u8>, StorageError> {
+        if self.reader.get().is_none() {
+            let reader = self.runtime.storage().read()?;
+            let _ = self.reader.set(reader);
+        }
+        self.reader.get().expect("set above").blob(digest)
+    }
 }
 
 /// Loads and verifies a sealed invocation.

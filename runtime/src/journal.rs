@@ -344,17 +344,20 @@ pub struct RunSink {
     run: u128,
     next_chunk: u64,
     header: Option<Box<dyn FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send>>,
+    pending: crate::invocation::Pending,
 }
 
 impl RunSink {
     /// A sink for run `run`; `header` writes the run's header in the same
-    /// transaction as its first chunk.
-    pub fn new(
+    /// transaction as its first chunk, and every chunk commits the tree's
+    /// `pending` child seals with it (children before the events naming them).
+    pub(crate) fn new(
         storage: Arc<Storage>,
         run: u128,
         header: impl FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send + 'static,
+        pending: crate::invocation::Pending,
     ) -> RunSink {
-        RunSink { storage, run, next_chunk: 0, header: Some(Box::new(header)) }
+        RunSink { storage, run, next_chunk: 0, header: Some(Box::new(header)), pending }
     }
 
     fn append(&mut self, events: &[Event]) -> Result<(), StorageError> {
@@ -365,6 +368,7 @@ impl RunSink {
         let seq = self.next_chunk;
         let header = self.header.take();
         self.storage.write(|w| {
+            crate::invocation::drain_pending(&self.pending, w)?;
             if let Some(header) = header {
                 header(w)?;
             }

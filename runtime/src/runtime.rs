@@ -108,6 +108,7 @@ struct Inner {
     linker: Linker<HostState>,
     storage: Arc<Storage>,
     prepared: Mutex<HashMap<Digest, InvokablePre<HostState>>>,
+    names: Mutex<HashMap<Digest, String>>,
     limits: Limits,
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
     instantiations: AtomicU64,
@@ -151,6 +152,7 @@ impl Runtime {
             linker,
             storage,
             prepared: Mutex::new(HashMap::new()),
+            names: Mutex::new(HashMap::new()),
             limits: Limits::default(),
             sources: Box::new(Sources::system),
             instantiations: AtomicU64::new(0),
@@ -278,11 +280,18 @@ impl Runtime {
         Ok(self.inner.storage.read()?.component(digest)?)
     }
 
+    /// The component's name from `describe`, else its short id. Cached.
     pub(crate) fn component_name(&self, digest: &Digest) -> String {
-        match self.component_info(digest) {
-            Ok(Some(info)) if !info.metadata.name.is_empty() => info.metadata.name,
-            _ => digest.short(),
+        let mut names = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(name) = names.get(digest) {
+            return name.clone();
         }
+        let name = match self.component_info(digest) {
+            Ok(Some(info)) if !info.metadata.name.is_empty() => info.metadata.name,
+            _ => return digest.short(),
+        };
+        names.insert(*digest, name.clone());
+        name
     }
 
     fn lock_prepared(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, InvokablePre<HostState>>> {

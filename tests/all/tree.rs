@@ -239,7 +239,7 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     let replay = rt.replay(&caller).expect("replay");
     assert_eq!(rt.instantiations() - before, 2, "the caller and the continued child");
     let fork = replay.invocation;
-    assert_eq!(fork.record.outcome.status(), "completed");
+    assert_eq!(fork.record.outcome.status(), "completed", "{:?}", fork.record.outcome);
     let new_kids = children(&rt, &fork.id);
     assert_eq!(new_kids[0], kids[0]);
     let continued = rt.load(&new_kids[1].expect("a child")).expect("load");

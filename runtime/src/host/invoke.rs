@@ -42,12 +42,14 @@ impl Host for HostState {
             .journal()
             .next_recorded(&request)
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        let mut live_output = None;
         let event = match recorded {
             Some(event @ Event::Invoke { result: ChildResult::Incomplete, .. }) => {
                 // The recorded run stopped inside this child: continue it, live from here on.
                 self.journal().end_replay_before_last();
-                let event = invocation::continue_child(invoker, event)
+                let (event, output) = invocation::continue_child(invoker, event)
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                live_output = output;
                 self.journal()
                     .record_live(event.clone())
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
@@ -55,8 +57,9 @@ impl Host for HostState {
             }
             Some(event) => event,
             None => {
-                let event = invocation::run_child(invoker, target, config, input)
+                let (event, output) = invocation::run_child(invoker, target, config, input)
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                live_output = output;
                 self.journal()
                     .record_live(event.clone())
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
@@ -68,12 +71,10 @@ impl Host for HostState {
         };
         Ok(match result {
             ChildResult::Completed(output) => {
-                let bytes = invoker
-                    .runtime
-                    .storage()
-                    .read()
-                    .and_then(|r| r.blob(&output))
-                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                let bytes = match live_output {
+                    Some(bytes) => bytes,
+                    None => invoker.output(&output).map_err(|e| wasmtime::Error::msg(e.to_string()))?,
+                };
                 Ok(String::from_utf8(bytes).map_err(|e| wasmtime::Error::msg(e.to_string()))?)
             }
             ChildResult::Failed(error) => Err(error.into()),
