@@ -70,7 +70,17 @@ pub fn new_engine() -> Result<Engine, EngineError> {
         .relaxed_simd_deterministic(true)
         .epoch_interruption(true)
         .max_wasm_stack(MAX_WASM_STACK);
-    let engine = Engine::new(&config).map_err(EngineError::Config)?;
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling()));
+    let engine = match Engine::new(&config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            // The pool reserves address space up front; where that is not
+            // allowed (a `ulimit -v`, say), allocate on demand instead.
+            tracing::warn!("pooling allocator unavailable, allocating on demand: {e:#}");
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+            Engine::new(&config).map_err(EngineError::Config)?
+        }
+    };
     let weak = engine.weak();
     std::thread::Builder::new()
         .name("enact-epoch".into())
@@ -84,6 +94,27 @@ pub fn new_engine() -> Result<Engine, EngineError> {
         .map_err(|e| EngineError::Config(wasmtime::Error::msg(e.to_string())))?;
     Ok(engine)
 }
+
+/// The instance pool: slots are reused with copy-on-write memory images, so
+/// instantiating a component costs microseconds. Sized for hundreds of
+/// concurrent invocations, including large (Python, JavaScript) components.
+fn pooling() -> wasmtime::PoolingAllocationConfig {
+    let mut pool = wasmtime::PoolingAllocationConfig::default();
+    pool.total_component_instances(1000)
+        .total_core_instances(2000)
+        .total_memories(1000)
+        .total_tables(1000)
+        .max_memories_per_module(4)
+        .max_tables_per_module(4)
+        .table_elements(200_000)
+        .max_core_instance_size(4 << 20)
+        .max_component_instance_size(4 << 20)
+        .max_memory_size(MAX_MEMORY);
+    pool
+}
+
+/// The largest linear memory any invocation may be granted.
+pub const MAX_MEMORY: usize = 4 << 30;
 
 /// What identifies `engine` for compiled code and for the record.
 pub fn engine_info(engine: &Engine) -> EngineInfo {

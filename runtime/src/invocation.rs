@@ -244,6 +244,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         pending: spec.pending.clone(),
         limits: spec.limits.clone(),
         reader: std::sync::OnceLock::new(),
+        outputs: Mutex::default(),
     };
     let state = HostState::new(journal.clone(), &spec.limits, Some(invoker));
     let mut store = Store::new(rt.engine(), state);
@@ -317,15 +318,18 @@ pub(crate) struct SealWrites {
 
 impl SealWrites {
     pub(crate) fn apply(self, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
-        for blob in &self.blobs {
-            w.put_blob(blob)?;
-        }
-        w.put_invocation(&self.id, &self.entry)?;
-        if let Some(run) = self.run {
-            w.remove_run(run)?;
-        }
-        Ok(())
+        apply_all(vec![self], w)
     }
+}
+
+/// Writes many seals in `w`'s transaction, each table opened once.
+fn apply_all(writes: Vec<SealWrites>, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
+    w.put_blobs(writes.iter().flat_map(|s| s.blobs.iter().map(Vec::as_slice)))?;
+    w.put_invocations(writes.iter().map(|s| (&s.id, &s.entry)))?;
+    for run in writes.iter().filter_map(|s| s.run) {
+        w.remove_run(run)?;
+    }
+    Ok(())
 }
 
 /// Child seals waiting for the tree's next commit.
@@ -334,7 +338,7 @@ pub(crate) type Pending = Arc<Mutex<Vec<SealWrites>>>;
 /// Applies and clears `pending` in `w`'s transaction.
 pub(crate) fn drain_pending(pending: &Pending, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
     let writes = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
-    writes.into_iter().try_for_each(|s| s.apply(w))
+    apply_all(writes, w)
 }
 
 /// Seals a run: stores journal, output and logs, writes the record and its
@@ -523,16 +527,25 @@ pub(crate) struct Invoker {
     pub limits: Limits,
     /// One snapshot for reading recorded children's outputs during a replay.
     pub reader: std::sync::OnceLock<crate::storage::Reader>,
+    /// Outputs already read (and verified) in this replay: children often
+    /// repeat an output (a die has six).
+    pub outputs: Mutex<std::collections::HashMap<Digest, Vec<u8>>>,
 }
 
 impl Invoker {
     /// The output bytes of a recorded child.
     pub fn output(&self, digest: &Digest) -> Result<Vec<u8>, StorageError> {
+        let mut outputs = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bytes) = outputs.get(digest) {
+            return Ok(bytes.clone());
+        }
         if self.reader.get().is_none() {
             let reader = self.runtime.storage().read()?;
             let _ = self.reader.set(reader);
         }
-        self.reader.get().expect("set above").blob(digest)
+        let bytes = self.reader.get().expect("set above").blob(digest)?;
+        outputs.insert(*digest, bytes.clone());
+        Ok(bytes)
     }
 }
 

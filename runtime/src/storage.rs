@@ -212,6 +212,21 @@ impl Writer {
         Ok(digest)
     }
 
+    /// Stores many blobs with one table handle; idempotent like [`Writer::put_blob`].
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = &'b [u8]>) -> Result<()> {
+        let mut table = self.txn.open_table(BLOBS)?;
+        for bytes in blobs {
+            let digest = Digest::of(bytes);
+            if table.get(&digest.0)?.is_none() {
+                table.insert(&digest.0, bytes)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Records a component's index entry.
     ///
     /// # Errors
@@ -238,6 +253,23 @@ impl Writer {
         let mut table = self.txn.open_table(INVOCATIONS)?;
         if table.get(&digest.0)?.is_none() {
             table.insert(&digest.0, encode_json(entry).as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Indexes many sealed invocation records with one table handle.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_invocations<'e, T: Serialize + 'e>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'e Digest, &'e T)>,
+    ) -> Result<()> {
+        let mut table = self.txn.open_table(INVOCATIONS)?;
+        for (digest, entry) in entries {
+            if table.get(&digest.0)?.is_none() {
+                table.insert(&digest.0, encode_json(entry).as_slice())?;
+            }
         }
         Ok(())
     }
