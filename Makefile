@@ -10,6 +10,7 @@ ENACT       := target/release/enact
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
+	rustup component add clippy
 
 guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../target/guests-build
@@ -23,6 +24,7 @@ demo: build
 	./demo.sh
 
 test: guests
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
 bench: build

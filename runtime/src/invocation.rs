@@ -13,7 +13,7 @@ use wasmtime::Store;
 
 use crate::engine::EngineInfo;
 use crate::host::{GuestError, HostState, LogLine};
-use crate::journal::{ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
+use crate::journal::{ChildCall, ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::sandbox::Limits;
 use crate::storage::StorageError;
@@ -455,13 +455,15 @@ pub(crate) fn run_child(
         return Err(RuntimeError::Limit(format!("limit of {} child invocations exceeded", limits.max_children)));
     }
     let (config_digest, input_digest) = (Digest::of(&config), Digest::of(&input));
-    let event = |component, child, result| Event::Invoke {
-        target: target.clone(),
-        config: config_digest,
-        input: input_digest,
-        component,
-        child,
-        result,
+    let event = |component, child, result| {
+        Event::Invoke(Box::new(ChildCall {
+            target: target.clone(),
+            config: config_digest,
+            input: input_digest,
+            component,
+            child,
+            result,
+        }))
     };
     let component = match rt.resolve_component(&target) {
         Ok(component) => component,
@@ -503,8 +505,8 @@ pub(crate) fn run_child(
 ///
 /// # Errors
 /// A divergence in the child, or a store failure.
-pub(crate) fn continue_child(invoker: &Invoker, recorded: Event) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
-    let Event::Invoke { target, config, input, component, child: Some(child), .. } = recorded else {
+pub(crate) fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
+    let Some(child) = recorded.child else {
         unreachable!("only recorded children that ran are continued");
     };
     let continued = invoker.runtime.replay(&child)?.invocation;
@@ -515,7 +517,8 @@ pub(crate) fn continue_child(invoker: &Invoker, recorded: Event) -> Result<(Even
         Outcome::Trapped { reason } => ChildResult::Trapped(reason),
         Outcome::Incomplete => ChildResult::Incomplete,
     };
-    Ok((Event::Invoke { target, config, input, component, child: Some(continued.id), result }, output))
+    let call = ChildCall { child: Some(continued.id), result, ..recorded };
+    Ok((Event::Invoke(Box::new(call)), output))
 }
 
 /// What a running invocation needs to start children.

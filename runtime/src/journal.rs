@@ -63,22 +63,27 @@ pub enum Event {
         seed: (u64, u64),
     },
     /// `enact:runtime/invoke.call`: a child invocation, one event however
-    /// many events the child's own journal holds.
-    Invoke {
-        /// The target as the guest named it.
-        target: String,
-        /// The config value (canonical JSON).
-        config: Digest,
-        /// The input value (canonical JSON).
-        input: Digest,
-        /// The component the target resolved to, if it resolved.
-        component: Option<Digest>,
-        /// The child invocation, if one ran (none when the target did not
-        /// resolve, or when the result was overridden).
-        child: Option<Digest>,
-        /// What the guest got back.
-        result: ChildResult,
-    },
+    /// many events the child's own journal holds. Boxed: it is much larger
+    /// than the other events, of which a journal may hold millions.
+    Invoke(Box<ChildCall>),
+}
+
+/// A child invocation as its caller's journal records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildCall {
+    /// The target as the guest named it.
+    pub target: String,
+    /// The config value (canonical JSON).
+    pub config: Digest,
+    /// The input value (canonical JSON).
+    pub input: Digest,
+    /// The component the target resolved to, if it resolved.
+    pub component: Option<Digest>,
+    /// The child invocation, if one ran (none when the target did not
+    /// resolve, or when the result was overridden).
+    pub child: Option<Digest>,
+    /// What the guest got back.
+    pub result: ChildResult,
 }
 
 /// What a child invocation handed back to its caller.
@@ -137,10 +142,10 @@ impl Event {
             Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
             Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
             Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
-            Event::Invoke { target, config, input, .. } => Request::Invoke {
-                target: target.clone(),
-                config: *config,
-                input: *input,
+            Event::Invoke(call) => Request::Invoke {
+                target: call.target.clone(),
+                config: call.config,
+                input: call.input,
             },
         }
     }
@@ -149,7 +154,7 @@ impl Event {
     pub fn is_failed_child(&self) -> bool {
         matches!(
             self,
-            Event::Invoke { result: ChildResult::Failed(_) | ChildResult::Trapped(_), .. }
+            Event::Invoke(call) if matches!(call.result, ChildResult::Failed(_) | ChildResult::Trapped(_))
         )
     }
 
@@ -203,16 +208,13 @@ impl Event {
                     .ok_or_else(|| format!("expected two unsigned integers, got `{value}`"))?;
                 Event::WasiInsecureSeed { seed }
             }
-            Event::Invoke { target, config, input, component, .. } => {
+            Event::Invoke(call) => {
                 let output = crate::value::canonical_bytes(value);
-                let event = Event::Invoke {
-                    target: target.clone(),
-                    config: *config,
-                    input: *input,
-                    component: *component,
+                let event = Event::Invoke(Box::new(ChildCall {
                     child: None,
                     result: ChildResult::Completed(Digest::of(&output)),
-                };
+                    ..(**call).clone()
+                }));
                 return Ok((event, Some(output)));
             }
         };
@@ -227,9 +229,9 @@ impl Event {
             }
             Event::RandomU64 { value } => value.to_string(),
             Event::WasiInsecureSeed { seed } => format!("({}, {})", seed.0, seed.1),
-            Event::Invoke { child, result, .. } => {
-                let child = child.map(|c| c.short()).unwrap_or_else(|| "no child".into());
-                match result {
+            Event::Invoke(call) => {
+                let child = call.child.map(|c| c.short()).unwrap_or_else(|| "no child".into());
+                match &call.result {
                     ChildResult::Completed(output) => format!("{child} completed: {}", output.short()),
                     ChildResult::Failed(e) => format!("{child} failed: {e}"),
                     ChildResult::Trapped(r) => format!("{child} trapped: {r}"),
@@ -253,10 +255,10 @@ impl Event {
                     serde_json::json!({ "seconds": seconds, "nanoseconds": nanoseconds }),
                 Event::RandomU64 { value } => serde_json::json!(value),
                 Event::WasiInsecureSeed { seed } => serde_json::json!([seed.0, seed.1]),
-                Event::Invoke { component, child, result, .. } => serde_json::json!({
-                    "component": component,
-                    "child": child,
-                    "result": result,
+                Event::Invoke(call) => serde_json::json!({
+                    "component": call.component,
+                    "child": call.child,
+                    "result": call.result,
                 }),
                 Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
                 Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
@@ -335,6 +337,9 @@ pub enum JournalError {
 /// Live events are persisted in chunks of this many (and when the run ends).
 pub const FLUSH_EVERY: usize = 16 * 1024;
 
+/// Writes a run's header (see [`RunSink::new`]).
+type HeaderWrite = Box<dyn FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send>;
+
 /// Where the live events of a run are persisted while it runs.
 ///
 /// The run's header (and the values it names) is written with the first
@@ -343,7 +348,7 @@ pub struct RunSink {
     storage: Arc<Storage>,
     run: u128,
     next_chunk: u64,
-    header: Option<Box<dyn FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send>>,
+    header: Option<HeaderWrite>,
     pending: crate::invocation::Pending,
 }
 

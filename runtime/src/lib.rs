@@ -43,7 +43,7 @@ pub use host::LogLine;
 pub use invocation::{
     ErrorRecord, Invocation, InvocationEntry, InvocationRecord, Outcome, RunHeader, journal_of, logs_of,
 };
-pub use journal::{ChildResult, Divergence, Event, FLUSH_EVERY, Journal, JournalError, Request, decode_events, encode_events};
+pub use journal::{ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, Journal, JournalError, Request, decode_events, encode_events};
 pub use runtime::{Replay, ReplayOptions, Runtime, RuntimeError, default_home, store_path};
 pub use sandbox::{Limits, human_bytes};
 pub use sources::{Clock, Sources};

@@ -16,7 +16,7 @@ fn children(rt: &Runtime, id: &Digest) -> Vec<Option<Digest>> {
         .expect("journal")
         .into_iter()
         .filter_map(|e| match e {
-            Event::Invoke { child, .. } => Some(child),
+            Event::Invoke(call) => Some(call.child),
             _ => None,
         })
         .collect()
@@ -209,10 +209,14 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     // A caller cut off inside its second child: the child is incomplete.
     let cut = rt.rewind(&kids[1].expect("a child"), 1).expect("rewind");
     let mut journal = enact::journal_of(&rt, &inv.record).expect("journal");
-    let Event::Invoke { target, config, input, component, .. } = journal[1].clone() else {
+    let Event::Invoke(call) = journal[1].clone() else {
         panic!("an invoke event");
     };
-    journal[1] = Event::Invoke { target, config, input, component, child: Some(cut.id), result: enact::ChildResult::Incomplete };
+    journal[1] = Event::Invoke(Box::new(enact::ChildCall {
+        child: Some(cut.id),
+        result: enact::ChildResult::Incomplete,
+        ..*call
+    }));
     let caller = rt
         .storage()
         .write(|w| {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Status, output};
 use crate::invocation::{self, Invocation, Outcome};
-use crate::journal::{ChildResult, Event};
+use crate::journal::{ChildCall, ChildResult, Event};
 use crate::runtime::Runtime;
 use crate::value::Digest;
 
@@ -80,14 +80,14 @@ impl View<'_> {
                     out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
                 }
                 match event {
-                    Event::Invoke { target, .. } => out.push_str(&format!("{indent}  #{i} invoke `{target}`:\n")),
+                    Event::Invoke(call) => out.push_str(&format!("{indent}  #{i} invoke `{}`:\n", call.target)),
                     _ => out.push_str(&format!("{indent}  #{i} {} -> {}\n", event.request(), event.response_text())),
                 }
             }
-            if let Event::Invoke { .. } = event
+            if let Event::Invoke(call) = event
                 && depth < self.max_depth
             {
-                self.child_text(event, depth + 1, out)?;
+                self.child_text(call, depth + 1, out)?;
             }
         }
         for line in logs {
@@ -96,10 +96,8 @@ impl View<'_> {
         Ok(())
     }
 
-    fn child_text(&self, event: &Event, depth: usize, out: &mut String) -> anyhow::Result<()> {
-        let Event::Invoke { target, config, input, component, child, result } = event else {
-            return Ok(());
-        };
+    fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {
+        let ChildCall { target, config, input, component, child, result } = call;
         if let Some(child) = child {
             return self.text(&self.rt.load(child)?, depth, out);
         }
@@ -127,7 +125,8 @@ impl View<'_> {
         let journal = invocation::journal_of(self.rt, record)?;
         let mut children = Vec::new();
         for (i, event) in journal.iter().enumerate() {
-            let Event::Invoke { target, config, input, child, result, .. } = event else { continue };
+            let Event::Invoke(call) = event else { continue };
+            let ChildCall { target, config, input, child, result, .. } = &**call;
             if depth >= self.max_depth {
                 break;
             }

@@ -44,10 +44,10 @@ impl Host for HostState {
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         let mut live_output = None;
         let event = match recorded {
-            Some(event @ Event::Invoke { result: ChildResult::Incomplete, .. }) => {
+            Some(Event::Invoke(call)) if call.result == ChildResult::Incomplete => {
                 // The recorded run stopped inside this child: continue it, live from here on.
                 self.journal().end_replay_before_last();
-                let (event, output) = invocation::continue_child(invoker, event)
+                let (event, output) = invocation::continue_child(invoker, *call)
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
                 live_output = output;
                 self.journal()
@@ -66,10 +66,10 @@ impl Host for HostState {
                 event
             }
         };
-        let Event::Invoke { result, .. } = event else {
+        let Event::Invoke(call) = event else {
             unreachable!("the journal serves what was requested");
         };
-        Ok(match result {
+        Ok(match call.result {
             ChildResult::Completed(output) => {
                 let bytes = match live_output {
                     Some(bytes) => bytes,
