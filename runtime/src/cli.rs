@@ -3,10 +3,12 @@
 //! 0 completed, 1 failed or trapped, 2 usage or runtime error, 3 awaiting input.
 
 mod add;
+mod answers;
 mod invoke;
 mod ls;
 mod output;
 mod replay;
+mod resume;
 mod rewind;
 mod show;
 
@@ -25,6 +27,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
 
+    /// The LLM for live completions: `scripted:FILE`, or the URL of an OpenAI-compatible API
+    /// [default: $ENACT_LLM_URL, else llm.json in the home directory]
+    #[arg(long, global = true, value_name = "SPEC")]
+    llm: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +48,8 @@ enum Command {
     Replay(replay::Args),
     /// Make a new, incomplete invocation without the last N events
     Rewind(rewind::Args),
+    /// Answer the input an invocation awaits and continue it
+    Resume(resume::Args),
     /// List components, invocations or names
     Ls(ls::Args),
 }
@@ -90,7 +99,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Status> {
-    let home = cli.home.unwrap_or_else(default_home);
+    let home = cli.home.clone().unwrap_or_else(default_home);
     let mut rt = Runtime::open(&home)?;
     if let Some(seed) = std::env::var_os("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
@@ -101,12 +110,20 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             .ok_or_else(|| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
         rt = rt.with_sources(crate::sources::Sources::seeded_sequence(seed));
     }
+    let provider = match &cli.llm {
+        Some(spec) => Some(crate::llm::provider_from_spec(spec).map_err(anyhow::Error::msg)?),
+        None => crate::llm::configured_provider(&home).map_err(anyhow::Error::msg)?,
+    };
+    if let Some(provider) = provider {
+        rt = rt.with_llm(std::sync::Arc::from(provider));
+    }
     match cli.command {
         Command::Add(args) => add::run(&rt, args),
         Command::Invoke(args) => invoke::run(&rt, args),
         Command::Show(args) => show::run(&rt, args),
         Command::Replay(args) => replay::run(&rt, args),
         Command::Rewind(args) => rewind::run(&rt, args),
+        Command::Resume(args) => resume::run(&rt, args),
         Command::Ls(args) => ls::run(&rt, args),
     }
 }

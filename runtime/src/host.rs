@@ -45,6 +45,8 @@ pub struct HostState {
     pub(crate) limits: StoreLimits,
     /// How to start child invocations; `None` while describing a component.
     invoker: Option<Invoker>,
+    /// The input request this invocation suspended at (canonical JSON).
+    suspended: Option<Vec<u8>>,
 }
 
 impl HostState {
@@ -63,7 +65,20 @@ impl HostState {
             table: ResourceTable::new(),
             limits: limits.store_limits(),
             invoker,
+            suspended: None,
         }
+    }
+
+    /// The input request the invocation suspended at, if it did.
+    pub(crate) fn take_suspended(&mut self) -> Option<Vec<u8>> {
+        self.suspended.take()
+    }
+
+    /// Suspends the invocation at `request`: the trap unwinds the guest, and
+    /// the run ends `awaiting-input` (not `trapped`).
+    fn suspend(&mut self, request: Vec<u8>) -> wasmtime::Error {
+        self.suspended = Some(request);
+        wasmtime::Error::msg("suspended: awaiting input")
     }
 
     /// The journal, locked.

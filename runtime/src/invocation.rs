@@ -13,6 +13,8 @@ use wasmtime::Store;
 
 use crate::engine::EngineInfo;
 use crate::host::{GuestError, HostState, LogLine};
+use crate::answers::Answerer;
+use crate::llm::Provider;
 use crate::journal::{ChildCall, ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::sandbox::Limits;
@@ -65,6 +67,11 @@ pub enum Outcome {
         /// Why.
         reason: String,
     },
+    /// Suspended at an input request nobody answered yet.
+    AwaitingInput {
+        /// The pending request (canonical JSON of an [`InputRequest`](crate::InputRequest)).
+        request: Digest,
+    },
     /// Not finished: rewound, or cut off.
     Incomplete,
 }
@@ -76,6 +83,7 @@ impl Outcome {
             Outcome::Completed { .. } => "completed",
             Outcome::Failed { .. } => "failed",
             Outcome::Trapped { .. } => "trapped",
+            Outcome::AwaitingInput { .. } => "awaiting-input",
             Outcome::Incomplete => "incomplete",
         }
     }
@@ -163,15 +171,34 @@ pub(crate) struct RunSpec {
     pub parent: Option<Digest>,
     /// 0 for a root invocation, 1 for its children, and so on.
     pub depth: u32,
-    /// Child invocations started so far in this tree.
-    pub children: Arc<AtomicU64>,
-    /// Child seals not yet committed, shared by the whole tree.
-    pub pending: Pending,
+    /// What the whole invocation tree shares.
+    pub tree: Arc<Tree>,
+}
+
+/// What every invocation of one tree shares: counters, child seals waiting
+/// for the next commit, and the sources of answers and completions.
+pub(crate) struct Tree {
+    children: AtomicU64,
+    pending: Mutex<Vec<SealWrites>>,
+    pub answerer: Mutex<Box<dyn Answerer>>,
+    pub llm: Option<Arc<dyn Provider>>,
+}
+
+impl Tree {
+    pub fn new(answerer: Box<dyn Answerer>, llm: Option<Arc<dyn Provider>>) -> Arc<Tree> {
+        Arc::new(Tree { children: AtomicU64::new(0), pending: Mutex::default(), answerer: Mutex::new(answerer), llm })
+    }
+
+    /// Applies and clears the pending child seals in `w`'s transaction.
+    pub fn drain_pending(&self, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
+        let writes = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        apply_all(writes, w)
+    }
 }
 
 impl RunSpec {
     /// A root invocation of `component`, replaying nothing.
-    pub fn root(component: Digest, config: Vec<u8>, input: Vec<u8>, limits: Limits) -> RunSpec {
+    pub fn root(component: Digest, config: Vec<u8>, input: Vec<u8>, limits: Limits, tree: Arc<Tree>) -> RunSpec {
         RunSpec {
             component,
             config,
@@ -181,8 +208,7 @@ impl RunSpec {
             exact: false,
             parent: None,
             depth: 0,
-            children: Arc::new(AtomicU64::new(0)),
-            pending: Pending::default(),
+            tree,
         }
     }
 }
@@ -201,6 +227,8 @@ pub(crate) enum RunOutcome {
     Completed(Vec<u8>),
     Failed(ErrorRecord),
     Trapped(String),
+    /// Suspended at this request (canonical JSON).
+    AwaitingInput(Vec<u8>),
 }
 
 fn now_ms() -> u64 {
@@ -234,14 +262,13 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     if spec.exact {
         journal.forbid_live();
     }
-    journal.persist_to(RunSink::new(storage.clone(), run, write_header, spec.pending.clone()));
+    journal.persist_to(RunSink::new(storage.clone(), run, write_header, spec.tree.clone()));
     let journal = Arc::new(Mutex::new(journal));
 
     let invoker = Invoker {
         runtime: rt.clone(),
         depth: spec.depth,
-        children: spec.children.clone(),
-        pending: spec.pending.clone(),
+        tree: spec.tree.clone(),
         limits: spec.limits.clone(),
         reader: std::sync::OnceLock::new(),
         outputs: Mutex::default(),
@@ -259,6 +286,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         .instantiate(&mut store)
         .and_then(|instance| instance.call_call(&mut store, config, input));
     let logs = store.data_mut().take_logs();
+    let suspended = store.data_mut().take_suspended();
     drop(store);
 
     let mut journal = crate::host::lock(&journal);
@@ -286,6 +314,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     }
     // Events not yet flushed become durable with the seal, in one commit.
     let outcome = match result {
+        _ if suspended.is_some() => RunOutcome::AwaitingInput(suspended.expect("checked")),
         Ok(Ok(output)) => match crate::value::canonicalize(&output) {
             Ok(bytes) if bytes.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
                 "output limit of {} exceeded",
@@ -305,7 +334,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
 }
 
 /// The writes that seal one invocation, computed in memory. A root applies
-/// them at once; a child's wait in the tree's [`Pending`] list for the next
+/// them at once; a child's wait in its [`Tree`] for the next
 /// commit of the tree (a journal chunk of any run in it, or the root's seal),
 /// so a child costs no transaction of its own and is durable before any
 /// durable journal names it.
@@ -332,19 +361,11 @@ fn apply_all(writes: Vec<SealWrites>, w: &mut crate::storage::Writer) -> Result<
     Ok(())
 }
 
-/// Child seals waiting for the tree's next commit.
-pub(crate) type Pending = Arc<Mutex<Vec<SealWrites>>>;
-
-/// Applies and clears `pending` in `w`'s transaction.
-pub(crate) fn drain_pending(pending: &Pending, w: &mut crate::storage::Writer) -> Result<(), StorageError> {
-    let writes = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
-    apply_all(writes, w)
-}
 
 /// Seals a run: stores journal, output and logs, writes the record and its
 /// index entry, and forgets the run. A root (with every child sealed in its
-/// tree) is written in one durable transaction; a child is queued in
-/// [`Pending`].
+/// tree) is written in one durable transaction; a child is queued in its
+/// [`Tree`].
 pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
     let mut blobs = Vec::new();
     let mut keep = |bytes: Vec<u8>| {
@@ -367,6 +388,7 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
         }
         RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
         RunOutcome::Trapped(reason) => (Outcome::Trapped { reason }, None),
+        RunOutcome::AwaitingInput(request) => (Outcome::AwaitingInput { request: keep(request) }, None),
     };
     let record = InvocationRecord {
         component: spec.component,
@@ -393,11 +415,11 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
     let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run) };
     if spec.depth == 0 {
         rt.storage().write(|w| {
-            drain_pending(&spec.pending, w)?;
+            spec.tree.drain_pending(w)?;
             writes.apply(w)
         })?;
     } else {
-        spec.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+        spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
     }
     Ok(Invocation { id, record, output })
 }
@@ -440,36 +462,29 @@ pub(crate) fn seal_rewound(
 ///
 /// # Errors
 /// A depth or children limit (a trap in the caller), or a store failure.
-pub(crate) fn run_child(
-    invoker: &Invoker,
-    target: String,
-    config: Vec<u8>,
-    input: Vec<u8>,
-) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
+pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, RuntimeError> {
     let rt = &invoker.runtime;
     let limits = &invoker.limits;
     if invoker.depth + 1 > limits.max_depth {
         return Err(RuntimeError::Limit(format!("child depth limit of {} exceeded", limits.max_depth)));
     }
-    if invoker.children.fetch_add(1, Ordering::Relaxed) >= limits.max_children {
+    if invoker.tree.children.fetch_add(1, Ordering::Relaxed) >= limits.max_children {
         return Err(RuntimeError::Limit(format!("limit of {} child invocations exceeded", limits.max_children)));
     }
-    let (config_digest, input_digest) = (Digest::of(&config), Digest::of(&input));
-    let event = |component, child, result| {
-        Event::Invoke(Box::new(ChildCall {
-            target: target.clone(),
-            config: config_digest,
-            input: input_digest,
-            component,
-            child,
-            result,
-        }))
+    let call = ChildCall {
+        config: Digest::of(&config),
+        input: Digest::of(&input),
+        target,
+        component: None,
+        child: None,
+        result: ChildResult::Incomplete,
     };
-    let component = match rt.resolve_component(&target) {
+    let component = match rt.resolve_component(&call.target) {
         Ok(component) => component,
         Err(e @ (RuntimeError::NotFound { .. } | RuntimeError::Ambiguous { .. })) => {
             let error = ErrorRecord { code: "unknown-target".into(), message: e.to_string(), details: None };
-            return Ok((event(None, None, ChildResult::Failed(error)), None));
+            let call = ChildCall { result: ChildResult::Failed(error), ..call };
+            return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output: None, awaiting: None });
         }
         Err(e) => return Err(e),
     };
@@ -482,51 +497,65 @@ pub(crate) fn run_child(
         exact: false,
         parent: None,
         depth: invoker.depth + 1,
-        children: invoker.children.clone(),
-        pending: invoker.pending.clone(),
+        tree: invoker.tree.clone(),
     };
     let result = run(rt, &spec)?;
-    let output = match &result.outcome {
-        RunOutcome::Completed(bytes) => Some(bytes.clone()),
-        _ => None,
+    let (output, awaiting) = match &result.outcome {
+        RunOutcome::Completed(bytes) => (Some(bytes.clone()), None),
+        RunOutcome::AwaitingInput(request) => (None, Some(request.clone())),
+        _ => (None, None),
     };
     let child = seal(rt, &spec, result)?;
-    let result = match child.record.outcome {
+    let call = ChildCall { component: Some(component), child: Some(child.id), result: child_result(child.record.outcome), ..call };
+    Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
+}
+
+/// A child's outcome as its caller records it.
+fn child_result(outcome: Outcome) -> ChildResult {
+    match outcome {
         Outcome::Completed { output } => ChildResult::Completed(output),
         Outcome::Failed { error } => ChildResult::Failed(error),
         Outcome::Trapped { reason } => ChildResult::Trapped(reason),
-        Outcome::Incomplete => ChildResult::Incomplete,
-    };
-    Ok((event(Some(component), Some(child.id), result), output))
+        Outcome::AwaitingInput { .. } | Outcome::Incomplete => ChildResult::Incomplete,
+    }
 }
 
-/// Continues a recorded child that did not finish: replays it (it goes on
-/// live where its journal ends) and returns the caller's new event.
+/// What running (or continuing) a child gives its caller.
+pub(crate) struct ChildOutcome {
+    /// The caller's journal event.
+    pub event: Event,
+    /// The output, when the child completed.
+    pub output: Option<Vec<u8>>,
+    /// The pending input request, when the child suspended: the caller suspends too.
+    pub awaiting: Option<Vec<u8>>,
+}
+
+/// Continues a recorded child that did not finish: replays it in this tree
+/// (it goes on live where its journal ends, asking this tree's answerer) and
+/// returns the caller's new event.
 ///
 /// # Errors
 /// A divergence in the child, or a store failure.
-pub(crate) fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<(Event, Option<Vec<u8>>), RuntimeError> {
+pub(crate) fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome, RuntimeError> {
     let Some(child) = recorded.child else {
         unreachable!("only recorded children that ran are continued");
     };
-    let continued = invoker.runtime.replay(&child)?.invocation;
+    let options = crate::runtime::ReplayOptions::default();
+    let continued = invoker.runtime.replay_in_tree(&child, &options, invoker.tree.clone())?.invocation;
     let output = continued.output.as_ref().map(crate::value::canonical_bytes);
-    let result = match continued.record.outcome {
-        Outcome::Completed { output } => ChildResult::Completed(output),
-        Outcome::Failed { error } => ChildResult::Failed(error),
-        Outcome::Trapped { reason } => ChildResult::Trapped(reason),
-        Outcome::Incomplete => ChildResult::Incomplete,
+    let awaiting = match &continued.record.outcome {
+        Outcome::AwaitingInput { request } => Some(invoker.runtime.storage().read()?.blob(request)?),
+        _ => None,
     };
-    let call = ChildCall { child: Some(continued.id), result, ..recorded };
-    Ok((Event::Invoke(Box::new(call)), output))
+    let call = ChildCall { child: Some(continued.id), result: child_result(continued.record.outcome), ..recorded };
+    Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
 }
 
 /// What a running invocation needs to start children.
 pub(crate) struct Invoker {
     pub runtime: Runtime,
     pub depth: u32,
-    pub children: Arc<AtomicU64>,
-    pub pending: Pending,
+    pub tree: Arc<Tree>,
     pub limits: Limits,
     /// One snapshot for reading recorded children's outputs during a replay.
     pub reader: std::sync::OnceLock<crate::storage::Reader>,

@@ -66,6 +66,32 @@ pub enum Event {
     /// many events the child's own journal holds. Boxed: it is much larger
     /// than the other events, of which a journal may hold millions.
     Invoke(Box<ChildCall>),
+    /// `enact:runtime/input.request`, answered.
+    Input(Box<InputCall>),
+    /// `enact:runtime/llm.complete`.
+    Llm(Box<LlmCall>),
+}
+
+/// An input request and its answer, as the journal records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputCall {
+    /// The request (canonical JSON of an [`InputRequest`](crate::InputRequest)).
+    pub request: Digest,
+    /// The answer (a JSON value blob).
+    pub answer: Digest,
+    /// Who answered: `person`, `file`, `llm:<model>`, `override`.
+    pub by: String,
+}
+
+/// A completion request and what came back, as the journal records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmCall {
+    /// The request (canonical JSON of a [`CompletionRequest`](crate::llm::CompletionRequest)).
+    pub request: Digest,
+    /// The completion (a JSON blob of a [`Completion`](crate::llm::Completion)), or why there is none.
+    pub result: Result<Digest, crate::llm::LlmFailure>,
+    /// The provider that answered.
+    pub provider: String,
 }
 
 /// A child invocation as its caller's journal records it.
@@ -119,6 +145,16 @@ pub enum Request {
     WasiInsecureRandom(usize),
     /// The WASI insecure seed.
     WasiInsecureSeed,
+    /// An input request (its canonical JSON).
+    Input {
+        /// The request.
+        request: Digest,
+    },
+    /// A completion request (its canonical JSON).
+    Llm {
+        /// The request.
+        request: Digest,
+    },
     /// A child invocation.
     Invoke {
         /// The target as the guest named it.
@@ -147,6 +183,8 @@ impl Event {
                 config: call.config,
                 input: call.input,
             },
+            Event::Input(call) => Request::Input { request: call.request },
+            Event::Llm(call) => Request::Llm { request: call.request },
         }
     }
 
@@ -208,6 +246,31 @@ impl Event {
                     .ok_or_else(|| format!("expected two unsigned integers, got `{value}`"))?;
                 Event::WasiInsecureSeed { seed }
             }
+            Event::Input(call) => {
+                let answer = crate::value::canonical_bytes(value);
+                let event = Event::Input(Box::new(InputCall {
+                    request: call.request,
+                    answer: Digest::of(&answer),
+                    by: "override".into(),
+                }));
+                return Ok((event, Some(answer)));
+            }
+            Event::Llm(call) => {
+                let text = value.as_str().ok_or_else(|| format!("expected the completion's text as a string, got `{value}`"))?;
+                let completion = crate::llm::Completion {
+                    text: text.to_string(),
+                    finish_reason: "stop".into(),
+                    usage: crate::llm::Usage::default(),
+                    model: "override".into(),
+                };
+                let bytes = crate::value::canonical_record(&completion);
+                let event = Event::Llm(Box::new(LlmCall {
+                    request: call.request,
+                    result: Ok(Digest::of(&bytes)),
+                    provider: "override".into(),
+                }));
+                return Ok((event, Some(bytes)));
+            }
             Event::Invoke(call) => {
                 let output = crate::value::canonical_bytes(value);
                 let event = Event::Invoke(Box::new(ChildCall {
@@ -229,6 +292,11 @@ impl Event {
             }
             Event::RandomU64 { value } => value.to_string(),
             Event::WasiInsecureSeed { seed } => format!("({}, {})", seed.0, seed.1),
+            Event::Input(call) => format!("answer {} by {}", call.answer.short(), call.by),
+            Event::Llm(call) => match &call.result {
+                Ok(completion) => format!("completion {} from {}", completion.short(), call.provider),
+                Err(failure) => format!("{failure} ({})", call.provider),
+            },
             Event::Invoke(call) => {
                 let child = call.child.map(|c| c.short()).unwrap_or_else(|| "no child".into());
                 match &call.result {
@@ -255,6 +323,8 @@ impl Event {
                     serde_json::json!({ "seconds": seconds, "nanoseconds": nanoseconds }),
                 Event::RandomU64 { value } => serde_json::json!(value),
                 Event::WasiInsecureSeed { seed } => serde_json::json!([seed.0, seed.1]),
+                Event::Input(call) => serde_json::json!(call),
+                Event::Llm(call) => serde_json::json!(call),
                 Event::Invoke(call) => serde_json::json!({
                     "component": call.component,
                     "child": call.child,
@@ -279,6 +349,8 @@ impl fmt::Display for Request {
             Request::WasiRandom(len) => write!(f, "wasi:random/random({len})"),
             Request::WasiInsecureRandom(len) => write!(f, "wasi:random/insecure({len})"),
             Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
+            Request::Input { request } => write!(f, "input.request({})", request.short()),
+            Request::Llm { request } => write!(f, "llm.complete({})", request.short()),
             Request::Invoke { target, config, input } => write!(
                 f,
                 "invoke.call(`{target}`, config {}, input {})",
@@ -349,37 +421,43 @@ pub struct RunSink {
     run: u128,
     next_chunk: u64,
     header: Option<HeaderWrite>,
-    pending: crate::invocation::Pending,
+    tree: Arc<crate::invocation::Tree>,
 }
 
 impl RunSink {
     /// A sink for run `run`; `header` writes the run's header in the same
     /// transaction as its first chunk, and every chunk commits the tree's
-    /// `pending` child seals with it (children before the events naming them).
+    /// pending child seals with it (children before the events naming them).
     pub(crate) fn new(
         storage: Arc<Storage>,
         run: u128,
         header: impl FnOnce(&mut crate::storage::Writer) -> Result<(), StorageError> + Send + 'static,
-        pending: crate::invocation::Pending,
+        tree: Arc<crate::invocation::Tree>,
     ) -> RunSink {
-        RunSink { storage, run, next_chunk: 0, header: Some(Box::new(header)), pending }
+        RunSink { storage, run, next_chunk: 0, header: Some(Box::new(header)), tree }
     }
 
-    fn append(&mut self, events: &[Event]) -> Result<(), StorageError> {
-        if events.is_empty() {
+    /// Durably writes `events` as the next chunk, with `blobs` they name.
+    fn append(&mut self, events: &[Event], blobs: &[Vec<u8>]) -> Result<(), StorageError> {
+        if events.is_empty() && blobs.is_empty() {
             return Ok(());
         }
-        let chunk = encode_events(events);
-        let seq = self.next_chunk;
         let header = self.header.take();
+        let seq = self.next_chunk;
         self.storage.write(|w| {
-            crate::invocation::drain_pending(&self.pending, w)?;
+            self.tree.drain_pending(w)?;
+            w.put_blobs(blobs.iter().map(Vec::as_slice))?;
             if let Some(header) = header {
                 header(w)?;
             }
-            w.put_run_events(self.run, seq, &chunk)
+            if !events.is_empty() {
+                w.put_run_events(self.run, seq, &encode_events(events))?;
+            }
+            Ok::<(), StorageError>(())
         })?;
-        self.next_chunk += 1;
+        if !events.is_empty() {
+            self.next_chunk += 1;
+        }
         Ok(())
     }
 }
@@ -499,16 +577,27 @@ impl Journal {
     /// # Errors
     /// A storage error.
     pub fn flush(&mut self) -> Result<(), StorageError> {
+        self.persist_now(Vec::new())
+    }
+
+    /// Durably persists the live events not yet persisted, with `blobs`
+    /// they (or an effect about to happen) name. For values that must be
+    /// durable before anything outside sees them: a person's answer, an LLM
+    /// request before it is sent and its response before the guest sees it.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn persist_now(&mut self, blobs: Vec<Vec<u8>>) -> Result<(), StorageError> {
         if let Some(sink) = &mut self.sink {
-            sink.append(&self.live[self.persisted..])?;
+            sink.append(&self.live[self.persisted..], &blobs)?;
         }
         self.persisted = self.live.len();
         Ok(())
     }
 
-    /// Whether any chunk of live events was written to the store.
+    /// Whether the run's header (and so possibly chunks) was written to the store.
     pub fn persisted_any(&self) -> bool {
-        self.sink.as_ref().is_some_and(|s| s.next_chunk > 0)
+        self.sink.as_ref().is_some_and(|s| s.header.is_none())
     }
 
     /// Why the journal stopped serving, if it did.

@@ -23,6 +23,7 @@
 //! Principal types: [`Runtime`] (the entry point), [`Storage`] (the redb file),
 //! [`Journal`] and [`Event`], [`InvocationRecord`] and [`Outcome`], [`Digest`].
 
+mod answers;
 mod component;
 mod engine;
 mod host;
@@ -36,14 +37,19 @@ mod time;
 mod value;
 
 pub mod cli;
+pub mod llm;
 
+pub use answers::{Answer, Answerer, FileAnswers, FirstThen, InputRequest, LlmAnswers, NoAnswers, Terminal, parse_answer};
 pub use component::{ComponentError, ComponentInfo, Description, check_header};
 pub use engine::{EngineError, EngineInfo, WASMTIME_VERSION};
 pub use host::LogLine;
 pub use invocation::{
     ErrorRecord, Invocation, InvocationEntry, InvocationRecord, Outcome, RunHeader, journal_of, logs_of,
 };
-pub use journal::{ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, Journal, JournalError, Request, decode_events, encode_events};
+pub use journal::{
+    ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, InputCall, Journal, JournalError, LlmCall, Request, decode_events,
+    encode_events,
+};
 pub use runtime::{Replay, ReplayOptions, Runtime, RuntimeError, default_home, store_path};
 pub use sandbox::{Limits, human_bytes};
 pub use sources::{Clock, Sources};

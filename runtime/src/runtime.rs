@@ -12,7 +12,10 @@ use wasmtime::component::Linker;
 use crate::component::{self, ComponentError, ComponentInfo, Description};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, HostState, InvokablePre};
-use crate::invocation::{self, Invocation, Outcome, RunOutcome, RunSpec};
+use crate::answers::{Answer, Answerer, FirstThen, InputRequest, NoAnswers};
+use crate::invocation::{self, Invocation, Outcome, RunOutcome, RunSpec, Tree};
+use crate::llm::Provider;
+use serde_json::Value;
 use crate::journal::{Divergence, Event, Journal, JournalError};
 use crate::sandbox::Limits;
 use crate::sources::Sources;
@@ -87,6 +90,23 @@ pub enum RuntimeError {
         /// What does not fit.
         message: String,
     },
+    /// An answer that does not fit the pending request.
+    #[error("{0}; hint: `enact show` lists the request and its schema")]
+    BadAnswer(String),
+    /// A resume of an invocation awaiting input, without an answer.
+    #[error("invocation `{0}` awaits input; hint: give it with `--answer JSON`")]
+    AnswerNeeded(Digest),
+    /// An answer for an invocation that awaits none.
+    #[error("invocation `{0}` is incomplete but awaits no input; hint: resume it without `--answer`")]
+    NotAwaiting(Digest),
+    /// A resume of an invocation that finished.
+    #[error("invocation `{id}` is {status}: there is nothing to resume; hint: `enact replay` runs it again")]
+    Finished {
+        /// The invocation.
+        id: Digest,
+        /// Its status.
+        status: &'static str,
+    },
     /// A limit of the invocation tree (depth, children) was exceeded.
     #[error("{0}")]
     Limit(String),
@@ -111,6 +131,7 @@ struct Inner {
     names: Mutex<HashMap<Digest, String>>,
     limits: Limits,
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
+    llm: Option<Arc<dyn Provider>>,
     instantiations: AtomicU64,
 }
 
@@ -155,6 +176,7 @@ impl Runtime {
             names: Mutex::new(HashMap::new()),
             limits: Limits::default(),
             sources: Box::new(Sources::system),
+            llm: None,
             instantiations: AtomicU64::new(0),
         };
         Ok(Runtime { inner: Arc::new(inner) })
@@ -180,6 +202,25 @@ impl Runtime {
     pub fn with_limits(mut self, limits: Limits) -> Runtime {
         self.configure().limits = limits;
         self
+    }
+
+    /// Uses `provider` for live LLM completions (none by default: a guest's
+    /// request then gets `unavailable`).
+    ///
+    /// # Panics
+    /// If the runtime was cloned already.
+    pub fn with_llm(mut self, provider: Arc<dyn Provider>) -> Runtime {
+        self.configure().llm = Some(provider);
+        self
+    }
+
+    /// The live LLM provider, if any.
+    pub fn llm(&self) -> Option<&Arc<dyn Provider>> {
+        self.inner.llm.as_ref()
+    }
+
+    pub(crate) fn tree(&self, answerer: Box<dyn Answerer>) -> Arc<Tree> {
+        Tree::new(answerer, self.inner.llm.clone())
     }
 
     /// The store.
@@ -352,10 +393,25 @@ impl Runtime {
     /// Invalid JSON (nothing is written), or a store or engine failure. A guest
     /// that fails or traps is not an error: see the outcome.
     pub fn invoke(&self, component: &Digest, config: &str, input: &str) -> Result<Invocation, RuntimeError> {
+        self.invoke_with(component, config, input, Box::new(NoAnswers))
+    }
+
+    /// Like [`Runtime::invoke`], with `answerer` answering input requests;
+    /// when it declines, the invocation suspends as `awaiting-input`.
+    ///
+    /// # Errors
+    /// See [`Runtime::invoke`].
+    pub fn invoke_with(
+        &self,
+        component: &Digest,
+        config: &str,
+        input: &str,
+        answerer: Box<dyn Answerer>,
+    ) -> Result<Invocation, RuntimeError> {
         let config = value::canonicalize(config).map_err(|error| RuntimeError::Json { what: "config", error })?;
         let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
-        let spec = RunSpec::root(*component, config, input, self.inner.limits.clone());
+        let spec = RunSpec::root(*component, config, input, self.inner.limits.clone(), self.tree(answerer));
         on_big_stack(&spec.limits, || {
             let result = invocation::run(self, &spec)?;
             invocation::seal(self, &spec, result)
@@ -371,6 +427,33 @@ impl Runtime {
         self.replay_with(id, &ReplayOptions::default())
     }
 
+    /// Answers the input request invocation `id` awaits with `answer`, then
+    /// continues it as a new invocation (parent `id`): the journal is replayed,
+    /// the answer handed to the pending request, and later requests go to
+    /// `then`. An `incomplete` invocation (cut off) takes no answer and is
+    /// simply continued.
+    ///
+    /// # Errors
+    /// [`RuntimeError::BadAnswer`] when the answer does not fit the request's
+    /// schema, and other misuse, before anything is written.
+    pub fn resume(&self, id: &Digest, answer: Option<Value>, then: Box<dyn Answerer>) -> Result<Invocation, RuntimeError> {
+        let original = invocation::load(self, id)?;
+        let answerer: Box<dyn Answerer> = match (&original.record.outcome, answer) {
+            (Outcome::AwaitingInput { request }, Some(answer)) => {
+                let request: InputRequest = serde_json::from_value(invocation::json_blob(&self.storage().read()?, request)?)
+                    .map_err(|e| StorageError::Decode { table: "blobs", key: request.to_string(), message: e.to_string() })?;
+                request.check(&answer).map_err(RuntimeError::BadAnswer)?;
+                Box::new(FirstThen::new(Answer { value: answer, by: "person".into() }, then))
+            }
+            (Outcome::AwaitingInput { .. }, None) => return Err(RuntimeError::AnswerNeeded(*id)),
+            (Outcome::Incomplete, None) => then,
+            (Outcome::Incomplete, Some(_)) => return Err(RuntimeError::NotAwaiting(*id)),
+            (other, _) => return Err(RuntimeError::Finished { id: *id, status: other.status() }),
+        };
+        let tree = self.tree(answerer);
+        Ok(self.replay_in_tree(id, &ReplayOptions::default(), tree)?.invocation)
+    }
+
     /// Replays invocation `id` from its journal, under its recorded limits.
     ///
     /// A finished invocation must replay exactly: the same requests, output and
@@ -383,10 +466,15 @@ impl Runtime {
     /// [`RuntimeError::Divergence`] when the guest asks for something else or
     /// ends differently; nothing is written then.
     pub fn replay_with(&self, id: &Digest, options: &ReplayOptions) -> Result<Replay, RuntimeError> {
+        self.replay_in_tree(id, options, self.tree(Box::new(NoAnswers)))
+    }
+
+    pub(crate) fn replay_in_tree(&self, id: &Digest, options: &ReplayOptions, tree: Arc<Tree>) -> Result<Replay, RuntimeError> {
         let original = invocation::load(self, id)?;
         let record = &original.record;
         let mut recorded = invocation::journal_of(self, record)?;
-        let mut exact = record.outcome != Outcome::Incomplete;
+        let finished = matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. });
+        let mut exact = finished;
         if let Some((index, value)) = &options.override_event {
             let len = recorded.len() as u64;
             let event = recorded.get(*index as usize).ok_or(RuntimeError::NoSuchEvent { index: *index, len })?;
@@ -406,7 +494,13 @@ impl Runtime {
             exact = false;
         }
         let reader = self.inner.storage.read()?;
-        let root = RunSpec::root(record.component, reader.blob(&record.config)?, reader.blob(&record.input)?, record.limits.clone());
+        let root = RunSpec::root(
+            record.component,
+            reader.blob(&record.config)?,
+            reader.blob(&record.input)?,
+            record.limits.clone(),
+            tree,
+        );
         drop(reader);
         let spec = RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), ..root };
         let result = on_big_stack(&spec.limits, || invocation::run(self, &spec))?;
@@ -428,6 +522,7 @@ impl Runtime {
                 RunOutcome::Completed(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                 RunOutcome::Failed(e) => format!("failed: {e}"),
                 RunOutcome::Trapped(r) => format!("trapped: {r}"),
+                RunOutcome::AwaitingInput(_) => "awaiting input".to_string(),
             };
             let recorded = match &original.output {
                 Some(v) => v.to_string(),

@@ -110,7 +110,7 @@ impl Sources {
             Request::WasiInsecureSeed => Event::WasiInsecureSeed {
                 seed: (self.entropy.next_u64(), self.entropy.next_u64()),
             },
-            Request::Invoke { .. } => return None,
+            Request::Invoke { .. } | Request::Input { .. } | Request::Llm { .. } => return None,
         })
     }
 

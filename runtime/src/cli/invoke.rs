@@ -1,5 +1,6 @@
-//! `enact invoke TARGET [--config JSON] [--input JSON] [--json]`
+//! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [--json]`
 
+use super::answers::AnswerArgs;
 use super::{Status, output};
 use crate::runtime::Runtime;
 
@@ -13,6 +14,8 @@ pub(super) struct Args {
     /// The input, as JSON
     #[arg(long, default_value = "null")]
     input: String,
+    #[command(flatten)]
+    answers: AnswerArgs,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -20,7 +23,8 @@ pub(super) struct Args {
 
 pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
     let component = rt.resolve_component(&args.target)?;
-    let inv = rt.invoke(&component, &args.config, &args.input)?;
-    output::print_invocation(&inv, args.json);
+    let answerer = args.answers.answerer(rt)?;
+    let inv = rt.invoke_with(&component, &args.config, &args.input, answerer)?;
+    output::print_invocation(rt, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }

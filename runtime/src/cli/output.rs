@@ -3,19 +3,20 @@
 use serde_json::{Value, json};
 
 use super::Status;
-use crate::invocation::{Invocation, Outcome};
+use crate::invocation::{self, Invocation, Outcome};
+use crate::runtime::Runtime;
 
 /// The exit status for an invocation's outcome.
 pub(super) fn status_of(outcome: &Outcome) -> Status {
     match outcome {
         Outcome::Completed { .. } => Status::Completed,
-        Outcome::Failed { .. } | Outcome::Trapped { .. } => Status::Failed,
-        Outcome::Incomplete => Status::Failed,
+        Outcome::Failed { .. } | Outcome::Trapped { .. } | Outcome::Incomplete => Status::Failed,
+        Outcome::AwaitingInput { .. } => Status::AwaitingInput,
     }
 }
 
-/// The `--json` object: `invocation`, `status`, and `output` or `error`.
-pub(super) fn invocation_json(inv: &Invocation) -> Value {
+/// The `--json` object: `invocation`, `status`, and `output`, `error` or `request`.
+pub(super) fn invocation_json(rt: &Runtime, inv: &Invocation) -> anyhow::Result<Value> {
     let mut obj = json!({
         "invocation": inv.id.to_string(),
         "status": inv.record.outcome.status(),
@@ -36,19 +37,22 @@ pub(super) fn invocation_json(inv: &Invocation) -> Value {
         Outcome::Trapped { reason } => {
             fields.insert("error".into(), json!({ "code": "trapped", "message": reason }));
         }
+        Outcome::AwaitingInput { request } => {
+            fields.insert("request".into(), invocation::json_blob(&rt.storage().read()?, request)?);
+        }
         Outcome::Incomplete => {}
     }
     if let Some(parent) = inv.record.parent {
         fields.insert("parent".into(), json!(parent.to_string()));
     }
-    obj
+    Ok(obj)
 }
 
 /// Prints an invocation: the output on stdout, id and status on stderr.
-pub(super) fn print_invocation(inv: &Invocation, json: bool) {
+pub(super) fn print_invocation(rt: &Runtime, inv: &Invocation, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", invocation_json(inv));
-        return;
+        println!("{}", invocation_json(rt, inv)?);
+        return Ok(());
     }
     match &inv.record.outcome {
         Outcome::Completed { .. } => {
@@ -56,6 +60,14 @@ pub(super) fn print_invocation(inv: &Invocation, json: bool) {
         }
         Outcome::Failed { error } => eprintln!("error: {error}"),
         Outcome::Trapped { reason } => eprintln!("trapped: {reason}"),
+        Outcome::AwaitingInput { request } => {
+            let request = invocation::json_blob(&rt.storage().read()?, request)?;
+            eprintln!("awaiting input: {}", request["prompt"]);
+            if !request["schema"].is_null() {
+                eprintln!("  schema: {}", request["schema"]);
+            }
+            eprintln!("  hint: answer with `enact resume {} --answer JSON`", inv.id.short());
+        }
         Outcome::Incomplete => {}
     }
     eprintln!(
@@ -64,4 +76,5 @@ pub(super) fn print_invocation(inv: &Invocation, json: bool) {
         inv.record.outcome.status(),
         inv.record.events
     );
+    Ok(())
 }

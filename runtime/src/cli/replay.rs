@@ -33,12 +33,12 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
     let replay = rt.replay_with(&id, &options)?;
     let inv = &replay.invocation;
     if args.json {
-        let mut obj = output::invocation_json(inv);
+        let mut obj = output::invocation_json(rt, inv)?;
         obj["identical"] = serde_json::json!(replay.identical);
         obj["replayed"] = serde_json::json!(id.to_string());
         println!("{obj}");
     } else {
-        output::print_invocation(inv, false);
+        output::print_invocation(rt, inv, false)?;
         if replay.identical {
             eprintln!("replay identical: same output and journal ({} events)", inv.record.events);
         } else {

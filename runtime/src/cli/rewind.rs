@@ -19,7 +19,7 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
     let rewound = rt.rewind(&id, args.n)?;
     if args.json {
-        println!("{}", output::invocation_json(&rewound));
+        println!("{}", output::invocation_json(rt, &rewound)?);
     } else {
         println!("{}", rewound.id);
         eprintln!(

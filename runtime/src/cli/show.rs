@@ -68,6 +68,7 @@ impl View<'_> {
             Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
             Outcome::Failed { error } => format!(" failed: {error}"),
             Outcome::Trapped { reason } => format!(" trapped: {reason}"),
+            Outcome::AwaitingInput { request } => format!(" awaiting input: {}", self.value(request)?["prompt"]),
             Outcome::Incomplete => " incomplete".to_string(),
         };
         let name = self.rt.component_name(&record.component);
@@ -79,10 +80,22 @@ impl View<'_> {
                 while let Some(line) = logs.next_if(|l| l.at.is_some_and(|at| at <= i as u64)) {
                     out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
                 }
-                match event {
-                    Event::Invoke(call) => out.push_str(&format!("{indent}  #{i} invoke `{}`:\n", call.target)),
-                    _ => out.push_str(&format!("{indent}  #{i} {} -> {}\n", event.request(), event.response_text())),
-                }
+                let line = match event {
+                    Event::Invoke(call) => format!("invoke `{}`:", call.target),
+                    Event::Input(call) => {
+                        let request = self.value(&call.request)?;
+                        format!("input {} -> {} ({})", request["prompt"], self.value(&call.answer)?, call.by)
+                    }
+                    Event::Llm(call) => match &call.result {
+                        Ok(completion) => {
+                            let completion = self.value(completion)?;
+                            format!("llm.complete -> {} ({})", completion["text"], call.provider)
+                        }
+                        Err(failure) => format!("llm.complete -> {failure} ({})", call.provider),
+                    },
+                    _ => format!("{} -> {}", event.request(), event.response_text()),
+                };
+                out.push_str(&format!("{indent}  #{i} {line}\n"));
             }
             if let Event::Invoke(call) = event
                 && depth < self.max_depth
@@ -116,7 +129,7 @@ impl View<'_> {
 
     fn json(&self, inv: &Invocation, depth: usize) -> anyhow::Result<Value> {
         let record = &inv.record;
-        let mut obj = output::invocation_json(inv);
+        let mut obj = output::invocation_json(self.rt, inv)?;
         obj["name"] = json!(self.rt.component_name(&record.component));
         obj["config"] = self.value(&record.config)?;
         obj["input"] = self.value(&record.input)?;

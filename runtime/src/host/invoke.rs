@@ -43,13 +43,15 @@ impl Host for HostState {
             .next_recorded(&request)
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         let mut live_output = None;
+        let mut awaiting = None;
         let event = match recorded {
             Some(Event::Invoke(call)) if call.result == ChildResult::Incomplete => {
                 // The recorded run stopped inside this child: continue it, live from here on.
                 self.journal().end_replay_before_last();
-                let (event, output) = invocation::continue_child(invoker, *call)
-                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                live_output = output;
+                let child = invocation::continue_child(invoker, *call).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                let event = child.event;
+                live_output = child.output;
+                awaiting = child.awaiting;
                 self.journal()
                     .record_live(event.clone())
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
@@ -57,15 +59,21 @@ impl Host for HostState {
             }
             Some(event) => event,
             None => {
-                let (event, output) = invocation::run_child(invoker, target, config, input)
+                let child = invocation::run_child(invoker, target, config, input)
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                live_output = output;
+                let event = child.event;
+                live_output = child.output;
+                awaiting = child.awaiting;
                 self.journal()
                     .record_live(event.clone())
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
                 event
             }
         };
+        if let Some(request) = awaiting {
+            // The child waits for an answer, so its caller does too.
+            return Err(self.suspend(request));
+        }
         let Event::Invoke(call) = event else {
             unreachable!("the journal serves what was requested");
         };

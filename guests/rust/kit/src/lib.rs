@@ -68,6 +68,44 @@ pub fn below(bound: u64) -> u64 {
     ((random::next_u64() as u128 * bound as u128) >> 64) as u64
 }
 
+/// Asks a person (or whoever answers) `prompt`, with a JSON Schema the answer
+/// must satisfy, and parses the answer into `T`. The invocation suspends
+/// until an answer comes.
+pub fn ask<T: DeserializeOwned>(prompt: &str, schema: Option<&str>) -> Result<T, Error> {
+    let request = input::InputRequest {
+        prompt: serde_json::Value::String(prompt.to_string()).to_string(),
+        schema: schema.map(str::to_string),
+        context: None,
+    };
+    parse("answer", &input::request(&request))
+}
+
+/// One message of a conversation.
+pub fn message(role: &str, content: &str) -> llm::Message {
+    llm::Message { role: role.to_string(), content: content.to_string() }
+}
+
+/// Completes a conversation with the runtime's model and default settings.
+pub fn complete(messages: Vec<llm::Message>) -> Result<llm::Completion, Error> {
+    let request = llm::CompletionRequest {
+        model: None,
+        messages,
+        temperature: None,
+        max_tokens: None,
+        stop: Vec::new(),
+        response_format: None,
+    };
+    llm::complete(&request).map_err(|e| {
+        let (code, message) = match e {
+            llm::LlmError::Unavailable(m) => ("llm-unavailable", m),
+            llm::LlmError::Rejected(m) => ("llm-rejected", m),
+            llm::LlmError::Malformed(m) => ("llm-malformed", m),
+            llm::LlmError::Timeout(m) => ("llm-timeout", m),
+        };
+        error(code, message)
+    })
+}
+
 /// Logs `message` at info level.
 pub fn info(message: &str) {
     log::log(Level::Info, message);

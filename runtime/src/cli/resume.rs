@@ -1,0 +1,29 @@
+//! `enact resume INVOCATION [--answer JSON] [--answers FILE|llm] [--interactive] [--json]`
+
+use super::answers::AnswerArgs;
+use super::{Status, output};
+use crate::answers::parse_answer;
+use crate::runtime::Runtime;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// An invocation id or unique id prefix (12+ hex digits)
+    invocation: String,
+    /// The answer to the pending request: JSON, or else taken as a string
+    #[arg(long, value_name = "JSON")]
+    answer: Option<String>,
+    #[command(flatten)]
+    answers: AnswerArgs,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let id = rt.resolve_invocation(&args.invocation)?;
+    let then = args.answers.answerer(rt)?;
+    let answer = args.answer.as_deref().map(parse_answer);
+    let inv = rt.resume(&id, answer, then)?;
+    output::print_invocation(rt, &inv, args.json)?;
+    Ok(output::status_of(&inv.record.outcome))
+}
