@@ -31,6 +31,7 @@ mod invocation;
 mod journal;
 mod runtime;
 mod sandbox;
+mod session;
 mod sources;
 mod storage;
 mod time;
@@ -52,6 +53,7 @@ pub use journal::{
 };
 pub use runtime::{Replay, ReplayOptions, Runtime, RuntimeError, default_home, store_path};
 pub use sandbox::{Limits, human_bytes};
+pub use session::{Session, Step};
 pub use sources::{Clock, Sources};
 pub use storage::{DigestTable, Reader, Storage, StorageError, Writer};
 pub use time::rfc3339;

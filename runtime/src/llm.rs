@@ -64,7 +64,7 @@ pub struct Completion {
 
 /// Why no completion could be had; the guest sees it as its `llm-error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", content = "message", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum LlmFailure {
     /// No provider is configured or reachable.
     #[error("llm unavailable: {0}")]
@@ -376,6 +376,9 @@ mod tests {
     #[test]
     fn failures_serialize_with_their_kind() {
         let f = LlmFailure::Timeout("slow".into());
-        assert_eq!(serde_json::to_value(&f).unwrap(), json!({"kind": "timeout", "message": "slow"}));
+        assert_eq!(serde_json::to_value(&f).unwrap(), json!({"timeout": "slow"}));
+        // journals are postcard: the failure must round-trip through it
+        let bytes = postcard::to_stdvec(&f).unwrap();
+        assert_eq!(postcard::from_bytes::<LlmFailure>(&bytes).unwrap(), f);
     }
 }

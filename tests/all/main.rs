@@ -15,3 +15,9 @@ mod replay;
 mod storage;
 /// Invocation trees: children, rewind, replay with re-sampling, overrides.
 mod tree;
+/// People as a journaled source: suspend, resume, answers, sessions.
+mod input;
+/// LLM completions: the HTTP client against a local server, and replay.
+mod llm;
+/// The OpenAI-compatible test server used by `llm`.
+mod llm_server;

@@ -1,0 +1,171 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use enact::llm::{CompletionRequest, HttpConfig, HttpProvider, LlmFailure, Message, Provider};
+use enact::{FileAnswers, Runtime, Storage};
+use serde_json::json;
+
+use crate::llm_server::{Canned, Server};
+use crate::support::{Home, guest};
+
+fn provider(server: &Server, retries: u32, timeout_ms: u64) -> HttpProvider {
+    let mut config = HttpConfig::new(&server.url);
+    config.api_key = Some("sk-test".into());
+    config.model = Some("default-model".into());
+    config.retries = retries;
+    config.backoff_ms = 10;
+    config.timeout_ms = timeout_ms;
+    HttpProvider::new(config)
+}
+
+fn request(text: &str) -> CompletionRequest {
+    CompletionRequest {
+        model: None,
+        messages: vec![Message { role: "user".into(), content: text.into() }],
+        temperature: Some(0.7),
+        max_tokens: Some(64),
+        stop: vec!["\n\n".into()],
+        response_format: None,
+    }
+}
+
+#[test]
+fn the_client_sends_an_openai_chat_completion_request() {
+    let server = Server::start(vec![Canned::completion("4")]);
+    let completion = provider(&server, 0, 5_000).complete(&request("2+2?")).expect("a completion");
+    assert_eq!(completion.text, "4");
+    assert_eq!(completion.model, "test-model");
+    assert_eq!(completion.usage.prompt_tokens, 5);
+    let sent = &server.requests()[0];
+    assert_eq!(sent["model"], "default-model");
+    assert_eq!(sent["messages"], json!([{"role": "user", "content": "2+2?"}]));
+    assert_eq!(sent["temperature"], json!(0.7));
+    assert_eq!(sent["max_tokens"], 64);
+    assert_eq!(sent["stop"], json!(["\n\n"]));
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_with_backoff() {
+    let server = Server::start(vec![
+        Canned::status(429, r#"{"error":"slow down"}"#),
+        Canned::status(500, "oops"),
+        Canned::completion("done"),
+    ]);
+    let completion = provider(&server, 3, 5_000).complete(&request("go")).expect("a completion after retries");
+    assert_eq!(completion.text, "done");
+    assert_eq!(server.count(), 3);
+}
+
+#[test]
+fn each_failure_becomes_a_clear_llm_error() {
+    let server = Server::start(vec![Canned::status(401, r#"{"error":"bad key"}"#)]);
+    let err = provider(&server, 3, 5_000).complete(&request("x")).expect_err("rejected");
+    assert!(matches!(&err, LlmFailure::Rejected(m) if m.contains("HTTP 401") && m.contains("bad key")), "{err}");
+    assert_eq!(server.count(), 1, "a 401 is not retried");
+
+    let server = Server::start(vec![Canned::status(429, "{}"), Canned::status(429, "{}")]);
+    let err = provider(&server, 1, 5_000).complete(&request("x")).expect_err("rate limited");
+    assert!(matches!(&err, LlmFailure::Unavailable(m) if m.contains("429")), "{err}");
+    assert_eq!(server.count(), 2);
+
+    let server = Server::start(vec![Canned::status(500, "boom"), Canned::status(502, "boom")]);
+    let err = provider(&server, 1, 5_000).complete(&request("x")).expect_err("server error");
+    assert!(matches!(&err, LlmFailure::Unavailable(m) if m.contains("HTTP 502")), "{err}");
+
+    let slow = Canned { delay: Duration::from_millis(1500), ..Canned::completion("late") };
+    let server = Server::start(vec![slow]);
+    let err = provider(&server, 0, 300).complete(&request("x")).expect_err("a timeout");
+    assert!(matches!(err, LlmFailure::Timeout(_)), "{err}");
+
+    let server = Server::start(vec![Canned::status(200, "this is not json")]);
+    let err = provider(&server, 0, 5_000).complete(&request("x")).expect_err("malformed");
+    assert!(matches!(&err, LlmFailure::Malformed(m) if m.contains("not JSON")), "{err}");
+
+    let err = HttpProvider::new(HttpConfig { retries: 0, ..HttpConfig::new("http://127.0.0.1:1/v1") })
+        .complete(&request("x"))
+        .expect_err("nobody listens");
+    assert!(matches!(err, LlmFailure::Unavailable(_)), "{err}");
+}
+
+fn runtime_with(home: &Home, provider: Option<Arc<dyn Provider>>) -> Runtime {
+    let storage = Storage::open(&home.store_file()).expect("the store opens");
+    let rt = Runtime::new(Arc::new(storage)).expect("runtime");
+    match provider {
+        Some(p) => rt.with_llm(p),
+        None => rt,
+    }
+}
+
+#[test]
+fn a_chat_is_journaled_and_replays_without_contacting_the_model() {
+    let home = Home::new();
+    let server = Server::start(vec![Canned::completion("Hello!"), Canned::completion("Four.")]);
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, r#"["hi", "what is 2+2?", "stop"]"#).expect("write");
+    let recorded = {
+        let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
+        let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
+        let answerer = FileAnswers::open(&answers).expect("answers");
+        rt.invoke_with(&chat, "{}", "null", Box::new(answerer)).expect("invoke")
+    };
+    assert_eq!(recorded.record.outcome.status(), "completed");
+    assert_eq!(
+        recorded.output,
+        Some(json!([
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Hello!"},
+            {"role": "user", "content": "what is 2+2?"},
+            {"role": "assistant", "content": "Four."},
+        ]))
+    );
+    assert_eq!(server.count(), 2);
+    // the second request carries the conversation so far
+    let second = &server.requests()[1];
+    assert_eq!(second["messages"][2], json!({"role": "assistant", "content": "Hello!"}));
+
+    // Replay with a provider that cannot be reached: nothing is sent.
+    let unreachable = HttpProvider::new(HttpConfig { retries: 0, ..HttpConfig::new("http://127.0.0.1:1/v1") });
+    let rt = runtime_with(&home, Some(Arc::new(unreachable)));
+    let replay = rt.replay(&recorded.id).expect("replay");
+    assert!(replay.identical);
+    assert_eq!(replay.invocation.output, recorded.output);
+    assert_eq!(server.count(), 2, "replay sent no request");
+}
+
+#[test]
+fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
+    let home = Home::new();
+    let server = Server::start(vec![Canned::status(401, r#"{"error":"bad key"}"#)]);
+    let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
+    let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, r#"["hi"]"#).expect("write");
+    let inv = rt
+        .invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers")))
+        .expect("invoke");
+    let enact::Outcome::Failed { error } = &inv.record.outcome else {
+        panic!("expected a failure, got {:?}", inv.record.outcome);
+    };
+    assert_eq!(error.code, "llm-rejected");
+    let journal = enact::journal_of(&rt, &inv.record).expect("journal");
+    assert!(matches!(&journal[1], enact::Event::Llm(call) if call.result.is_err()));
+    assert!(rt.replay(&inv.id).expect("replay").identical);
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn without_a_provider_the_guest_gets_unavailable() {
+    let home = Home::new();
+    let rt = runtime_with(&home, None);
+    let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, r#"["hi"]"#).expect("write");
+    let inv = rt
+        .invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers")))
+        .expect("invoke");
+    let enact::Outcome::Failed { error } = &inv.record.outcome else {
+        panic!("expected a failure, got {:?}", inv.record.outcome);
+    };
+    assert_eq!(error.code, "llm-unavailable");
+    assert!(error.message.contains("ENACT_LLM_URL"), "{}", error.message);
+}
