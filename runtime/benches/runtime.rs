@@ -90,6 +90,37 @@ fn child_invocations(c: &mut Criterion) {
     group.finish();
 }
 
+/// 100 input requests answered in one session: `ask-dice` asked for 99 dice
+/// asks 100 times; every answer is durable before the guest sees it.
+fn input_session(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let ask_dice = rt.add(&guest("ask-dice"), Some("ask-dice")).expect("add").0;
+    let mut group = c.benchmark_group("input");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("100 answers in one session", |b| {
+        b.iter(|| {
+            let mut session = rt.start(&ask_dice, "{}", "null").expect("start");
+            let mut asked = 0;
+            loop {
+                match session.step().expect("step") {
+                    enact::Step::Input(_) => {
+                        let answer = if asked == 0 { 99 } else { 3 };
+                        session.answer(serde_json::json!(answer)).expect("answer");
+                        asked += 1;
+                    }
+                    enact::Step::Finished(inv) => {
+                        assert_eq!(asked, 100);
+                        break inv;
+                    }
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
 /// `enact invoke` as a whole process, with the component already compiled.
 fn invoke_process(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -123,6 +154,7 @@ criterion_group!(
     invoke_small_component,
     replay_events,
     child_invocations,
+    input_session,
     invoke_process
 );
 criterion_main!(benches);
