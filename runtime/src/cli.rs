@@ -11,6 +11,7 @@ mod replay;
 mod resume;
 mod rewind;
 mod show;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
     Resume(resume::Args),
     /// List components, invocations or names
     Ls(ls::Args),
+    /// Check every blob and record of the store
+    Verify(verify::Args),
 }
 
 /// How a command ended, as the process exit code.
@@ -125,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Rewind(args) => rewind::run(&rt, args),
         Command::Resume(args) => resume::run(&rt, args),
         Command::Ls(args) => ls::run(&rt, args),
+        Command::Verify(args) => verify::run(&rt, args),
     }
 }
 

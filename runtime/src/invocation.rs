@@ -141,10 +141,10 @@ pub struct RunHeader {
     pub input: Digest,
     /// The invocation it continues, if it is a replay.
     pub parent: Option<Digest>,
-    /// Events replayed from the parent before the ones persisted for this run.
-    pub replayed: u64,
     /// When it started, in milliseconds since the Unix epoch.
     pub started_ms: u64,
+    /// The limits it runs under.
+    pub limits: Limits,
 }
 
 /// A sealed invocation and its decoded parts.
@@ -248,8 +248,8 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         config: Digest::of(&spec.config),
         input: Digest::of(&spec.input),
         parent: spec.parent,
-        replayed: spec.recorded.len() as u64,
         started_ms: now_ms(),
+        limits: spec.limits.clone(),
     };
     let (config, input) = (spec.config.clone(), spec.input.clone());
     let write_header = move |w: &mut crate::storage::Writer| {

@@ -589,7 +589,15 @@ impl Journal {
     /// A storage error.
     pub fn persist_now(&mut self, blobs: Vec<Vec<u8>>) -> Result<(), StorageError> {
         if let Some(sink) = &mut self.sink {
-            sink.append(&self.live[self.persisted..], &blobs)?;
+            if sink.next_chunk == 0 && !self.live.is_empty() {
+                // The first chunk starts at event 0, with the replayed prefix,
+                // so a run's chunks always hold its whole journal.
+                let mut first = self.recorded[..self.cursor].to_vec();
+                first.extend_from_slice(&self.live[self.persisted..]);
+                sink.append(&first, &blobs)?;
+            } else {
+                sink.append(&self.live[self.persisted..], &blobs)?;
+            }
         }
         self.persisted = self.live.len();
         Ok(())

@@ -36,6 +36,7 @@ mod sources;
 mod storage;
 mod time;
 mod value;
+mod verify;
 
 pub mod cli;
 pub mod llm;
@@ -57,4 +58,5 @@ pub use session::{Session, Step};
 pub use sources::{Clock, Sources};
 pub use storage::{DigestTable, Reader, Storage, StorageError, Writer};
 pub use time::rfc3339;
+pub use verify::VerifyReport;
 pub use value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonical_record, canonicalize};

@@ -13,7 +13,7 @@ use crate::component::{self, ComponentError, ComponentInfo, Description};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, HostState, InvokablePre};
 use crate::answers::{Answer, Answerer, FirstThen, InputRequest, NoAnswers};
-use crate::invocation::{self, Invocation, Outcome, RunOutcome, RunSpec, Tree};
+use crate::invocation::{self, Invocation, Outcome, RunHeader, RunOutcome, RunSpec, Tree};
 use crate::llm::Provider;
 use serde_json::Value;
 use crate::journal::{Divergence, Event, Journal, JournalError};
@@ -535,6 +535,70 @@ impl Runtime {
             return Err(Divergence::Output { recorded, actual }.into());
         }
         Ok(Replay { invocation: original, identical: true })
+    }
+
+    /// Finishes a run that was cut off (its process died): replays the journal
+    /// it persisted and goes on live, then seals it as a new invocation and
+    /// forgets the run.
+    ///
+    /// # Errors
+    /// An unknown run, or a store failure.
+    pub fn resume_run(&self, run: u128, then: Box<dyn Answerer>) -> Result<Invocation, RuntimeError> {
+        let reader = self.storage().read()?;
+        let header: RunHeader = reader
+            .runs::<RunHeader>()?
+            .into_iter()
+            .find_map(|(r, h)| (r == run).then_some(h))
+            .ok_or_else(|| RuntimeError::NotFound { kind: "run", target: format!("run:{run:032x}") })?;
+        let mut events = Vec::new();
+        for chunk in reader.run_events(run)? {
+            events.extend(crate::journal::decode_events(&chunk).map_err(|e| StorageError::Decode {
+                table: "run_events",
+                key: format!("{run:032x}"),
+                message: e.to_string(),
+            })?);
+        }
+        let root = RunSpec::root(
+            header.component,
+            reader.blob(&header.config)?,
+            reader.blob(&header.input)?,
+            header.limits.clone(),
+            self.tree(then),
+        );
+        drop(reader);
+        self.prepared(&header.component)?;
+        let spec = RunSpec { recorded: Arc::from(events), parent: header.parent, ..root };
+        let sealed = on_big_stack(&spec.limits, || {
+            let result = invocation::run(self, &spec)?;
+            invocation::seal(self, &spec, result)
+        })?;
+        self.inner.storage.write(|w| w.remove_run(run))?;
+        Ok(sealed)
+    }
+
+    /// The run a `run:<hex>` text names (the full id or a prefix of 8+ digits).
+    ///
+    /// # Errors
+    /// [`RuntimeError::NotFound`] or [`RuntimeError::Ambiguous`].
+    pub fn resolve_run(&self, target: &str) -> Result<u128, RuntimeError> {
+        let hex = target.strip_prefix("run:").unwrap_or(target).to_ascii_lowercase();
+        let not_found = || RuntimeError::NotFound { kind: "run", target: target.to_string() };
+        if hex.len() < 8 {
+            return Err(not_found());
+        }
+        let runs: Vec<u128> = self
+            .storage()
+            .read()?
+            .runs::<RunHeader>()?
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| format!("{r:032x}").starts_with(&hex))
+            .collect();
+        match runs.as_slice() {
+            [] => Err(not_found()),
+            [run] => Ok(*run),
+            _ => Err(RuntimeError::Ambiguous { kind: "run", target: target.to_string(), matches: Vec::new() }),
+        }
     }
 
     /// A new, incomplete invocation whose journal is that of `id` without its

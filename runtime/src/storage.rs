@@ -342,6 +342,34 @@ impl Reader {
         Ok(Some(bytes.to_vec()))
     }
 
+    /// Checks every blob against its hash: how many were checked, and the
+    /// digests of those whose bytes do not match.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn verify_blobs(&self) -> Result<(u64, Vec<Digest>)> {
+        let table = self.txn.open_table(BLOBS)?;
+        let mut checked = 0;
+        let mut damaged = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            checked += 1;
+            let digest = Digest(*k.value());
+            if Digest::of(v.value()) != digest {
+                damaged.push(digest);
+            }
+        }
+        Ok((checked, damaged))
+    }
+
+    /// Whether blob `digest` is present (without reading it).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn has_blob(&self, digest: &Digest) -> Result<bool> {
+        Ok(self.txn.open_table(BLOBS)?.get(&digest.0)?.is_some())
+    }
+
     /// A component's index entry.
     ///
     /// # Errors

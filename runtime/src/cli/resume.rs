@@ -7,7 +7,7 @@ use crate::runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// An invocation id or unique id prefix (12+ hex digits)
+    /// An invocation id or unique id prefix (12+ hex digits), or a cut-off `run:<hex>`
     invocation: String,
     /// The answer to the pending request: JSON, or else taken as a string
     #[arg(long, value_name = "JSON")]
@@ -20,10 +20,16 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
-    let id = rt.resolve_invocation(&args.invocation)?;
     let then = args.answers.answerer(rt)?;
     let answer = args.answer.as_deref().map(parse_answer);
-    let inv = rt.resume(&id, answer, then)?;
+    let inv = if args.invocation.starts_with("run:") {
+        if answer.is_some() {
+            anyhow::bail!("a cut-off run awaits no answer; hint: resume it without `--answer`");
+        }
+        rt.resume_run(rt.resolve_run(&args.invocation)?, then)?
+    } else {
+        rt.resume(&rt.resolve_invocation(&args.invocation)?, answer, then)?
+    };
     output::print_invocation(rt, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }
