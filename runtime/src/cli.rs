@@ -103,7 +103,13 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<Status> {
     let home = cli.home.clone().unwrap_or_else(default_home);
-    let mut rt = Runtime::open(&home)?;
+    // Another enact process may hold the store for the length of one
+    // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
+    let wait = std::env::var("ENACT_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
+    let mut rt = Runtime::open_waiting(&home, wait)?;
     if let Some(seed) = std::env::var_os("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
         // reproducible demos and tests.

@@ -156,7 +156,16 @@ impl Runtime {
     /// # Errors
     /// The store cannot be opened, or wasmtime cannot be configured.
     pub fn open(home: &Path) -> Result<Runtime, RuntimeError> {
-        let storage = Storage::open(&store_path(home))?;
+        Runtime::open_waiting(home, std::time::Duration::ZERO)
+    }
+
+    /// Like [`Runtime::open`], waiting up to `wait` for another process to
+    /// release the store.
+    ///
+    /// # Errors
+    /// See [`Runtime::open`].
+    pub fn open_waiting(home: &Path, wait: std::time::Duration) -> Result<Runtime, RuntimeError> {
+        let storage = Storage::open_waiting(&store_path(home), wait)?;
         Runtime::new(Arc::new(storage))
     }
 

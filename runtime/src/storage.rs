@@ -85,6 +85,29 @@ impl Storage {
     /// [`StorageError::InUse`] when another process has it open;
     /// [`StorageError::Open`] when the file cannot be created or is not a store.
     pub fn open(path: &Path) -> Result<Storage> {
+        Storage::open_waiting(path, std::time::Duration::ZERO)
+    }
+
+    /// Like [`Storage::open`], but while another process holds the store,
+    /// retries for up to `wait` before giving up with [`StorageError::InUse`].
+    ///
+    /// # Errors
+    /// See [`Storage::open`].
+    pub fn open_waiting(path: &Path, wait: std::time::Duration) -> Result<Storage> {
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(5);
+        loop {
+            match Storage::try_open(path) {
+                Err(StorageError::InUse { .. }) if start.elapsed() + pause <= wait => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<Storage> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
                 path: path.to_path_buf(),

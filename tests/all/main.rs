@@ -21,3 +21,5 @@ mod input;
 mod llm;
 /// The OpenAI-compatible test server used by `llm`.
 mod llm_server;
+/// The sandbox and the store under stress: limits, authority, integrity, crashes.
+mod safety;
