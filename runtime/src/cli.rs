@@ -5,6 +5,7 @@
 mod add;
 mod answers;
 mod invoke;
+mod limits;
 mod ls;
 mod output;
 mod replay;
@@ -128,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
     }
     match cli.command {
         Command::Add(args) => add::run(&rt, args),
-        Command::Invoke(args) => invoke::run(&rt, args),
+        Command::Invoke(args) => invoke::run(rt, args),
         Command::Show(args) => show::run(&rt, args),
         Command::Replay(args) => replay::run(&rt, args),
         Command::Rewind(args) => rewind::run(&rt, args),

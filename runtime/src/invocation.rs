@@ -315,11 +315,11 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     // Events not yet flushed become durable with the seal, in one commit.
     let outcome = match result {
         _ if suspended.is_some() => RunOutcome::AwaitingInput(suspended.expect("checked")),
+        Ok(Ok(output)) if output.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
+            "output limit of {} exceeded",
+            crate::sandbox::human_bytes(spec.limits.output_bytes)
+        )),
         Ok(Ok(output)) => match crate::value::canonicalize(&output) {
-            Ok(bytes) if bytes.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
-                "output limit of {} exceeded",
-                crate::sandbox::human_bytes(spec.limits.output_bytes)
-            )),
             Ok(bytes) => RunOutcome::Completed(bytes),
             Err(e) => RunOutcome::Failed(ErrorRecord {
                 code: "invalid-output".into(),

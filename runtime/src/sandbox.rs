@@ -23,11 +23,14 @@ pub struct Limits {
     pub max_depth: u32,
     /// Child invocations in one invocation tree.
     pub max_children: u64,
+    /// Elements in each table.
+    pub table_elements: u64,
 }
 
 impl Default for Limits {
     /// 256 MiB of memory, 30 s of wall time, 100 million events, 64 MiB of
-    /// output, 1 MiB of log, children 32 deep and a million in a tree.
+    /// output, 1 MiB of log, children 32 deep and a million in a tree,
+    /// tables of 100,000 elements.
     fn default() -> Self {
         Limits {
             memory_bytes: 256 << 20,
@@ -37,6 +40,7 @@ impl Default for Limits {
             log_bytes: 1 << 20,
             max_depth: 32,
             max_children: 1_000_000,
+            table_elements: 100_000,
         }
     }
 }
@@ -47,6 +51,7 @@ impl Limits {
     pub fn store_limits(&self) -> StoreLimits {
         StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.memory_bytes).unwrap_or(usize::MAX))
+            .table_elements(usize::try_from(self.table_elements).unwrap_or(usize::MAX))
             .trap_on_grow_failure(true)
             .build()
     }
@@ -58,12 +63,22 @@ impl Limits {
 
     /// The trap reason for a guest stopped by a limit, if `error` is one.
     pub fn reason(&self, error: &wasmtime::Error) -> Option<String> {
-        if let Some(wasmtime::Trap::Interrupt) = error.downcast_ref::<wasmtime::Trap>() {
-            return Some(format!("wall-time limit of {} ms exceeded", self.wall_time_ms));
+        match error.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => {
+                return Some(format!("wall-time limit of {} ms exceeded", self.wall_time_ms));
+            }
+            Some(wasmtime::Trap::StackOverflow) => {
+                let stack = human_bytes(crate::engine::MAX_WASM_STACK as u64);
+                return Some(format!("stack limit of {stack} exceeded (unbounded recursion?)"));
+            }
+            _ => {}
         }
         let text = format!("{error:#}");
         if text.contains("forcing trap when growing memory") {
             return Some(format!("memory limit of {} exceeded", human_bytes(self.memory_bytes)));
+        }
+        if text.contains("forcing trap when growing table") {
+            return Some(format!("table limit of {} elements exceeded", self.table_elements));
         }
         None
     }

@@ -3,6 +3,7 @@
 //! Guests are built from source by `make guests` (the test command runs it
 //! first) into `target/guests/<language>/<scenario>.wasm`.
 
+mod fixtures;
 mod support;
 
 /// The `enact` CLI contract: output, `--json`, exit codes, target forms.

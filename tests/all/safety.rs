@@ -105,3 +105,139 @@ fn a_busy_store_gets_a_clear_message_not_a_hang() {
     drop(holder.stdin.take());
     let _ = holder.wait();
 }
+
+mod adversarial {
+    use crate::fixtures::component;
+    use crate::support::Home;
+
+    /// Adds the fixture, invokes it with `flags`, and returns the `--json` object.
+    fn run(home: &Home, name: &str, body: &str, flags: &[&str]) -> serde_json::Value {
+        let path = home.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, component(body)).expect("write the fixture");
+        home.enact(&["add", path.to_str().expect("utf-8"), "--name", name]).success();
+        let mut args = vec!["invoke", name, "--json"];
+        args.extend_from_slice(flags);
+        let run = home.enact(&args);
+        assert_eq!(run.code(), 1, "stdout: {}\nstderr: {}", run.stdout(), run.stderr());
+        run.json()
+    }
+
+    fn reason(out: &serde_json::Value) -> String {
+        assert_eq!(out["status"], "trapped", "{out}");
+        out["error"]["message"].as_str().expect("a reason").to_string()
+    }
+
+    /// After any of them the runtime and the store stay healthy.
+    fn healthy(home: &Home) {
+        home.add_rust("echo");
+        let echo = home.enact(&["invoke", "echo", "--input", "1"]);
+        echo.success();
+        assert_eq!(echo.stdout().trim(), "1");
+        home.enact(&["verify"]).success();
+    }
+
+    #[test]
+    fn an_infinite_loop_hits_the_wall_time_limit() {
+        let home = Home::new();
+        let out = run(&home, "spin", "(loop $l (br $l))", &["--timeout", "300ms"]);
+        assert_eq!(reason(&out), "wall-time limit of 300 ms exceeded");
+        healthy(&home);
+    }
+
+    #[test]
+    fn a_memory_bomb_hits_the_memory_limit() {
+        let home = Home::new();
+        let body = "(loop $l (br_if $l (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))";
+        let out = run(&home, "bomb", body, &["--memory", "64MiB"]);
+        assert_eq!(reason(&out), "memory limit of 64 MiB exceeded");
+        healthy(&home);
+    }
+
+    #[test]
+    fn unbounded_recursion_exhausts_the_stack() {
+        let home = Home::new();
+        let out = run(&home, "recurse", "(call $recurse)", &[]);
+        assert!(reason(&out).contains("stack"), "{out}");
+        healthy(&home);
+    }
+
+    #[test]
+    fn a_table_bomb_hits_the_table_limit() {
+        let home = Home::new();
+        let body = "(loop $l (br_if $l (i32.ne (table.grow $t (ref.null func) (i32.const 1000)) (i32.const -1))))";
+        let out = run(&home, "tables", body, &[]);
+        assert_eq!(reason(&out), "table limit of 100000 elements exceeded");
+        healthy(&home);
+    }
+
+    #[test]
+    fn a_huge_output_hits_the_output_limit() {
+        let home = Home::new();
+        // 2 MiB of `1`s returned as the output text
+        let body = "(drop (memory.grow (i32.const 40)))
+            (memory.fill (i32.const 1114112) (i32.const 49) (i32.const 2097152))
+            (i32.store8 (i32.const 3072) (i32.const 0))
+            (i32.store (i32.const 3076) (i32.const 1114112))
+            (i32.store (i32.const 3080) (i32.const 2097152))
+            (return (i32.const 3072))";
+        let out = run(&home, "huge", body, &["--max-output", "1MiB"]);
+        assert_eq!(reason(&out), "output limit of 1 MiB exceeded");
+        healthy(&home);
+    }
+
+    #[test]
+    fn a_tight_loop_of_journaled_calls_hits_the_journal_limit_and_keeps_the_journal() {
+        let home = Home::new();
+        let out = run(&home, "drain", "(loop $l (drop (call $next_u64)) (br $l))", &["--max-events", "50000"]);
+        assert_eq!(reason(&out), "journal limit of 50000 events exceeded");
+        assert_eq!(out["events"], 50000);
+        let id = out["invocation"].as_str().expect("id");
+        assert_eq!(home.enact(&["replay", id, "--json"]).json()["identical"], true);
+        healthy(&home);
+    }
+
+    #[test]
+    fn a_trap_midway_keeps_the_journal_up_to_it() {
+        let home = Home::new();
+        let body = "(drop (call $next_u64)) (drop (call $next_u64)) (drop (call $next_u64)) unreachable";
+        let out = run(&home, "midway", body, &[]);
+        assert!(reason(&out).contains("unreachable"), "{out}");
+        assert_eq!(out["events"], 3);
+        let id = out["invocation"].as_str().expect("id");
+        assert_eq!(home.enact(&["replay", id, "--json"]).json()["identical"], true);
+        healthy(&home);
+    }
+}
+
+mod bad_input {
+    use crate::support::Home;
+
+    #[test]
+    fn random_bytes_are_not_a_component() {
+        let home = Home::new();
+        let path = home.path().join("noise.wasm");
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(&path, noise).expect("write");
+        let run = home.enact(&["add", path.to_str().expect("utf-8")]);
+        assert_eq!(run.code(), 2);
+        assert!(run.stderr().contains("not a WebAssembly binary"), "{}", run.stderr());
+    }
+
+    #[test]
+    fn deeply_nested_json_is_refused_and_huge_json_is_handled() {
+        let home = Home::new();
+        home.add_rust("echo");
+        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+        let run = home.enact(&["invoke", "echo", "--input", &deep]);
+        assert_eq!(run.code(), 2);
+        assert!(run.stderr().contains("input is not valid JSON: recursion limit exceeded"), "{}", run.stderr());
+
+        let huge = serde_json::json!({"items": vec!["x".repeat(100); 20_000]}).to_string();
+        let input = home.path().join("huge.json");
+        std::fs::write(&input, &huge).expect("write");
+        let at = format!("@{}", input.display());
+        let run = home.enact(&["invoke", "echo", "--input", &at, "--json"]);
+        run.success();
+        assert_eq!(run.json()["output"]["items"].as_array().expect("items").len(), 20_000);
+    }
+}

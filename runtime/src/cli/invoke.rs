@@ -1,6 +1,9 @@
-//! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [--json]`
+//! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [limits] [--json]`
+
+use anyhow::Context;
 
 use super::answers::AnswerArgs;
+use super::limits::LimitArgs;
 use super::{Status, output};
 use crate::runtime::Runtime;
 
@@ -8,23 +11,35 @@ use crate::runtime::Runtime;
 pub(super) struct Args {
     /// A component id, unique id prefix (12+ hex digits) or name
     target: String,
-    /// The config, as JSON
+    /// The config, as JSON, or `@FILE` to read it from a file
     #[arg(long, default_value = "{}")]
     config: String,
-    /// The input, as JSON
+    /// The input, as JSON, or `@FILE` to read it from a file
     #[arg(long, default_value = "null")]
     input: String,
     #[command(flatten)]
     answers: AnswerArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+/// The text itself, or the contents of the file after `@`.
+fn json_arg(text: &str) -> anyhow::Result<String> {
+    match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`")),
+        None => Ok(text.to_string()),
+    }
+}
+
+pub(super) fn run(rt: Runtime, args: Args) -> anyhow::Result<Status> {
+    let limits = args.limits.apply(rt.limits().clone())?;
+    let rt = rt.with_limits(limits);
     let component = rt.resolve_component(&args.target)?;
-    let answerer = args.answers.answerer(rt)?;
-    let inv = rt.invoke_with(&component, &args.config, &args.input, answerer)?;
-    output::print_invocation(rt, &inv, args.json)?;
+    let answerer = args.answers.answerer(&rt)?;
+    let inv = rt.invoke_with(&component, &json_arg(&args.config)?, &json_arg(&args.input)?, answerer)?;
+    output::print_invocation(&rt, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }
