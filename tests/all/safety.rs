@@ -241,3 +241,43 @@ mod bad_input {
         assert_eq!(run.json()["output"]["items"].as_array().expect("items").len(), 20_000);
     }
 }
+
+#[test]
+fn a_guest_has_no_ambient_authority() {
+    let home = Home::new();
+    home.add_rust("probe");
+    let run = Command::new(env!("CARGO_BIN_EXE_enact"))
+        .args(["invoke", "probe", "--json"])
+        .env("ENACT_HOME", home.path())
+        .env("SECRET_TOKEN", "hunter2")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(b"data on stdin\n")?;
+            child.wait_with_output()
+        })
+        .expect("enact runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let out: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let seen = &out["output"];
+    for denied in ["read_file", "list_root", "write_file", "connect", "resolve"] {
+        assert!(seen[denied]["denied"].is_string(), "{denied} was allowed: {seen}");
+    }
+    assert_eq!(seen["env"], serde_json::json!([]), "no environment");
+    assert_eq!(seen["args"], serde_json::json!(["invokable"]), "no arguments");
+    assert_eq!(seen["stdin"]["ok"], "(0, \"\")", "stdin is empty");
+
+    // the time and the hash-map seed it saw came from the journal
+    let id = out["invocation"].as_str().expect("id");
+    let show = home.enact(&["show", id, "--events", "--json"]).json();
+    let journal = show["journal"].as_array().expect("journal").clone();
+    let wall = journal.iter().find(|e| e["request"] == "wasi:clocks/wall-clock.now").expect("a clock event");
+    let ns = wall["response"]["seconds"].as_u64().expect("s") as u128 * 1_000_000_000
+        + wall["response"]["nanoseconds"].as_u64().expect("ns") as u128;
+    assert_eq!(seen["now_ns"], ns.to_string());
+    assert!(journal.iter().any(|e| e["request"] == "wasi:random/insecure-seed"), "{journal:?}");
+    assert_eq!(home.enact(&["replay", id, "--json"]).json()["output"], *seen);
+}
