@@ -281,3 +281,76 @@ fn a_guest_has_no_ambient_authority() {
     assert!(journal.iter().any(|e| e["request"] == "wasi:random/insecure-seed"), "{journal:?}");
     assert_eq!(home.enact(&["replay", id, "--json"]).json()["output"], *seen);
 }
+
+#[test]
+fn two_hundred_parallel_invocations_in_one_process_then_four_processes_at_once() {
+    let home = Home::new();
+    for guest in ["dice", "echo", "clock", "roll-die", "roll-sum"] {
+        home.add_rust(guest);
+    }
+    let ids = {
+        let rt = enact::Runtime::open(home.path()).expect("runtime");
+        let mixed = [
+            ("dice", r#"{"n":50}"#),
+            ("echo", r#"{"hello":"world"}"#),
+            ("clock", "null"),
+            ("roll-sum", r#"{"n":5}"#),
+        ];
+        let targets: Vec<_> = mixed
+            .iter()
+            .map(|(name, input)| (rt.resolve_component(name).expect("resolves"), *input))
+            .collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let (rt, targets) = (rt.clone(), &targets);
+                    scope.spawn(move || {
+                        (0..25)
+                            .map(|i| {
+                                let (component, input) = &targets[(t + i) % targets.len()];
+                                let inv = rt.invoke(component, "{}", input).expect("invoke");
+                                assert_eq!(inv.record.outcome.status(), "completed");
+                                inv.id
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a worker")).collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(ids.len(), 200);
+
+    // Four processes at once: each waits its turn for the store.
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let home = home.path().to_path_buf();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| {
+                        Command::new(env!("CARGO_BIN_EXE_enact"))
+                            .args(["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"])
+                            .env("ENACT_HOME", &home)
+                            .output()
+                            .expect("enact runs")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut more = Vec::new();
+    for worker in workers {
+        for out in worker.join().expect("a worker") {
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            more.push(json["invocation"].as_str().expect("id").parse::<enact::Digest>().expect("a digest"));
+        }
+    }
+    assert_eq!(more.len(), 20);
+
+    home.enact(&["verify"]).success();
+    let rt = enact::Runtime::open(home.path()).expect("runtime");
+    for id in ids.iter().chain(&more) {
+        assert!(rt.replay(id).expect("replay").identical, "{id}");
+    }
+}
