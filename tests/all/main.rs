@@ -24,3 +24,5 @@ mod llm;
 mod llm_server;
 /// The sandbox and the store under stress: limits, authority, integrity, crashes.
 mod safety;
+/// Property tests (fuzzing): the store against a model, canonical JSON, adding bytes.
+mod properties;
