@@ -354,3 +354,51 @@ fn two_hundred_parallel_invocations_in_one_process_then_four_processes_at_once()
         assert!(rt.replay(id).expect("replay").identical, "{id}");
     }
 }
+
+#[test]
+fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
+    use crate::llm_server::{Canned, Server};
+    let home = Home::new();
+    home.add_rust("chat");
+    let slow = Canned { delay: Duration::from_secs(30), ..Canned::completion("too late") };
+    let server = Server::start(vec![slow, Canned::completion("Hello!")]);
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, r#"["hi", "stop"]"#).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enact"))
+        .args(["invoke", "chat", "--answers", answers.to_str().expect("utf-8")])
+        .env("ENACT_HOME", home.path())
+        .env("ENACT_LLM_URL", &server.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("enact runs");
+    let start = Instant::now();
+    while server.count() == 0 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.count(), 1, "the request was sent");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let listed = home.enact(&["ls", "invocations"]).stdout();
+    let run = listed.lines().find(|l| l.starts_with("run:")).expect("the cut-off run").split_whitespace().next().expect("id").to_string();
+    // The answer given before the call was durable, so it is replayed, not asked again.
+    let resumed = Command::new(env!("CARGO_BIN_EXE_enact"))
+        .args(["resume", &run, "--json"])
+        .env("ENACT_HOME", home.path())
+        .env("ENACT_LLM_URL", &server.url)
+        .output()
+        .expect("enact runs");
+    assert_eq!(resumed.status.code(), Some(3), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let out: serde_json::Value = serde_json::from_slice(&resumed.stdout).expect("JSON");
+    assert_eq!(out["status"], "awaiting-input", "the file of answers is not given again: {out}");
+    assert_eq!(server.count(), 2, "the unanswered request is sent again");
+    assert_eq!(server.requests()[0], server.requests()[1]);
+    let id = out["invocation"].as_str().expect("id");
+    let done = home.enact(&["resume", id, "--answer", "\"stop\"", "--json"]);
+    done.success();
+    assert_eq!(
+        done.json()["output"],
+        serde_json::json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}])
+    );
+}
