@@ -39,14 +39,24 @@ impl InputRequest {
     /// # Errors
     /// What does not fit, for a person.
     pub fn check(&self, answer: &Value) -> Result<(), String> {
-        let Some(schema) = &self.schema else { return Ok(()) };
-        let validator = jsonschema::validator_for(schema).map_err(|e| format!("the request's schema is invalid: {e}"))?;
-        let errors: Vec<String> = validator.iter_errors(answer).map(|e| e.to_string()).collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("`{answer}` does not fit the schema `{schema}`: {}", errors.join("; ")))
+        match &self.schema {
+            Some(schema) => check_schema(schema, answer),
+            None => Ok(()),
         }
+    }
+}
+
+/// Checks `value` against the JSON Schema `schema`.
+///
+/// # Errors
+/// What does not fit, for a person.
+pub fn check_schema(schema: &Value, value: &Value) -> Result<(), String> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the schema `{schema}` is invalid: {e}"))?;
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("`{value}` does not fit the schema `{schema}`: {}", errors.join("; ")))
     }
 }
 

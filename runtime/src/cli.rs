@@ -4,6 +4,7 @@
 
 mod add;
 mod answers;
+mod describe;
 mod invoke;
 mod limits;
 mod ls;
@@ -42,6 +43,8 @@ pub struct Cli {
 enum Command {
     /// Add a component to the store; prints its id
     Add(add::Args),
+    /// Show what a component says of itself and what it can reach
+    Describe(describe::Args),
     /// Invoke a component, recording every nondeterministic value
     Invoke(invoke::Args),
     /// Show an invocation as a call tree
@@ -129,6 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
     }
     match cli.command {
         Command::Add(args) => add::run(&rt, args),
+        Command::Describe(args) => describe::run(&rt, args),
         Command::Invoke(args) => invoke::run(rt, args),
         Command::Show(args) => show::run(&rt, args),
         Command::Replay(args) => replay::run(&rt, args),

@@ -48,6 +48,51 @@ impl From<Metadata> for Description {
     }
 }
 
+/// The imports through which nondeterminism can reach a guest.
+const NONDETERMINISTIC: [&str; 7] = [
+    "enact:runtime/clock",
+    "enact:runtime/random",
+    "enact:runtime/llm",
+    "enact:runtime/input",
+    "enact:runtime/invoke",
+    "wasi:clocks/",
+    "wasi:random/",
+];
+
+impl ComponentInfo {
+    /// The imports that are sources of nondeterminism, without versions.
+    pub fn sources(&self) -> Vec<String> {
+        let mut sources: Vec<String> = self
+            .imports
+            .iter()
+            .filter(|i| NONDETERMINISTIC.iter().any(|n| i.starts_with(n)))
+            .map(|i| i.split('@').next().unwrap_or(i).to_string())
+            .collect();
+        sources.dedup();
+        sources
+    }
+
+    /// Checks canonical `config` and `input` against the schemas the component
+    /// declared: `Err(("config" or "input", why))`.
+    pub fn check_call(&self, config: &[u8], input: &[u8]) -> Result<(), (&'static str, String)> {
+        for (what, schema, bytes) in [
+            ("config", &self.metadata.config_schema, config),
+            ("input", &self.metadata.input_schema, input),
+        ] {
+            let Some(schema) = schema.as_deref().and_then(|s| serde_json::from_str(s).ok()) else { continue };
+            let value = serde_json::from_slice(bytes).map_err(|e| (what, e.to_string()))?;
+            crate::answers::check_schema(&schema, &value).map_err(|e| (what, e))?;
+        }
+        Ok(())
+    }
+
+    /// Imports no source of nondeterminism: the same input always gives
+    /// the same output, so a result seen before can be reused.
+    pub fn is_pure(&self) -> bool {
+        self.sources().is_empty()
+    }
+}
+
 /// Why a component cannot be added or run.
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentError {

@@ -66,6 +66,14 @@ pub enum RuntimeError {
     /// The journal could not be kept.
     #[error(transparent)]
     Journal(JournalError),
+    /// Config or input that does not fit the component's schema.
+    #[error("{what} does not fit the component's schema: {message}; hint: `enact describe` shows the schemas")]
+    Schema {
+        /// `config` or `input`.
+        what: &'static str,
+        /// What does not fit.
+        message: String,
+    },
     /// A rewind past the start of the journal.
     #[error("cannot rewind {n} events: the journal holds {len}")]
     RewindTooFar {
@@ -420,6 +428,10 @@ impl Runtime {
         let config = value::canonicalize(config).map_err(|error| RuntimeError::Json { what: "config", error })?;
         let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
+        if let Some(info) = self.component_info(component)? {
+            info.check_call(&config, &input)
+                .map_err(|(what, message)| RuntimeError::Schema { what, message })?;
+        }
         let spec = RunSpec::root(*component, config, input, self.inner.limits.clone(), self.tree(answerer));
         on_big_stack(&spec.limits, || {
             let result = invocation::run(self, &spec)?;

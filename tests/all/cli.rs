@@ -58,12 +58,33 @@ fn a_target_resolves_by_name_full_id_and_prefix() {
 #[test]
 fn a_failed_guest_exits_1_with_its_error() {
     let home = Home::new();
-    home.add_rust("dice");
-    let run = home.enact(&["invoke", "dice", "--config", r#"{"sides":0}"#, "--input", r#"{"n":1}"#, "--json"]);
+    home.add_rust("fail");
+    let run = home.enact(&["invoke", "fail", "--input", r#""no luck""#, "--json"]);
     assert_eq!(run.code(), 1);
     let out = run.json();
     assert_eq!(out["status"], "failed");
-    assert_eq!(out["error"]["code"], "invalid-config");
+    assert_eq!(out["error"]["code"], "deliberate");
+    assert_eq!(out["error"]["message"], "no luck");
+}
+
+#[test]
+fn config_and_input_are_checked_against_the_components_schemas() {
+    let home = Home::new();
+    home.add_rust("dice");
+    let before = home.contents();
+    let run = home.enact(&["invoke", "dice", "--config", r#"{"sides":0}"#, "--input", r#"{"n":1}"#]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("config does not fit the component's schema"), "{}", run.stderr());
+    let run = home.enact(&["invoke", "dice", "--input", r#"{"count":1}"#]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("input does not fit"), "{}", run.stderr());
+    assert_eq!(home.contents(), before);
+
+    let described = home.enact(&["describe", "dice", "--json"]).json();
+    assert_eq!(described["name"], "dice");
+    assert_eq!(described["sources"], serde_json::json!(["enact:runtime/random"]));
+    assert_eq!(described["pure"], false);
+    assert_eq!(described["input_schema"]["required"], serde_json::json!(["n"]));
 }
 
 #[test]
