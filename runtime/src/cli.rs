@@ -12,6 +12,7 @@ mod output;
 mod replay;
 mod resume;
 mod rewind;
+mod share;
 mod show;
 mod verify;
 
@@ -59,6 +60,10 @@ enum Command {
     Ls(ls::Args),
     /// Check every blob and record of the store
     Verify(verify::Args),
+    /// Write invocations or components, and all they reference, to one bundle file
+    Export(share::ExportArgs),
+    /// Verify a bundle and add what it holds to the store
+    Import(share::ImportArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -140,6 +145,8 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Resume(args) => resume::run(&rt, args),
         Command::Ls(args) => ls::run(&rt, args),
         Command::Verify(args) => verify::run(&rt, args),
+        Command::Export(args) => share::export(&rt, args),
+        Command::Import(args) => share::import(&rt, args),
     }
 }
 

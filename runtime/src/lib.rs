@@ -24,6 +24,7 @@
 //! [`Journal`] and [`Event`], [`InvocationRecord`] and [`Outcome`], [`Digest`].
 
 mod answers;
+mod bundle;
 mod component;
 mod engine;
 mod host;
@@ -42,6 +43,7 @@ pub mod cli;
 pub mod llm;
 
 pub use answers::{Answer, Answerer, FileAnswers, FirstThen, InputRequest, LlmAnswers, NoAnswers, Terminal, parse_answer};
+pub use bundle::{BundleError, BundleSummary};
 pub use component::{ComponentError, ComponentInfo, Description, check_header};
 pub use engine::{EngineError, EngineInfo, WASMTIME_VERSION};
 pub use host::LogLine;

@@ -66,6 +66,9 @@ pub enum RuntimeError {
     /// The journal could not be kept.
     #[error(transparent)]
     Journal(JournalError),
+    /// A bundle that cannot be imported.
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     /// Config or input that does not fit the component's schema.
     #[error("{what} does not fit the component's schema: {message}; hint: `enact describe` shows the schemas")]
     Schema {

@@ -24,5 +24,7 @@ mod llm;
 mod llm_server;
 /// The sandbox and the store under stress: limits, authority, integrity, crashes.
 mod safety;
+/// Sharing by hash: export, import, replay elsewhere.
+mod share;
 /// Property tests (fuzzing): the store against a model, canonical JSON, adding bytes.
 mod properties;
