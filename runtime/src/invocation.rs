@@ -173,6 +173,17 @@ pub(crate) struct RunSpec {
     pub depth: u32,
     /// What the whole invocation tree shares.
     pub tree: Arc<Tree>,
+    /// The component imports no source of nondeterminism (its result is memoized).
+    pub pure: bool,
+}
+
+/// The memo key of calling `component` with `config` and `input`.
+fn memo_key(component: &Digest, config: &Digest, input: &Digest) -> Digest {
+    let mut bytes = Vec::with_capacity(96);
+    for d in [component, config, input] {
+        bytes.extend_from_slice(&d.0);
+    }
+    Digest::of(&bytes)
 }
 
 /// What every invocation of one tree shares: counters, child seals waiting
@@ -182,11 +193,19 @@ pub(crate) struct Tree {
     pending: Mutex<Vec<SealWrites>>,
     pub answerer: Mutex<Box<dyn Answerer>>,
     pub llm: Option<Arc<dyn Provider>>,
+    /// Run pure children even when the store knows their result (a retry).
+    pub rerun_pure: std::sync::atomic::AtomicBool,
 }
 
 impl Tree {
     pub fn new(answerer: Box<dyn Answerer>, llm: Option<Arc<dyn Provider>>) -> Arc<Tree> {
-        Arc::new(Tree { children: AtomicU64::new(0), pending: Mutex::default(), answerer: Mutex::new(answerer), llm })
+        Arc::new(Tree {
+            children: AtomicU64::new(0),
+            pending: Mutex::default(),
+            answerer: Mutex::new(answerer),
+            llm,
+            rerun_pure: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// Applies and clears the pending child seals in `w`'s transaction.
@@ -209,6 +228,7 @@ impl RunSpec {
             parent: None,
             depth: 0,
             tree,
+            pure: false,
         }
     }
 }
@@ -343,6 +363,8 @@ pub(crate) struct SealWrites {
     id: Digest,
     entry: InvocationEntry,
     run: Option<u128>,
+    /// For a finished invocation of a pure component: its memo key.
+    memo: Option<Digest>,
 }
 
 impl SealWrites {
@@ -357,6 +379,11 @@ fn apply_all(writes: Vec<SealWrites>, w: &mut crate::storage::Writer) -> Result<
     w.put_invocations(writes.iter().map(|s| (&s.id, &s.entry)))?;
     for run in writes.iter().filter_map(|s| s.run) {
         w.remove_run(run)?;
+    }
+    for write in &writes {
+        if let Some(key) = &write.memo {
+            w.put_memo(key, &write.id)?;
+        }
     }
     Ok(())
 }
@@ -412,7 +439,9 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
         parent: spec.parent,
         depth: spec.depth,
     };
-    let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run) };
+    let memo = (spec.pure && matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. }))
+        .then(|| memo_key(&spec.component, &config, &input));
+    let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run), memo };
     if spec.depth == 0 {
         rt.storage().write(|w| {
             spec.tree.drain_pending(w)?;
@@ -478,6 +507,7 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
         component: None,
         child: None,
         result: ChildResult::Incomplete,
+        memoized: false,
     };
     let component = match rt.resolve_component(&call.target) {
         Ok(component) => component,
@@ -488,6 +518,17 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
         }
         Err(e) => return Err(e),
     };
+    let pure = rt.component_info(&component)?.is_some_and(|info| info.is_pure());
+    let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
+    if reuse && let Some(earlier) = memoized(rt, &memo_key(&component, &call.config, &call.input))? {
+        let output = match &earlier.record.outcome {
+            Outcome::Completed { output } => Some(rt.storage().read()?.blob(output)?),
+            _ => None,
+        };
+        let result = child_result(earlier.record.outcome);
+        let call = ChildCall { component: Some(component), child: Some(earlier.id), result, memoized: true, ..call };
+        return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting: None });
+    }
     let spec = RunSpec {
         component,
         config,
@@ -498,6 +539,7 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
         parent: None,
         depth: invoker.depth + 1,
         tree: invoker.tree.clone(),
+        pure,
     };
     let result = run(rt, &spec)?;
     let (output, awaiting) = match &result.outcome {
@@ -508,6 +550,14 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
     let child = seal(rt, &spec, result)?;
     let call = ChildCall { component: Some(component), child: Some(child.id), result: child_result(child.record.outcome), ..call };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
+}
+
+/// The earlier invocation a pure component gave for `key`, if the store has one.
+fn memoized(rt: &Runtime, key: &Digest) -> Result<Option<Invocation>, RuntimeError> {
+    match rt.storage().read()?.memo(key)? {
+        Some(id) => Ok(Some(load(rt, &id)?)),
+        None => Ok(None),
+    }
 }
 
 /// A child's outcome as its caller records it.

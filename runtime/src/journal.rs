@@ -110,6 +110,10 @@ pub struct ChildCall {
     pub child: Option<Digest>,
     /// What the guest got back.
     pub result: ChildResult,
+    /// The child is an earlier invocation of a pure component with the
+    /// same config and input, reused without running it.
+    #[serde(default)]
+    pub memoized: bool,
 }
 
 /// What a child invocation handed back to its caller.

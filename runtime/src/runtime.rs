@@ -490,7 +490,9 @@ impl Runtime {
     /// [`RuntimeError::Divergence`] when the guest asks for something else or
     /// ends differently; nothing is written then.
     pub fn replay_with(&self, id: &Digest, options: &ReplayOptions) -> Result<Replay, RuntimeError> {
-        self.replay_in_tree(id, options, self.tree(Box::new(NoAnswers)))
+        let tree = self.tree(Box::new(NoAnswers));
+        tree.rerun_pure.store(options.retry_failed, std::sync::atomic::Ordering::Relaxed);
+        self.replay_in_tree(id, options, tree)
     }
 
     pub(crate) fn replay_in_tree(&self, id: &Digest, options: &ReplayOptions, tree: Arc<Tree>) -> Result<Replay, RuntimeError> {

@@ -135,6 +135,7 @@ impl Storage {
             w.txn.open_table(RUNS)?;
             w.txn.open_table(RUN_EVENTS)?;
             w.txn.open_table(ARTIFACTS)?;
+            w.txn.open_table(MEMO)?;
             Ok::<(), StorageError>(())
         })?;
         Ok(storage)
@@ -294,6 +295,15 @@ impl Writer {
                 table.insert(&digest.0, encode_json(entry).as_slice())?;
             }
         }
+        Ok(())
+    }
+
+    /// Remembers that calling a pure component with `key` gave invocation `id`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_memo(&mut self, key: &Digest, id: &Digest) -> Result<()> {
+        self.txn.open_table(MEMO)?.insert(&key.0, &id.0)?;
         Ok(())
     }
 
@@ -467,6 +477,14 @@ impl Reader {
             out.push(Digest(*k.value()));
         }
         Ok(out)
+    }
+
+    /// The invocation that a pure component gave for `key`, if any.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn memo(&self, key: &Digest) -> Result<Option<Digest>> {
+        Ok(self.txn.open_table(MEMO)?.get(&key.0)?.map(|g| Digest(*g.value())))
     }
 
     /// The component `name` points at.

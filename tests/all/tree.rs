@@ -249,3 +249,25 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     let continued = rt.load(&new_kids[1].expect("a child")).expect("load");
     assert_eq!(continued.record.parent, Some(cut.id), "the child continued from where it was cut");
 }
+
+#[test]
+fn a_pure_child_seen_before_is_answered_from_the_store() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 17);
+    add(&rt, &["catch", "fail", "roll-die"]);
+    let catch = rt.resolve_component("catch").expect("catch");
+    let before = rt.instantiations();
+    let first = rt.invoke(&catch, "{}", "null").expect("invoke");
+    assert_eq!(rt.instantiations() - before, 3);
+
+    // `fail` imports nothing nondeterministic: its earlier result is reused.
+    let before = rt.instantiations();
+    let second = rt.invoke(&catch, "{}", "null").expect("invoke");
+    assert_eq!(rt.instantiations() - before, 2, "catch and roll-die run; fail does not");
+    let journal = enact::journal_of(&rt, &second.record).expect("journal");
+    let Event::Invoke(call) = &journal[0] else { panic!("an invoke event") };
+    assert!(call.memoized);
+    assert_eq!(call.child, children(&rt, &first.id)[0]);
+    assert_eq!(second.output.as_ref().expect("output")["caught"], "deliberate: the child failed");
+    assert!(rt.replay(&second.id).expect("replay").identical);
+}

@@ -110,9 +110,17 @@ impl View<'_> {
     }
 
     fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {
-        let ChildCall { target, config, input, component, child, result } = call;
+        let ChildCall { target, config, input, component, child, result, .. } = call;
         if let Some(child) = child {
-            return self.text(&self.rt.load(child)?, depth, out);
+            let mut text = String::new();
+            self.text(&self.rt.load(child)?, depth, &mut text)?;
+            if call.memoized {
+                // mark the child's own line
+                let end = text.find('\n').unwrap_or(text.len());
+                text.insert_str(end, " (memoized)");
+            }
+            out.push_str(&text);
+            return Ok(());
         }
         // No child ran: the target did not resolve, or the result was overridden.
         let name = component.map(|c| self.rt.component_name(&c)).unwrap_or_else(|| target.clone());

@@ -8,6 +8,7 @@
 //! runs         u128 run id          -> JSON RunHeader   (an invocation still running, or cut off)
 //! run_events   (u128 run, u64 seq)  -> postcard Vec<Event>, one chunk of the run's journal
 //! artifacts    [u8;64] component ++ engine compatibility -> [u8;32] blob of the compiled code
+//! memo         [u8;32] sha256(component ++ config ++ input) -> [u8;32] invocation of a pure component
 //! ```
 //!
 //! A sealed invocation is a blob (its canonical JSON record) named by its hash;
@@ -29,3 +30,5 @@ pub const RUNS: TableDefinition<u128, &[u8]> = TableDefinition::new("runs");
 pub const RUN_EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("run_events");
 /// Compiled code per (component, engine compatibility hash).
 pub const ARTIFACTS: TableDefinition<&[u8; 64], &[u8; 32]> = TableDefinition::new("artifacts");
+/// Finished invocations of pure components, by what they were called with.
+pub const MEMO: TableDefinition<&[u8; 32], &[u8; 32]> = TableDefinition::new("memo");
