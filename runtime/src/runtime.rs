@@ -118,6 +118,12 @@ pub enum RuntimeError {
         /// Its status.
         status: &'static str,
     },
+    /// A `run:` prefix that matches several cut-off runs.
+    #[error("`{0}` matches several cut-off runs; hint: give more digits (`enact ls invocations` lists them)")]
+    AmbiguousRun(String),
+    /// A thread to run an invocation on could not be started.
+    #[error("cannot start a thread for the invocation: {0}")]
+    Thread(String),
     /// A limit of the invocation tree (depth, children) was exceeded.
     #[error("{0}")]
     Limit(String),
@@ -623,7 +629,7 @@ impl Runtime {
         match runs.as_slice() {
             [] => Err(not_found()),
             [run] => Ok(*run),
-            _ => Err(RuntimeError::Ambiguous { kind: "run", target: target.to_string(), matches: Vec::new() }),
+            _ => Err(RuntimeError::AmbiguousRun(target.to_string())),
         }
     }
 

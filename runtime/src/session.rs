@@ -101,7 +101,7 @@ impl Runtime {
                 let result = rt.invoke_with(&component, &config, &input, Box::new(answerer));
                 let _ = message_tx.send(Message::Done(Box::new(result)));
             })
-            .map_err(|e| RuntimeError::Limit(format!("cannot start a session thread: {e}")))?;
+            .map_err(|e| RuntimeError::Thread(e.to_string()))?;
         Ok(Session { messages, replies, pending: None, thread: Some(thread) })
     }
 }
@@ -127,7 +127,7 @@ impl Session {
                 }
                 (*result).map(|invocation| Step::Finished(Box::new(invocation)))
             }
-            Err(_) => Err(RuntimeError::Limit("the invocation thread ended without a result".into())),
+            Err(_) => Err(RuntimeError::Thread("the invocation thread ended without a result".into())),
         }
     }
 

@@ -42,32 +42,22 @@ impl Host for HostState {
             .journal()
             .next_recorded(&request)
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-        let mut live_output = None;
-        let mut awaiting = None;
-        let event = match recorded {
-            Some(Event::Invoke(call)) if call.result == ChildResult::Incomplete => {
-                // The recorded run stopped inside this child: continue it, live from here on.
-                self.journal().end_replay_before_last();
-                let child = invocation::continue_child(invoker, *call).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                let event = child.event;
-                live_output = child.output;
-                awaiting = child.awaiting;
+        let trap = |e: crate::runtime::RuntimeError| wasmtime::Error::msg(e.to_string());
+        let (event, live_output, awaiting) = match recorded {
+            Some(Event::Invoke(call)) if call.result != ChildResult::Incomplete => (Event::Invoke(call), None, None),
+            recorded => {
+                let child = match recorded {
+                    Some(Event::Invoke(call)) => {
+                        // The recorded run stopped inside this child: continue it, live from here on.
+                        self.journal().end_replay_before_last();
+                        invocation::continue_child(invoker, *call).map_err(trap)?
+                    }
+                    _ => invocation::run_child(invoker, target, config, input).map_err(trap)?,
+                };
                 self.journal()
-                    .record_live(event.clone())
+                    .record_live(child.event.clone())
                     .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                event
-            }
-            Some(event) => event,
-            None => {
-                let child = invocation::run_child(invoker, target, config, input)
-                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                let event = child.event;
-                live_output = child.output;
-                awaiting = child.awaiting;
-                self.journal()
-                    .record_live(event.clone())
-                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                event
+                (child.event, child.output, child.awaiting)
             }
         };
         if let Some(request) = awaiting {
