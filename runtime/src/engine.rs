@@ -69,6 +69,8 @@ pub fn new_engine() -> Result<Engine, EngineError> {
         .cranelift_nan_canonicalization(true)
         .relaxed_simd_deterministic(true)
         .epoch_interruption(true)
+        // Fuel counts instructions: a deterministic budget, optional per invocation.
+        .consume_fuel(true)
         .max_wasm_stack(MAX_WASM_STACK);
     config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling()));
     let engine = match Engine::new(&config) {

@@ -296,8 +296,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     let state = HostState::new(journal.clone(), &spec.limits, Some(invoker));
     let mut store = Store::new(rt.engine(), state);
     store.limiter(|s| &mut s.limits);
-    store.set_epoch_deadline(spec.limits.epoch_ticks());
-    store.epoch_deadline_trap();
+    spec.limits.arm(&mut store);
 
     let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
     let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");

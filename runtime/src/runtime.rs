@@ -330,8 +330,7 @@ impl Runtime {
         let journal = Journal::new(Arc::from(Vec::new()), self.sources(), self.inner.limits.journal_events);
         let mut store = wasmtime::Store::new(&self.inner.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None));
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(self.inner.limits.epoch_ticks());
-        store.epoch_deadline_trap();
+        self.inner.limits.arm(&mut store);
         let metadata = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.call_describe(&mut store))

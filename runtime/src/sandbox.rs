@@ -25,6 +25,10 @@ pub struct Limits {
     pub max_children: u64,
     /// Elements in each table.
     pub table_elements: u64,
+    /// Fuel (about one unit per WebAssembly instruction); `None` for no budget.
+    /// Unlike wall time, running out of fuel happens at the same point on replay.
+    #[serde(default)]
+    pub fuel: Option<u64>,
 }
 
 impl Default for Limits {
@@ -41,6 +45,7 @@ impl Default for Limits {
             max_depth: 32,
             max_children: 1_000_000,
             table_elements: 100_000,
+            fuel: None,
         }
     }
 }
@@ -56,6 +61,13 @@ impl Limits {
             .build()
     }
 
+    /// Sets `store`'s time and fuel budgets.
+    pub fn arm<T>(&self, store: &mut wasmtime::Store<T>) {
+        store.set_epoch_deadline(self.epoch_ticks());
+        store.epoch_deadline_trap();
+        store.set_fuel(self.fuel.unwrap_or(u64::MAX)).expect("the engine consumes fuel");
+    }
+
     /// The wall-time limit in epoch ticks.
     pub fn epoch_ticks(&self) -> u64 {
         (self.wall_time_ms / EPOCH_TICK.as_millis() as u64).max(1)
@@ -66,6 +78,9 @@ impl Limits {
         match error.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::Interrupt) => {
                 return Some(format!("wall-time limit of {} ms exceeded", self.wall_time_ms));
+            }
+            Some(wasmtime::Trap::OutOfFuel) => {
+                return Some(format!("fuel limit of {} exceeded", self.fuel.unwrap_or(u64::MAX)));
             }
             Some(wasmtime::Trap::StackOverflow) => {
                 let stack = human_bytes(crate::engine::MAX_WASM_STACK as u64);

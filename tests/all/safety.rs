@@ -402,3 +402,19 @@ fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
         serde_json::json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}])
     );
 }
+
+#[test]
+fn a_fuel_budget_stops_a_guest_at_the_same_point_on_replay() {
+    let home = Home::new();
+    let path = home.path().join("spin.wasm");
+    std::fs::write(&path, crate::fixtures::component("(loop $l (drop (call $next_u64)) (br $l))")).expect("write");
+    home.enact(&["add", path.to_str().expect("utf-8"), "--name", "spin"]).success();
+    let run = home.enact(&["invoke", "spin", "--fuel", "100000", "--json"]);
+    assert_eq!(run.code(), 1);
+    let out = run.json();
+    assert_eq!(out["error"]["message"], "fuel limit of 100000 exceeded");
+    let replay = home.enact(&["replay", out["invocation"].as_str().expect("id"), "--json"]);
+    assert_eq!(replay.code(), 1, "a trapped invocation replays as trapped");
+    assert_eq!(replay.json()["identical"], true);
+    assert_eq!(replay.json()["events"], out["events"]);
+}

@@ -22,6 +22,9 @@ pub(super) struct LimitArgs {
     /// Size of the output JSON [default: 64MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_output: Option<u64>,
+    /// Fuel: a deterministic budget of about one unit per instruction [default: none]
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
     /// Size of captured stdout, stderr and log lines [default: 1MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_log: Option<u64>,
@@ -38,6 +41,7 @@ impl LimitArgs {
             max_children: self.max_children.unwrap_or(base.max_children),
             output_bytes: self.max_output.unwrap_or(base.output_bytes),
             log_bytes: self.max_log.unwrap_or(base.log_bytes),
+            fuel: self.fuel.or(base.fuel),
             ..base
         };
         if limits.memory_bytes > crate::engine::MAX_MEMORY as u64 {
