@@ -106,6 +106,11 @@ impl Collector<'_> {
         if let Some(parent) = &record.parent {
             self.invocation(parent)?;
         }
+        for grant in &record.grants {
+            for digest in crate::grants::snapshot_blobs(self.reader, grant)? {
+                self.blob(&digest)?;
+            }
+        }
         let events = crate::journal::decode_events(&journal)
             .map_err(|e| StorageError::Decode { table: "blobs", key: record.journal.to_string(), message: e.to_string() })?;
         for event in events {

@@ -51,11 +51,16 @@ pub struct HostState {
 
 impl HostState {
     /// State for one invocation that draws its nondeterminism from `journal`.
-    pub(crate) fn new(journal: Arc<Mutex<Journal>>, limits: &Limits, invoker: Option<Invoker>) -> HostState {
+    pub(crate) fn new(
+        journal: Arc<Mutex<Journal>>,
+        limits: &Limits,
+        invoker: Option<Invoker>,
+        preopens: &[(std::path::PathBuf, String, bool)],
+    ) -> HostState {
         let capacity = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
         let stdout = MemoryOutputPipe::new(capacity);
         let stderr = MemoryOutputPipe::new(capacity);
-        let wasi = wasi::context(&journal, stdout.clone(), stderr.clone());
+        let wasi = wasi::context(&journal, stdout.clone(), stderr.clone(), preopens);
         HostState {
             journal,
             logs: log::Logs::new(limits.log_bytes),

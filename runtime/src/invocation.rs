@@ -14,6 +14,7 @@ use wasmtime::Store;
 use crate::engine::EngineInfo;
 use crate::host::{GuestError, HostState, LogLine};
 use crate::answers::Answerer;
+use crate::grants::DirGrant;
 use crate::llm::Provider;
 use crate::journal::{ChildCall, ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
 use crate::runtime::{Runtime, RuntimeError};
@@ -46,6 +47,9 @@ pub struct InvocationRecord {
     pub engine: EngineInfo,
     /// The limits it ran under.
     pub limits: Limits,
+    /// Directories granted to it, as snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<DirGrant>,
 }
 
 /// How an invocation ended.
@@ -145,6 +149,9 @@ pub struct RunHeader {
     pub started_ms: u64,
     /// The limits it runs under.
     pub limits: Limits,
+    /// Directories granted to it.
+    #[serde(default)]
+    pub grants: Vec<DirGrant>,
 }
 
 /// A sealed invocation and its decoded parts.
@@ -175,6 +182,8 @@ pub(crate) struct RunSpec {
     pub tree: Arc<Tree>,
     /// The component imports no source of nondeterminism (its result is memoized).
     pub pure: bool,
+    /// Directories granted (a root's only; children get none).
+    pub grants: Vec<DirGrant>,
 }
 
 /// The memo key of calling `component` with `config` and `input`.
@@ -229,6 +238,7 @@ impl RunSpec {
             depth: 0,
             tree,
             pure: false,
+            grants: Vec::new(),
         }
     }
 }
@@ -270,6 +280,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         parent: spec.parent,
         started_ms: now_ms(),
         limits: spec.limits.clone(),
+        grants: spec.grants.clone(),
     };
     let (config, input) = (spec.config.clone(), spec.input.clone());
     let write_header = move |w: &mut crate::storage::Writer| {
@@ -293,7 +304,8 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         reader: std::sync::OnceLock::new(),
         outputs: Mutex::default(),
     };
-    let state = HostState::new(journal.clone(), &spec.limits, Some(invoker));
+    let copies = crate::grants::materialize(&storage.read()?, &spec.grants).map_err(RuntimeError::Grant)?;
+    let state = HostState::new(journal.clone(), &spec.limits, Some(invoker), &copies.preopens);
     let mut store = Store::new(rt.engine(), state);
     store.limiter(|s| &mut s.limits);
     spec.limits.arm(&mut store);
@@ -428,6 +440,7 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
         parent: spec.parent,
         engine: rt.engine_info().clone(),
         limits: spec.limits.clone(),
+        grants: spec.grants.clone(),
     };
     let id = keep(canonical_record(&record));
     let entry = InvocationEntry {
@@ -539,6 +552,7 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
         depth: invoker.depth + 1,
         tree: invoker.tree.clone(),
         pure,
+        grants: Vec::new(),
     };
     let result = run(rt, &spec)?;
     let (output, awaiting) = match &result.outcome {

@@ -27,6 +27,7 @@ mod answers;
 mod bundle;
 mod component;
 mod engine;
+mod grants;
 mod host;
 mod invocation;
 mod journal;
@@ -46,6 +47,7 @@ pub use answers::{Answer, Answerer, FileAnswers, FirstThen, InputRequest, LlmAns
 pub use bundle::{BundleError, BundleSummary};
 pub use component::{ComponentError, ComponentInfo, Description, check_header};
 pub use engine::{EngineError, EngineInfo, WASMTIME_VERSION};
+pub use grants::{DirGrant, Grant, GrantError};
 pub use host::LogLine;
 pub use invocation::{
     ErrorRecord, Invocation, InvocationEntry, InvocationRecord, Outcome, RunHeader, journal_of, logs_of,

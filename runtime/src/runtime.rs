@@ -69,6 +69,9 @@ pub enum RuntimeError {
     /// A bundle that cannot be imported.
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+    /// A directory that cannot be granted.
+    #[error(transparent)]
+    Grant(#[from] crate::grants::GrantError),
     /// Config or input that does not fit the component's schema.
     #[error("{what} does not fit the component's schema: {message}; hint: `enact describe` shows the schemas")]
     Schema {
@@ -328,7 +331,7 @@ impl Runtime {
     /// Calls `describe` in a throwaway sandbox with nothing persisted.
     fn describe_with(&self, pre: &InvokablePre<HostState>) -> Result<Description, ComponentError> {
         let journal = Journal::new(Arc::from(Vec::new()), self.sources(), self.inner.limits.journal_events);
-        let mut store = wasmtime::Store::new(&self.inner.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None));
+        let mut store = wasmtime::Store::new(&self.inner.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None, &[]));
         store.limiter(|s| &mut s.limits);
         self.inner.limits.arm(&mut store);
         let metadata = pre
@@ -433,6 +436,23 @@ impl Runtime {
         input: &str,
         answerer: Box<dyn Answerer>,
     ) -> Result<Invocation, RuntimeError> {
+        self.invoke_granted(component, config, input, answerer, &[])
+    }
+
+    /// Like [`Runtime::invoke_with`], granting the guest `grants`: each
+    /// directory is snapshotted into the store first, and the guest sees a
+    /// private copy of the snapshot (see [`crate::Grant`]).
+    ///
+    /// # Errors
+    /// See [`Runtime::invoke`]; also a directory that cannot be snapshotted.
+    pub fn invoke_granted(
+        &self,
+        component: &Digest,
+        config: &str,
+        input: &str,
+        answerer: Box<dyn Answerer>,
+        grants: &[crate::grants::Grant],
+    ) -> Result<Invocation, RuntimeError> {
         let config = value::canonicalize(config).map_err(|error| RuntimeError::Json { what: "config", error })?;
         let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
@@ -440,7 +460,13 @@ impl Runtime {
             info.check_call(&config, &input)
                 .map_err(|(what, message)| RuntimeError::Schema { what, message })?;
         }
-        let spec = RunSpec::root(*component, config, input, self.inner.limits.clone(), self.tree(answerer));
+        let limit = self.inner.limits.output_bytes.max(256 << 20);
+        let grants = grants
+            .iter()
+            .map(|g| crate::grants::snapshot(self.storage(), g, limit))
+            .collect::<Result<Vec<_>, _>>()?;
+        let root = RunSpec::root(*component, config, input, self.inner.limits.clone(), self.tree(answerer));
+        let spec = RunSpec { grants, ..root };
         on_big_stack(&spec.limits, || {
             let result = invocation::run(self, &spec)?;
             invocation::seal(self, &spec, result)
@@ -533,7 +559,7 @@ impl Runtime {
             tree,
         );
         drop(reader);
-        let spec = RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), ..root };
+        let spec = RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), grants: record.grants.clone(), ..root };
         let result = on_big_stack(&spec.limits, || invocation::run(self, &spec))?;
         if !spec.exact {
             let sealed = invocation::seal(self, &spec, result)?;
@@ -598,7 +624,7 @@ impl Runtime {
         );
         drop(reader);
         self.prepared(&header.component)?;
-        let spec = RunSpec { recorded: Arc::from(events), parent: header.parent, ..root };
+        let spec = RunSpec { recorded: Arc::from(events), parent: header.parent, grants: header.grants.clone(), ..root };
         let sealed = on_big_stack(&spec.limits, || {
             let result = invocation::run(self, &spec)?;
             invocation::seal(self, &spec, result)

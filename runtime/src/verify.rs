@@ -66,6 +66,9 @@ impl Runtime {
             need(&mut report, &id, "config", &record.config)?;
             need(&mut report, &id, "input", &record.input)?;
             need(&mut report, &id, "journal", &record.journal)?;
+            for grant in &record.grants {
+                need(&mut report, &id, "granted directory", &grant.snapshot)?;
+            }
             if let Some(logs) = &record.logs {
                 need(&mut report, &id, "log", logs)?;
             }

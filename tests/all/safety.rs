@@ -418,3 +418,38 @@ fn a_fuel_budget_stops_a_guest_at_the_same_point_on_replay() {
     assert_eq!(replay.json()["identical"], true);
     assert_eq!(replay.json()["events"], out["events"]);
 }
+
+#[test]
+fn a_granted_directory_is_a_recorded_snapshot() {
+    let home = Home::new();
+    home.add_rust("probe");
+    let data = home.path().join("data");
+    std::fs::create_dir_all(data.join("sub")).expect("mkdir");
+    std::fs::write(data.join("sub/note.txt"), "first version").expect("write");
+    let grant = format!("{}:/data", data.display());
+    let run = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt"}"#, "--dir", &grant, "--json"]);
+    run.success();
+    let out = run.json();
+    assert_eq!(out["output"]["file"]["ok"], "\"first version\"");
+
+    // The host file changes; the replay reads what was recorded.
+    std::fs::write(data.join("sub/note.txt"), "second version").expect("write");
+    let replay = home.enact(&["replay", out["invocation"].as_str().expect("id"), "--json"]);
+    replay.success();
+    assert_eq!(replay.json()["output"], out["output"]);
+
+    // Read-only by default; `rw` writes to the guest's copy, never the host's.
+    let denied = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt","write":"x"}"#, "--dir", &grant, "--json"]);
+    assert!(denied.json()["output"]["written"]["denied"].is_string(), "{}", denied.stdout());
+    let rw = format!("{}:/data:rw", data.display());
+    let wrote = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt","write":"changed"}"#, "--dir", &rw, "--json"]);
+    assert_eq!(wrote.json()["output"]["file"]["ok"], "\"changed\"");
+    assert_eq!(std::fs::read_to_string(data.join("sub/note.txt")).expect("read"), "second version");
+
+    // Without a grant there is nothing there.
+    let none = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt"}"#, "--json"]);
+    assert!(none.json()["output"]["file"]["denied"].is_string());
+    let bad = home.enact(&["invoke", "probe", "--dir", "/no/such/dir:/data"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("cannot grant `/no/such/dir`"), "{}", bad.stderr());
+}

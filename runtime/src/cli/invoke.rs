@@ -21,6 +21,9 @@ pub(super) struct Args {
     answers: AnswerArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Grant a directory: HOST_PATH:GUEST_PATH[:ro|rw], read-only by default; the guest sees a recorded snapshot
+    #[arg(long = "dir", value_name = "HOST:GUEST[:ro|rw]")]
+    dirs: Vec<crate::grants::Grant>,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -39,7 +42,7 @@ pub(super) fn run(rt: Runtime, args: Args) -> anyhow::Result<Status> {
     let rt = rt.with_limits(limits);
     let component = rt.resolve_component(&args.target)?;
     let answerer = args.answers.answerer(&rt)?;
-    let inv = rt.invoke_with(&component, &json_arg(&args.config)?, &json_arg(&args.input)?, answerer)?;
+    let inv = rt.invoke_granted(&component, &json_arg(&args.config)?, &json_arg(&args.input)?, answerer, &args.dirs)?;
     output::print_invocation(&rt, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }

@@ -17,6 +17,7 @@ pub(super) fn context(
     journal: &Arc<Mutex<Journal>>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    preopens: &[(std::path::PathBuf, String, bool)],
 ) -> WasiCtx {
     let mut builder = WasiCtxBuilder::new();
     builder
@@ -32,6 +33,13 @@ pub(super) fn context(
         .insecure_random(JournaledRandom { journal: journal.clone(), secure: false })
         // Never handed out: `wasi:random/insecure-seed` is redefined below.
         .insecure_random_seed(0);
+    for (host, guest, writable) in preopens {
+        let perms = if *writable { wasmtime_wasi::FsPerms::ReadWrite } else { wasmtime_wasi::FsPerms::ReadOnly };
+        // A private copy made by `grants::materialize` a moment ago: it opens.
+        if let Err(e) = builder.preopened_dir(host, guest, perms) {
+            tracing::warn!("cannot preopen `{}` as `{guest}`: {e:#}", host.display());
+        }
+    }
     builder.build()
 }
 

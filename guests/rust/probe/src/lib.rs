@@ -21,7 +21,13 @@ impl Guest for Probe {
         enact_guest::metadata("probe", "reports which ambient authority it can reach")
     }
 
-    fn call(_config: String, _input: String) -> Result<String, Error> {
+    fn call(config: String, _input: String) -> Result<String, Error> {
+        let config: serde_json::Value = enact_guest::parse("config", &config)?;
+        if let Some(path) = config["read"].as_str() {
+            // Read a granted file; with `write`, first write it (to the guest's copy).
+            let written = config["write"].as_str().map(|text| outcome(std::fs::write(path, text)));
+            return enact_guest::output(&json!({ "written": written, "file": outcome(std::fs::read_to_string(path)) }));
+        }
         let mut stdin = String::new();
         let stdin_read = std::io::stdin().read_to_string(&mut stdin).map(|n| (n, stdin.clone()));
         let mut random = [0u8; 8];
