@@ -22,6 +22,15 @@
 //!
 //! Principal types: [`Runtime`] (the entry point), [`Storage`] (the redb file),
 //! [`Journal`] and [`Event`], [`InvocationRecord`] and [`Outcome`], [`Digest`].
+//!
+//! Modules, one concept each: `value` (canonical JSON, digests), `storage`
+//! (tables in `storage/tables.rs`), `engine` (wasmtime settings, compiled
+//! artifacts), `component` (adding, checking, describing), `journal`,
+//! `sources` (live clock and entropy), `host/*` (one per WIT interface, and
+//! WASI), `invocation` (run, seal, children), `runtime` (the operations),
+//! `sandbox` (limits), `grants` (directory capabilities), `answers` (who
+//! answers input requests), [`llm`] (providers), `session` (driving an
+//! invocation from Rust), `bundle` (export and import), `verify`, [`cli`].
 
 mod answers;
 mod bundle;
