@@ -1,7 +1,7 @@
 # The single entry point: `make demo`, `make build`, `make test`, `make bench`.
 # Each target installs what it needs first (wasm targets), then builds from source.
 
-RUST_GUESTS := dice clock echo roll-die roll-sum fail catch nest ask-dice chat probe
+RUST_GUESTS := dice clock echo roll-die roll-sum fail catch nest ask-dice chat probe ask-twice
 GUEST_DIR   := target/guests
 CARGO       ?= cargo
 ENACT       := target/release/enact

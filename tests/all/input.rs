@@ -211,3 +211,46 @@ fn a_dropped_session_leaves_an_invocation_awaiting_input() {
     let done = rt.resume(&suspended.id, Some(json!(5)), Box::new(enact::NoAnswers)).expect("resume");
     assert_eq!(done.output, Some(json!(5)));
 }
+
+#[test]
+fn input_asked_by_a_child_suspends_its_callers_and_resume_continues_the_child() {
+    let home = Home::new();
+    home.add_rust("ask-dice");
+    home.add_rust("ask-twice");
+    let first = home.enact(&["invoke", "ask-twice", "--json"]);
+    assert_eq!(first.code(), 3, "{}", first.stderr());
+    assert_eq!(first.json()["request"]["prompt"], "How many dice?");
+    let mut id = invocation_of(&first);
+    let mut prompts = Vec::new();
+    for answer in ["1", "4", "2", "5"] {
+        let run = home.enact(&["resume", &id, "--answer", answer, "--json"]);
+        if run.code() == 3 {
+            prompts.push(run.json()["request"]["prompt"].as_str().expect("a prompt").to_string());
+        } else {
+            run.success();
+        }
+        id = invocation_of(&run);
+    }
+    assert_eq!(
+        prompts,
+        [
+            "Roll die 1 of 1: what did it show?",
+            "How many dice?",
+            "Roll die 1 of 2: what did it show?",
+            "Roll die 2 of 2: what did it show?"
+        ]
+    );
+    let last = home.enact(&["resume", &id, "--answer", "6", "--json"]);
+    last.success();
+    assert_eq!(last.json()["output"], json!([4, 11]));
+    let tree = home.enact(&["show", &invocation_of(&last)]).stdout();
+    assert_eq!(tree, "->ask-twice() = [4,11]\n  ->ask-dice() = 4\n  ->ask-dice() = 11\n");
+    assert_eq!(home.enact(&["replay", &invocation_of(&last), "--json"]).json()["identical"], true);
+
+    // With answers at hand the whole tree completes in one command, in process.
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, "[1, 3, 1, 2]").expect("write");
+    let run = home.enact(&["invoke", "ask-twice", "--answers", answers.to_str().expect("utf-8"), "--json"]);
+    run.success();
+    assert_eq!(run.json()["output"], json!([3, 2]));
+}
