@@ -24,6 +24,8 @@ mod llm;
 mod llm_server;
 /// The sandbox and the store under stress: limits, authority, integrity, crashes.
 mod safety;
+/// Guests written in other languages than Rust.
+mod languages;
 /// Sharing by hash: export, import, replay elsewhere.
 mod share;
 /// Property tests (fuzzing): the store against a model, canonical JSON, adding bytes.
