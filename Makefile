@@ -2,6 +2,7 @@
 # Each target installs what it needs first (wasm targets), then builds from source.
 
 PYTHON_GUESTS := dice
+JS_GUESTS     := dice
 # pip puts the componentize-py script beside the interpreter's other scripts.
 COMPONENTIZE_PY = $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/componentize-py
 RUST_GUESTS := dice clock echo roll-die roll-sum fail catch nest ask-dice chat probe ask-twice
@@ -15,6 +16,7 @@ setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
 	rustup component add clippy
 	python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
+	cd guests/js && npm install --no-audit --no-fund --silent
 
 guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../target/guests-build
@@ -24,6 +26,12 @@ guests: setup
 	for g in $(PYTHON_GUESTS); do \
 	  [ $(GUEST_DIR)/python/$$g.wasm -nt guests/python/$$g/app.py ] || \
 	  $(COMPONENTIZE_PY) -d wit -w invokable componentize app -p guests/python/$$g -o $(GUEST_DIR)/python/$$g.wasm; \
+	done
+	mkdir -p $(GUEST_DIR)/js
+	for g in $(JS_GUESTS); do \
+	  [ $(GUEST_DIR)/js/$$g.wasm -nt guests/js/$$g/app.js ] || \
+	  guests/js/node_modules/.bin/componentize-js guests/js/$$g/app.js --wit wit -n invokable \
+	    -d http fetch-event -o $(GUEST_DIR)/js/$$g.wasm; \
 	done
 
 build: guests
