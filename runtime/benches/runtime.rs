@@ -30,9 +30,7 @@ fn journaled_random_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("journaled random call");
     group.sample_size(20);
     group.throughput(Throughput::Elements(100_000));
-    group.bench_function("dice n=100000", |b| {
-        b.iter(|| rt.invoke(&dice, "{}", r#"{"n":100000}"#).expect("invoke"))
-    });
+    group.bench_function("dice n=100000", |b| b.iter(|| rt.invoke(&dice, "{}", r#"{"n":100000}"#).expect("invoke")));
     group.throughput(Throughput::Elements(1));
     group.bench_function("dice n=0", |b| b.iter(|| rt.invoke(&dice, "{}", r#"{"n":0}"#).expect("invoke")));
     group.finish();
@@ -43,9 +41,7 @@ fn invoke_small_component(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let echo = rt.add(&guest("echo"), Some("echo")).expect("add").0;
-    c.bench_function("invoke echo (in process)", |b| {
-        b.iter(|| rt.invoke(&echo, "{}", r#"{"x":1}"#).expect("invoke"))
-    });
+    c.bench_function("invoke echo (in process)", |b| b.iter(|| rt.invoke(&echo, "{}", r#"{"x":1}"#).expect("invoke")));
 }
 
 /// Replaying a complete invocation of 100,000 events.
@@ -57,9 +53,7 @@ fn replay_events(c: &mut Criterion) {
     let mut group = c.benchmark_group("replay");
     group.sample_size(20);
     group.throughput(Throughput::Elements(100_000));
-    group.bench_function("dice n=100000", |b| {
-        b.iter(|| assert!(rt.replay(&inv.id).expect("replay").identical))
-    });
+    group.bench_function("dice n=100000", |b| b.iter(|| assert!(rt.replay(&inv.id).expect("replay").identical)));
     group.finish();
 }
 
@@ -73,9 +67,8 @@ fn child_invocations(c: &mut Criterion) {
     let mut group = c.benchmark_group("child invocation");
     group.sample_size(10);
     group.throughput(Throughput::Elements(1000));
-    group.bench_function("roll-sum n=1000", |b| {
-        b.iter(|| rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke"))
-    });
+    group
+        .bench_function("roll-sum n=1000", |b| b.iter(|| rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke")));
     group.finish();
 
     let inv = rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke");

@@ -133,7 +133,9 @@ impl FileAnswers {
         match serde_json::from_str(&text) {
             Ok(Value::Array(list)) => Ok(FileAnswers::List(list.into())),
             Ok(Value::Object(map)) => Ok(FileAnswers::Map(map.into_iter().collect())),
-            Ok(_) => Err(format!("`{}` holds neither a list of answers nor a map from prompt to answer", path.display())),
+            Ok(_) => {
+                Err(format!("`{}` holds neither a list of answers nor a map from prompt to answer", path.display()))
+            }
             Err(e) => Err(format!("`{}` is not valid JSON: {e}", path.display())),
         }
     }

@@ -111,8 +111,11 @@ impl Collector<'_> {
                 self.blob(&digest)?;
             }
         }
-        let events = crate::journal::decode_events(&journal)
-            .map_err(|e| StorageError::Decode { table: "blobs", key: record.journal.to_string(), message: e.to_string() })?;
+        let events = crate::journal::decode_events(&journal).map_err(|e| StorageError::Decode {
+            table: "blobs",
+            key: record.journal.to_string(),
+            message: e.to_string(),
+        })?;
         for event in events {
             match event {
                 Event::Invoke(call) => {
@@ -143,7 +146,11 @@ impl Collector<'_> {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(id: &Digest, bytes: &[u8]) -> Result<T, StorageError> {
-    serde_json::from_slice(bytes).map_err(|e| StorageError::Decode { table: "blobs", key: id.to_string(), message: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| StorageError::Decode {
+        table: "blobs",
+        key: id.to_string(),
+        message: e.to_string(),
+    })
 }
 
 impl Runtime {
@@ -196,7 +203,8 @@ impl Runtime {
             }
         }
         let reader = self.storage().read()?;
-        let have = |d: &Digest| -> Result<bool, StorageError> { Ok(bundle.blobs.contains_key(d) || reader.has_blob(d)?) };
+        let have =
+            |d: &Digest| -> Result<bool, StorageError> { Ok(bundle.blobs.contains_key(d) || reader.has_blob(d)?) };
         let need = |owner: &Digest, d: &Digest| -> Result<(), RuntimeError> {
             if have(d)? { Ok(()) } else { Err(BundleError::Missing { owner: *owner, missing: *d }.into()) }
         };

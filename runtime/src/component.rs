@@ -2,9 +2,9 @@
 //! `enact:runtime/invokable` world, ask it to describe itself, and store it.
 
 use serde::{Deserialize, Serialize};
+use wasmtime::Engine;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
-use wasmtime::Engine;
 
 use crate::host::{HostState, Metadata};
 use crate::storage::StorageError;
@@ -75,10 +75,9 @@ impl ComponentInfo {
     /// Checks canonical `config` and `input` against the schemas the component
     /// declared: `Err(("config" or "input", why))`.
     pub fn check_call(&self, config: &[u8], input: &[u8]) -> Result<(), (&'static str, String)> {
-        for (what, schema, bytes) in [
-            ("config", &self.metadata.config_schema, config),
-            ("input", &self.metadata.input_schema, input),
-        ] {
+        for (what, schema, bytes) in
+            [("config", &self.metadata.config_schema, config), ("input", &self.metadata.input_schema, input)]
+        {
             let Some(schema) = schema.as_deref().and_then(|s| serde_json::from_str(s).ok()) else { continue };
             let value = serde_json::from_slice(bytes).map_err(|e| (what, e.to_string()))?;
             crate::answers::check_schema(&schema, &value).map_err(|e| (what, e))?;
@@ -100,7 +99,9 @@ pub enum ComponentError {
     #[error("not a WebAssembly binary: it does not start with `\\0asm`")]
     NotWasm,
     /// A core module.
-    #[error("this is a core WebAssembly module, not a component; hint: turn it into one with `wasm-tools component new`, or build for `wasm32-wasip2`")]
+    #[error(
+        "this is a core WebAssembly module, not a component; hint: turn it into one with `wasm-tools component new`, or build for `wasm32-wasip2`"
+    )]
     CoreModule,
     /// Malformed or invalid.
     #[error("invalid component: {0}")]
@@ -109,7 +110,9 @@ pub enum ComponentError {
     #[error("component does not export `{0}`; hint: build it for the enact:runtime/invokable world")]
     MissingExport(&'static str),
     /// An export has the wrong type, or an import cannot be provided.
-    #[error("component does not fit the enact:runtime/invokable world: {0}; hint: build it against enact's `wit/` directory")]
+    #[error(
+        "component does not fit the enact:runtime/invokable world: {0}; hint: build it against enact's `wit/` directory"
+    )]
     WrongWorld(String),
     /// `describe` trapped or failed.
     #[error("component's `describe` failed: {0}")]
@@ -132,10 +135,7 @@ pub fn check_header(bytes: &[u8]) -> Result<(), ComponentError> {
         return Err(ComponentError::CoreModule);
     }
     if bytes[6..8] != [1, 0] {
-        return Err(ComponentError::Invalid(format!(
-            "unknown binary layer {:?}",
-            &bytes[4..8]
-        )));
+        return Err(ComponentError::Invalid(format!("unknown binary layer {:?}", &bytes[4..8])));
     }
     Ok(())
 }
@@ -165,9 +165,7 @@ pub fn prepare(
     linker: &Linker<HostState>,
     component: &Component,
 ) -> Result<crate::host::InvokablePre<HostState>, ComponentError> {
-    let pre = linker
-        .instantiate_pre(component)
-        .map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))?;
+    let pre = linker.instantiate_pre(component).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))?;
     crate::host::InvokablePre::new(pre).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))
 }
 

@@ -132,10 +132,7 @@ pub fn engine_info(engine: &Engine) -> EngineInfo {
     let mut hasher = Sha(Sha256::new());
     std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
     hasher.0.update(WASMTIME_VERSION.as_bytes());
-    EngineInfo {
-        wasmtime: WASMTIME_VERSION.to_string(),
-        compatibility: Digest(hasher.0.finalize().into()),
-    }
+    EngineInfo { wasmtime: WASMTIME_VERSION.to_string(), compatibility: Digest(hasher.0.finalize().into()) }
 }
 
 /// Compiles `bytes` (the component `digest`), or loads the code compiled
@@ -170,8 +167,5 @@ pub fn load_component(
     #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
     // SAFETY: `code` was just produced by `precompile_component` on this engine.
     let component = unsafe { Component::deserialize(engine, &code) };
-    component.map_err(|e| EngineError::Artifact {
-        component: *digest,
-        message: format!("{e:#}"),
-    })
+    component.map_err(|e| EngineError::Artifact { component: *digest, message: format!("{e:#}") })
 }

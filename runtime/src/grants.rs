@@ -94,7 +94,8 @@ pub enum GrantError {
 /// # Errors
 /// An unreadable directory, or one larger than `limit` bytes.
 pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant, GrantError> {
-    let read_err = |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
+    let read_err =
+        |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
     let mut files = BTreeMap::new();
     let mut blobs = Vec::new();
     let mut total = 0u64;
@@ -110,7 +111,10 @@ pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant
                 let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
                 total += bytes.len() as u64;
                 if total > limit {
-                    return Err(GrantError::TooLarge { path: grant.host.clone(), limit: crate::sandbox::human_bytes(limit) });
+                    return Err(GrantError::TooLarge {
+                        path: grant.host.clone(),
+                        limit: crate::sandbox::human_bytes(limit),
+                    });
                 }
                 let relative = path.strip_prefix(&grant.host).expect("below the grant").to_string_lossy().into_owned();
                 files.insert(relative, Digest::of(&bytes));
@@ -131,10 +135,8 @@ pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant
 /// # Errors
 /// A missing or corrupt manifest.
 pub fn snapshot_blobs(reader: &Reader, grant: &DirGrant) -> Result<Vec<Digest>, StorageError> {
-    let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| StorageError::Decode {
-        table: "blobs",
-        key: grant.snapshot.to_string(),
-        message: e.to_string(),
+    let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| {
+        StorageError::Decode { table: "blobs", key: grant.snapshot.to_string(), message: e.to_string() }
     })?;
     Ok(std::iter::once(grant.snapshot).chain(manifest.files.into_values()).collect())
 }
@@ -155,16 +157,16 @@ pub fn materialize(reader: &Reader, grants: &[DirGrant]) -> Result<Materialized,
     if grants.is_empty() {
         return Ok(Materialized { _root: None, preopens: Vec::new() });
     }
-    let root = tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), message: e.to_string() })?;
+    let root =
+        tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), message: e.to_string() })?;
     let mut preopens = Vec::new();
     for (i, grant) in grants.iter().enumerate() {
         let base = root.path().join(i.to_string());
-        let write_err = |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
+        let write_err =
+            |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
         std::fs::create_dir_all(&base).map_err(|e| write_err(&base, e))?;
-        let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| StorageError::Decode {
-            table: "blobs",
-            key: grant.snapshot.to_string(),
-            message: e.to_string(),
+        let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| {
+            StorageError::Decode { table: "blobs", key: grant.snapshot.to_string(), message: e.to_string() }
         })?;
         for (relative, digest) in &manifest.files {
             let path = base.join(relative);

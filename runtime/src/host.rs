@@ -100,9 +100,7 @@ impl HostState {
     }
 
     fn serve(&self, request: Request) -> wasmtime::Result<Event> {
-        self.journal()
-            .serve(request)
-            .map_err(|e| wasmtime::Error::msg(e.to_string()))
+        self.journal().serve(request).map_err(|e| wasmtime::Error::msg(e.to_string()))
     }
 }
 
@@ -114,10 +112,7 @@ pub(crate) fn lock(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 

@@ -11,16 +11,18 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use wasmtime::Store;
 
-use crate::engine::EngineInfo;
-use crate::host::{GuestError, HostState, LogLine};
 use crate::answers::Answerer;
+use crate::engine::EngineInfo;
 use crate::grants::DirGrant;
+use crate::host::{GuestError, HostState, LogLine};
+use crate::journal::{
+    ChildCall, ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events,
+};
 use crate::llm::Provider;
-use crate::journal::{ChildCall, ChildResult, Divergence, Event, Journal, JournalError, RunSink, decode_events, encode_events};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::sandbox::Limits;
 use crate::storage::StorageError;
-use crate::value::{canonical_record, Digest};
+use crate::value::{Digest, canonical_record};
 
 /// The sealed, content-addressed record of one invocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,10 +264,7 @@ pub(crate) enum RunOutcome {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Runs `spec` on `rt`: the journal is persisted as it grows; nothing is sealed.
@@ -313,9 +312,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
     let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
     rt.count_instantiation();
-    let result = pre
-        .instantiate(&mut store)
-        .and_then(|instance| instance.call_call(&mut store, config, input));
+    let result = pre.instantiate(&mut store).and_then(|instance| instance.call_call(&mut store, config, input));
     let logs = store.data_mut().take_logs();
     let suspended = store.data_mut().take_suspended();
     drop(store);
@@ -398,7 +395,6 @@ fn apply_all(writes: Vec<SealWrites>, w: &mut crate::storage::Writer) -> Result<
     }
     Ok(())
 }
-
 
 /// Seals a run: stores journal, output and logs, writes the record and its
 /// index entry, and forgets the run. A root (with every child sealed in its
@@ -503,7 +499,12 @@ pub(crate) fn seal_rewound(
 ///
 /// # Errors
 /// A depth or children limit (a trap in the caller), or a store failure.
-pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, RuntimeError> {
+pub(crate) fn run_child(
+    invoker: &Invoker,
+    target: String,
+    config: Vec<u8>,
+    input: Vec<u8>,
+) -> Result<ChildOutcome, RuntimeError> {
     let rt = &invoker.runtime;
     let limits = &invoker.limits;
     if invoker.depth + 1 > limits.max_depth {
@@ -561,7 +562,12 @@ pub(crate) fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, inpu
         _ => (None, None),
     };
     let child = seal(rt, &spec, result)?;
-    let call = ChildCall { component: Some(component), child: Some(child.id), result: child_result(child.record.outcome), ..call };
+    let call = ChildCall {
+        component: Some(component),
+        child: Some(child.id),
+        result: child_result(child.record.outcome),
+        ..call
+    };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
 }
 
@@ -691,7 +697,6 @@ pub fn journal_of(rt: &Runtime, record: &InvocationRecord) -> Result<Vec<Event>,
 pub fn logs_of(rt: &Runtime, record: &InvocationRecord) -> Result<Vec<LogLine>, RuntimeError> {
     let Some(digest) = &record.logs else { return Ok(Vec::new()) };
     let value = json_blob(&rt.storage().read()?, digest)?;
-    serde_json::from_value(value).map_err(|e| {
-        StorageError::Decode { table: "blobs", key: digest.to_string(), message: e.to_string() }.into()
-    })
+    serde_json::from_value(value)
+        .map_err(|e| StorageError::Decode { table: "blobs", key: digest.to_string(), message: e.to_string() }.into())
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::invocation::ErrorRecord;
 use crate::sources::Sources;
-use crate::value::Digest;
 use crate::storage::{Storage, StorageError};
+use crate::value::Digest;
 
 /// One journaled request and the response the guest got.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,11 +182,9 @@ impl Event {
             Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
             Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
             Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
-            Event::Invoke(call) => Request::Invoke {
-                target: call.target.clone(),
-                config: call.config,
-                input: call.input,
-            },
+            Event::Invoke(call) => {
+                Request::Invoke { target: call.target.clone(), config: call.config, input: call.input }
+            }
             Event::Input(call) => Request::Input { request: call.request },
             Event::Llm(call) => Request::Llm { request: call.request },
         }
@@ -260,7 +258,9 @@ impl Event {
                 return Ok((event, Some(answer)));
             }
             Event::Llm(call) => {
-                let text = value.as_str().ok_or_else(|| format!("expected the completion's text as a string, got `{value}`"))?;
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| format!("expected the completion's text as a string, got `{value}`"))?;
                 let completion = crate::llm::Completion {
                     text: text.to_string(),
                     finish_reason: "stop".into(),
@@ -355,12 +355,9 @@ impl fmt::Display for Request {
             Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
             Request::Input { request } => write!(f, "input.request({})", request.short()),
             Request::Llm { request } => write!(f, "llm.complete({})", request.short()),
-            Request::Invoke { target, config, input } => write!(
-                f,
-                "invoke.call(`{target}`, config {}, input {})",
-                config.short(),
-                input.short()
-            ),
+            Request::Invoke { target, config, input } => {
+                write!(f, "invoke.call(`{target}`, config {}, input {})", config.short(), input.short())
+            }
         }
     }
 }

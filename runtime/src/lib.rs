@@ -52,7 +52,9 @@ mod verify;
 pub mod cli;
 pub mod llm;
 
-pub use answers::{Answer, Answerer, FileAnswers, FirstThen, InputRequest, LlmAnswers, NoAnswers, Terminal, parse_answer};
+pub use answers::{
+    Answer, Answerer, FileAnswers, FirstThen, InputRequest, LlmAnswers, NoAnswers, Terminal, parse_answer,
+};
 pub use bundle::{BundleError, BundleSummary};
 pub use component::{ComponentError, ComponentInfo, Description, check_header};
 pub use engine::{EngineError, EngineInfo, WASMTIME_VERSION};
@@ -62,8 +64,8 @@ pub use invocation::{
     ErrorRecord, Invocation, InvocationEntry, InvocationRecord, Outcome, RunHeader, journal_of, logs_of,
 };
 pub use journal::{
-    ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, InputCall, Journal, JournalError, LlmCall, Request, decode_events,
-    encode_events,
+    ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, InputCall, Journal, JournalError, LlmCall, Request,
+    decode_events, encode_events,
 };
 pub use runtime::{Replay, ReplayOptions, Runtime, RuntimeError, default_home, store_path};
 pub use sandbox::{Limits, human_bytes};
@@ -71,5 +73,5 @@ pub use session::{Session, Step};
 pub use sources::{Clock, Sources};
 pub use storage::{DigestTable, Reader, Storage, StorageError, Writer};
 pub use time::rfc3339;
-pub use verify::VerifyReport;
 pub use value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonical_record, canonicalize};
+pub use verify::VerifyReport;

@@ -193,7 +193,10 @@ impl HttpProvider {
         let mut response = match response {
             Ok(r) => r,
             Err(ureq::Error::Timeout(_)) => {
-                return Err((LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)), true));
+                return Err((
+                    LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)),
+                    true,
+                ));
             }
             Err(e) => return Err((LlmFailure::Unavailable(format!("cannot reach `{url}`: {e}")), true)),
         };
@@ -201,14 +204,19 @@ impl HttpProvider {
         let text = match response.body_mut().read_to_string() {
             Ok(text) => text,
             Err(ureq::Error::Timeout(_)) => {
-                return Err((LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)), true));
+                return Err((
+                    LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)),
+                    true,
+                ));
             }
             Err(e) => return Err((LlmFailure::Malformed(format!("unreadable body from `{url}`: {e}")), false)),
         };
         match status {
             200..=299 => parse_completion(&text).map_err(|m| (LlmFailure::Malformed(m), false)),
             429 => Err((LlmFailure::Unavailable(format!("rate limited by `{url}` (HTTP 429)")), true)),
-            500..=599 => Err((LlmFailure::Unavailable(format!("`{url}` failed with HTTP {status}: {}", snippet(&text))), true)),
+            500..=599 => {
+                Err((LlmFailure::Unavailable(format!("`{url}` failed with HTTP {status}: {}", snippet(&text))), true))
+            }
             _ => Err((LlmFailure::Rejected(format!("`{url}` answered HTTP {status}: {}", snippet(&text))), false)),
         }
     }
@@ -309,9 +317,9 @@ impl Provider for ScriptedProvider {
 
     fn complete(&self, _request: &CompletionRequest) -> Result<Completion, LlmFailure> {
         let mut responses = self.responses.lock().unwrap_or_else(|p| p.into_inner());
-        responses
-            .pop_front()
-            .ok_or_else(|| LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display())))
+        responses.pop_front().ok_or_else(|| {
+            LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display()))
+        })
     }
 }
 
@@ -328,7 +336,9 @@ pub fn provider_from_spec(spec: &str) -> Result<Box<dyn Provider>, String> {
         config.url = spec.trim_end_matches('/').to_string();
         return Ok(Box::new(HttpProvider::new(config)));
     }
-    Err(format!("`{spec}` is not an LLM provider; hint: use `scripted:FILE` or an http(s) URL of an OpenAI-compatible API"))
+    Err(format!(
+        "`{spec}` is not an LLM provider; hint: use `scripted:FILE` or an http(s) URL of an OpenAI-compatible API"
+    ))
 }
 
 /// The provider configured by `ENACT_LLM_URL` (with `ENACT_LLM_API_KEY`,

@@ -9,18 +9,18 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
+use crate::answers::{Answer, Answerer, FirstThen, InputRequest, NoAnswers};
 use crate::component::{self, ComponentError, ComponentInfo, Description};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, HostState, InvokablePre};
-use crate::answers::{Answer, Answerer, FirstThen, InputRequest, NoAnswers};
 use crate::invocation::{self, Invocation, Outcome, RunHeader, RunOutcome, RunSpec, Tree};
-use crate::llm::Provider;
-use serde_json::Value;
 use crate::journal::{Divergence, Event, Journal, JournalError};
+use crate::llm::Provider;
 use crate::sandbox::Limits;
 use crate::sources::Sources;
 use crate::storage::{DigestTable, Storage, StorageError};
 use crate::value::{self, Digest, InvalidJson};
+use serde_json::Value;
 
 /// An error of a runtime operation. The CLI maps every one to exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -165,9 +165,7 @@ pub fn default_home() -> PathBuf {
     if let Some(home) = std::env::var_os("ENACT_HOME") {
         return PathBuf::from(home);
     }
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("enact")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("enact")
 }
 
 impl Runtime {
@@ -302,11 +300,8 @@ impl Runtime {
         component::check_header(bytes)?;
         let digest = component::component_id(bytes);
         tracing::debug!(%digest, "compiling component");
-        let compiled = self
-            .inner
-            .engine
-            .precompile_component(bytes)
-            .map_err(|e| ComponentError::Invalid(format!("{e:#}")))?;
+        let compiled =
+            self.inner.engine.precompile_component(bytes).map_err(|e| ComponentError::Invalid(format!("{e:#}")))?;
         // SAFETY: `compiled` was just produced by `precompile_component` on this engine.
         #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
         let loaded = unsafe { wasmtime::component::Component::deserialize(&self.inner.engine, &compiled) };
@@ -331,13 +326,16 @@ impl Runtime {
     /// Calls `describe` in a throwaway sandbox with nothing persisted.
     fn describe_with(&self, pre: &InvokablePre<HostState>) -> Result<Description, ComponentError> {
         let journal = Journal::new(Arc::from(Vec::new()), self.sources(), self.inner.limits.journal_events);
-        let mut store = wasmtime::Store::new(&self.inner.engine, HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None, &[]));
+        let mut store = wasmtime::Store::new(
+            &self.inner.engine,
+            HostState::new(Arc::new(Mutex::new(journal)), &self.inner.limits, None, &[]),
+        );
         store.limiter(|s| &mut s.limits);
         self.inner.limits.arm(&mut store);
-        let metadata = pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.call_describe(&mut store))
-            .map_err(|e| ComponentError::Describe(self.inner.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())))?;
+        let metadata =
+            pre.instantiate(&mut store).and_then(|instance| instance.call_describe(&mut store)).map_err(|e| {
+                ComponentError::Describe(self.inner.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string()))
+            })?;
         Ok(metadata.into())
     }
 
@@ -372,9 +370,10 @@ impl Runtime {
         if let Some(pre) = self.lock_prepared().get(digest) {
             return Ok(pre.clone());
         }
-        let component = engine::load_component(&self.inner.engine, &self.inner.engine_info, &self.inner.storage, digest, || {
-            self.inner.storage.read()?.blob(digest)
-        })?;
+        let component =
+            engine::load_component(&self.inner.engine, &self.inner.engine_info, &self.inner.storage, digest, || {
+                self.inner.storage.read()?.blob(digest)
+            })?;
         let pre = component::prepare(&self.inner.linker, &component)?;
         self.lock_prepared().insert(*digest, pre.clone());
         Ok(pre)
@@ -457,14 +456,11 @@ impl Runtime {
         let input = value::canonicalize(input).map_err(|error| RuntimeError::Json { what: "input", error })?;
         self.prepared(component)?;
         if let Some(info) = self.component_info(component)? {
-            info.check_call(&config, &input)
-                .map_err(|(what, message)| RuntimeError::Schema { what, message })?;
+            info.check_call(&config, &input).map_err(|(what, message)| RuntimeError::Schema { what, message })?;
         }
         let limit = self.inner.limits.output_bytes.max(256 << 20);
-        let grants = grants
-            .iter()
-            .map(|g| crate::grants::snapshot(self.storage(), g, limit))
-            .collect::<Result<Vec<_>, _>>()?;
+        let grants =
+            grants.iter().map(|g| crate::grants::snapshot(self.storage(), g, limit)).collect::<Result<Vec<_>, _>>()?;
         let root = RunSpec::root(*component, config, input, self.inner.limits.clone(), self.tree(answerer));
         let spec = RunSpec { grants, ..root };
         on_big_stack(&spec.limits, || {
@@ -491,12 +487,19 @@ impl Runtime {
     /// # Errors
     /// [`RuntimeError::BadAnswer`] when the answer does not fit the request's
     /// schema, and other misuse, before anything is written.
-    pub fn resume(&self, id: &Digest, answer: Option<Value>, then: Box<dyn Answerer>) -> Result<Invocation, RuntimeError> {
+    pub fn resume(
+        &self,
+        id: &Digest,
+        answer: Option<Value>,
+        then: Box<dyn Answerer>,
+    ) -> Result<Invocation, RuntimeError> {
         let original = invocation::load(self, id)?;
         let answerer: Box<dyn Answerer> = match (&original.record.outcome, answer) {
             (Outcome::AwaitingInput { request }, Some(answer)) => {
-                let request: InputRequest = serde_json::from_value(invocation::json_blob(&self.storage().read()?, request)?)
-                    .map_err(|e| StorageError::Decode { table: "blobs", key: request.to_string(), message: e.to_string() })?;
+                let request: InputRequest =
+                    serde_json::from_value(invocation::json_blob(&self.storage().read()?, request)?).map_err(|e| {
+                        StorageError::Decode { table: "blobs", key: request.to_string(), message: e.to_string() }
+                    })?;
                 request.check(&answer).map_err(RuntimeError::BadAnswer)?;
                 Box::new(FirstThen::new(Answer { value: answer, by: "person".into() }, then))
             }
@@ -526,18 +529,23 @@ impl Runtime {
         self.replay_in_tree(id, options, tree)
     }
 
-    pub(crate) fn replay_in_tree(&self, id: &Digest, options: &ReplayOptions, tree: Arc<Tree>) -> Result<Replay, RuntimeError> {
+    pub(crate) fn replay_in_tree(
+        &self,
+        id: &Digest,
+        options: &ReplayOptions,
+        tree: Arc<Tree>,
+    ) -> Result<Replay, RuntimeError> {
         let original = invocation::load(self, id)?;
         let record = &original.record;
         let mut recorded = invocation::journal_of(self, record)?;
-        let finished = matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. });
+        let finished =
+            matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. });
         let mut exact = finished;
         if let Some((index, value)) = &options.override_event {
             let len = recorded.len() as u64;
             let event = recorded.get(*index as usize).ok_or(RuntimeError::NoSuchEvent { index: *index, len })?;
-            let (event, blob) = event
-                .with_response(value)
-                .map_err(|message| RuntimeError::BadOverride { index: *index, message })?;
+            let (event, blob) =
+                event.with_response(value).map_err(|message| RuntimeError::BadOverride { index: *index, message })?;
             if let Some(blob) = blob {
                 self.inner.storage.write(|w| w.put_blob(&blob))?;
             }
@@ -559,7 +567,8 @@ impl Runtime {
             tree,
         );
         drop(reader);
-        let spec = RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), grants: record.grants.clone(), ..root };
+        let spec =
+            RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), grants: record.grants.clone(), ..root };
         let result = on_big_stack(&spec.limits, || invocation::run(self, &spec))?;
         if !spec.exact {
             let sealed = invocation::seal(self, &spec, result)?;
@@ -624,7 +633,8 @@ impl Runtime {
         );
         drop(reader);
         self.prepared(&header.component)?;
-        let spec = RunSpec { recorded: Arc::from(events), parent: header.parent, grants: header.grants.clone(), ..root };
+        let spec =
+            RunSpec { recorded: Arc::from(events), parent: header.parent, grants: header.grants.clone(), ..root };
         let sealed = on_big_stack(&spec.limits, || {
             let result = invocation::run(self, &spec)?;
             invocation::seal(self, &spec, result)
@@ -700,10 +710,8 @@ fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> T + Send) -> T {
     let per_level = engine::MAX_WASM_STACK + (512 << 10);
     let size = per_level * (limits.max_depth as usize + 1) + (8 << 20);
     std::thread::scope(|scope| {
-        let handle = std::thread::Builder::new()
-            .name("enact-invocation".into())
-            .stack_size(size)
-            .spawn_scoped(scope, f);
+        let handle =
+            std::thread::Builder::new().name("enact-invocation".into()).stack_size(size).spawn_scoped(scope, f);
         match handle {
             Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(e) => panic!("cannot start an invocation thread with a {size}-byte stack: {e}"),

@@ -146,10 +146,8 @@ impl Session {
     /// # Errors
     /// See [`Session::answer`].
     pub fn answer_by(&mut self, value: Value, by: &str) -> Result<(), RuntimeError> {
-        let request = self
-            .pending
-            .as_ref()
-            .ok_or_else(|| RuntimeError::BadAnswer("no input request is pending".into()))?;
+        let request =
+            self.pending.as_ref().ok_or_else(|| RuntimeError::BadAnswer("no input request is pending".into()))?;
         request.check(&value).map_err(RuntimeError::BadAnswer)?;
         self.pending = None;
         let _ = self.replies.send(Reply::Answer(Answer { value, by: by.to_string() }));

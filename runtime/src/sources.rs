@@ -71,9 +71,7 @@ impl Sources {
     /// A fake clock and seeded entropy: the same seed gives the same values.
     pub fn seeded(seed: u64) -> Sources {
         Sources {
-            clock: Box::new(FakeClock {
-                now: std::time::Duration::from_secs(1_800_000_000),
-            }),
+            clock: Box::new(FakeClock { now: std::time::Duration::from_secs(1_800_000_000) }),
             entropy: StdRng::seed_from_u64(seed),
             monotonic_floor: 0,
         }
@@ -107,9 +105,9 @@ impl Sources {
             Request::RandomFill(len) => Event::RandomFill { bytes: self.bytes(len as usize) },
             Request::WasiRandom(len) => Event::WasiRandom { bytes: self.bytes(len) },
             Request::WasiInsecureRandom(len) => Event::WasiInsecureRandom { bytes: self.bytes(len) },
-            Request::WasiInsecureSeed => Event::WasiInsecureSeed {
-                seed: (self.entropy.next_u64(), self.entropy.next_u64()),
-            },
+            Request::WasiInsecureSeed => {
+                Event::WasiInsecureSeed { seed: (self.entropy.next_u64(), self.entropy.next_u64()) }
+            }
             Request::Invoke { .. } | Request::Input { .. } | Request::Llm { .. } => return None,
         })
     }

@@ -63,12 +63,7 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 type Result<T, E = StorageError> = std::result::Result<T, E>;
 
@@ -109,24 +104,14 @@ impl Storage {
 
     fn try_open(path: &Path) -> Result<Storage> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Open { path: path.to_path_buf(), message: e.to_string() })?;
         }
         let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse {
-                path: path.to_path_buf(),
-            },
-            other => StorageError::Open {
-                path: path.to_path_buf(),
-                message: other.to_string(),
-            },
+            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.to_path_buf() },
+            other => StorageError::Open { path: path.to_path_buf(), message: other.to_string() },
         })?;
-        let storage = Storage {
-            db,
-            path: path.to_path_buf(),
-        };
+        let storage = Storage { db, path: path.to_path_buf() };
         storage.write(|w| {
             w.txn.open_table(BLOBS)?;
             w.txn.open_table(COMPONENTS)?;
@@ -150,10 +135,7 @@ impl Storage {
     ///
     /// # Errors
     /// Whatever `f` returns, or a database error; nothing is written then.
-    pub fn write<T, E: From<StorageError>>(
-        &self,
-        f: impl FnOnce(&mut Writer) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write<T, E: From<StorageError>>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E> {
         let txn = self.db.begin_write().map_err(StorageError::from)?;
         let mut writer = Writer { txn };
         let value = f(&mut writer)?;
@@ -168,13 +150,9 @@ impl Storage {
     ///
     /// # Errors
     /// Whatever `f` returns, or a database error; nothing is written then.
-    pub fn write_lazy<T, E: From<StorageError>>(
-        &self,
-        f: impl FnOnce(&mut Writer) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write_lazy<T, E: From<StorageError>>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E> {
         let mut txn = self.db.begin_write().map_err(StorageError::from)?;
-        txn.set_durability(redb::Durability::None)
-            .map_err(|e| StorageError::Database(redb::Error::from(e)))?;
+        txn.set_durability(redb::Durability::None).map_err(|e| StorageError::Database(redb::Error::from(e)))?;
         let mut writer = Writer { txn };
         let value = f(&mut writer)?;
         writer.txn.commit().map_err(StorageError::from)?;
@@ -186,9 +164,7 @@ impl Storage {
     /// # Errors
     /// A database error.
     pub fn read(&self) -> Result<Reader> {
-        Ok(Reader {
-            txn: self.db.begin_read()?,
-        })
+        Ok(Reader { txn: self.db.begin_read()? })
     }
 }
 
@@ -342,9 +318,7 @@ impl Writer {
     /// A database error.
     pub fn put_artifact(&mut self, component: &Digest, engine: &Digest, code: &[u8]) -> Result<()> {
         let blob = self.put_blob(code)?;
-        self.txn
-            .open_table(ARTIFACTS)?
-            .insert(&artifact_key(component, engine), &blob.0)?;
+        self.txn.open_table(ARTIFACTS)?.insert(&artifact_key(component, engine), &blob.0)?;
         Ok(())
     }
 }
@@ -410,9 +384,7 @@ impl Reader {
     pub fn component<T: DeserializeOwned>(&self, digest: &Digest) -> Result<Option<T>> {
         let table = self.txn.open_table(COMPONENTS)?;
         let entry = table.get(&digest.0)?;
-        entry
-            .map(|g| decode_json("components", digest, g.value()))
-            .transpose()
+        entry.map(|g| decode_json("components", digest, g.value())).transpose()
     }
 
     /// Every component with its index entry, in digest order.
@@ -438,9 +410,7 @@ impl Reader {
     pub fn invocation<T: DeserializeOwned>(&self, digest: &Digest) -> Result<Option<T>> {
         let table = self.txn.open_table(INVOCATIONS)?;
         let entry = table.get(&digest.0)?;
-        entry
-            .map(|g| decode_json("invocations", digest, g.value()))
-            .transpose()
+        entry.map(|g| decode_json("invocations", digest, g.value())).transpose()
     }
 
     fn digest_table<T: DeserializeOwned>(

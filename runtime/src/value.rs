@@ -71,20 +71,13 @@ pub(crate) fn parse_hex(hex: &str) -> Option<Vec<u8>> {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    hex.as_bytes().chunks(2).map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?)).collect()
 }
 
 /// `sha256:<hex>` in JSON; the 32 raw bytes in binary formats (journals).
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.collect_str(self)
-        } else {
-            s.serialize_bytes(&self.0)
-        }
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_bytes(&self.0) }
     }
 }
 
@@ -107,11 +100,7 @@ impl<'de> Deserialize<'de> for Digest {
                 Ok(Digest(bytes))
             }
         }
-        if d.is_human_readable() {
-            d.deserialize_str(Visitor)
-        } else {
-            d.deserialize_bytes(Visitor)
-        }
+        if d.is_human_readable() { d.deserialize_str(Visitor) } else { d.deserialize_bytes(Visitor) }
     }
 }
 

@@ -37,12 +37,13 @@ impl Runtime {
         for digest in &damaged {
             report.problems.push((*digest, "blob is corrupt: its bytes do not match its hash".into()));
         }
-        let need = |report: &mut VerifyReport, owner: &Digest, what: &str, digest: &Digest| -> Result<(), RuntimeError> {
-            if !reader.has_blob(digest)? {
-                report.problems.push((*owner, format!("its {what} `{digest}` is missing")));
-            }
-            Ok(())
-        };
+        let need =
+            |report: &mut VerifyReport, owner: &Digest, what: &str, digest: &Digest| -> Result<(), RuntimeError> {
+                if !reader.has_blob(digest)? {
+                    report.problems.push((*owner, format!("its {what} `{digest}` is missing")));
+                }
+                Ok(())
+            };
         for (digest, _) in reader.components::<ComponentInfo>()? {
             need(&mut report, &digest, "component bytes", &digest)?;
         }

@@ -117,10 +117,8 @@ fn the_clock_guest_reads_wasi_clocks_through_the_journal() {
     let id = out["invocation"].as_str().expect("an id");
     let show = home.enact(&["show", id, "--events", "--json"]).json();
     let journal = show["journal"].as_array().expect("a journal");
-    let wall = journal
-        .iter()
-        .find(|e| e["request"] == "wasi:clocks/wall-clock.now")
-        .expect("a journaled wall-clock reading");
+    let wall =
+        journal.iter().find(|e| e["request"] == "wasi:clocks/wall-clock.now").expect("a journaled wall-clock reading");
     // the guest saw exactly the journaled time
     assert_eq!(wall["response"]["seconds"], out["output"]["seconds"]);
     assert_eq!(wall["response"]["nanoseconds"], out["output"]["nanoseconds"]);

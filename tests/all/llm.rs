@@ -140,9 +140,8 @@ fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
     let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
     let answers = home.path().join("answers.json");
     std::fs::write(&answers, r#"["hi"]"#).expect("write");
-    let inv = rt
-        .invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers")))
-        .expect("invoke");
+    let inv =
+        rt.invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers"))).expect("invoke");
     let enact::Outcome::Failed { error } = &inv.record.outcome else {
         panic!("expected a failure, got {:?}", inv.record.outcome);
     };
@@ -160,9 +159,8 @@ fn without_a_provider_the_guest_gets_unavailable() {
     let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
     let answers = home.path().join("answers.json");
     std::fs::write(&answers, r#"["hi"]"#).expect("write");
-    let inv = rt
-        .invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers")))
-        .expect("invoke");
+    let inv =
+        rt.invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers"))).expect("invoke");
     let enact::Outcome::Failed { error } = &inv.record.outcome else {
         panic!("expected a failure, got {:?}", inv.record.outcome);
     };

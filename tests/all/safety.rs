@@ -26,11 +26,7 @@ fn verify_names_a_component_whose_bytes_were_flipped() {
     flip_first(&home, &wasm[wasm.len() / 2..wasm.len() / 2 + 64]);
     let damaged = home.enact(&["verify"]);
     assert_eq!(damaged.code(), 1, "{}", damaged.stderr());
-    assert!(
-        damaged.stdout().contains(&format!("{id}: blob is corrupt")),
-        "{}",
-        damaged.stdout()
-    );
+    assert!(damaged.stdout().contains(&format!("{id}: blob is corrupt")), "{}", damaged.stdout());
 }
 
 #[test]
@@ -290,16 +286,10 @@ fn two_hundred_parallel_invocations_in_one_process_then_four_processes_at_once()
     }
     let ids = {
         let rt = enact::Runtime::open(home.path()).expect("runtime");
-        let mixed = [
-            ("dice", r#"{"n":50}"#),
-            ("echo", r#"{"hello":"world"}"#),
-            ("clock", "null"),
-            ("roll-sum", r#"{"n":5}"#),
-        ];
-        let targets: Vec<_> = mixed
-            .iter()
-            .map(|(name, input)| (rt.resolve_component(name).expect("resolves"), *input))
-            .collect();
+        let mixed =
+            [("dice", r#"{"n":50}"#), ("echo", r#"{"hello":"world"}"#), ("clock", "null"), ("roll-sum", r#"{"n":5}"#)];
+        let targets: Vec<_> =
+            mixed.iter().map(|(name, input)| (rt.resolve_component(name).expect("resolves"), *input)).collect();
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..8)
                 .map(|t| {
@@ -381,7 +371,14 @@ fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
     let _ = child.wait();
 
     let listed = home.enact(&["ls", "invocations"]).stdout();
-    let run = listed.lines().find(|l| l.starts_with("run:")).expect("the cut-off run").split_whitespace().next().expect("id").to_string();
+    let run = listed
+        .lines()
+        .find(|l| l.starts_with("run:"))
+        .expect("the cut-off run")
+        .split_whitespace()
+        .next()
+        .expect("id")
+        .to_string();
     // The answer given before the call was durable, so it is replayed, not asked again.
     let resumed = Command::new(env!("CARGO_BIN_EXE_enact"))
         .args(["resume", &run, "--json"])
@@ -427,7 +424,8 @@ fn a_granted_directory_is_a_recorded_snapshot() {
     std::fs::create_dir_all(data.join("sub")).expect("mkdir");
     std::fs::write(data.join("sub/note.txt"), "first version").expect("write");
     let grant = format!("{}:/data", data.display());
-    let run = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt"}"#, "--dir", &grant, "--json"]);
+    let run =
+        home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt"}"#, "--dir", &grant, "--json"]);
     run.success();
     let out = run.json();
     assert_eq!(out["output"]["file"]["ok"], "\"first version\"");
@@ -439,10 +437,26 @@ fn a_granted_directory_is_a_recorded_snapshot() {
     assert_eq!(replay.json()["output"], out["output"]);
 
     // Read-only by default; `rw` writes to the guest's copy, never the host's.
-    let denied = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt","write":"x"}"#, "--dir", &grant, "--json"]);
+    let denied = home.enact(&[
+        "invoke",
+        "probe",
+        "--config",
+        r#"{"read":"/data/sub/note.txt","write":"x"}"#,
+        "--dir",
+        &grant,
+        "--json",
+    ]);
     assert!(denied.json()["output"]["written"]["denied"].is_string(), "{}", denied.stdout());
     let rw = format!("{}:/data:rw", data.display());
-    let wrote = home.enact(&["invoke", "probe", "--config", r#"{"read":"/data/sub/note.txt","write":"changed"}"#, "--dir", &rw, "--json"]);
+    let wrote = home.enact(&[
+        "invoke",
+        "probe",
+        "--config",
+        r#"{"read":"/data/sub/note.txt","write":"changed"}"#,
+        "--dir",
+        &rw,
+        "--json",
+    ]);
     assert_eq!(wrote.json()["output"]["file"]["ok"], "\"changed\"");
     assert_eq!(std::fs::read_to_string(data.join("sub/note.txt")).expect("read"), "second version");
 

@@ -12,7 +12,8 @@ fn an_invocation_exported_from_one_home_replays_in_another_without_any_provider(
     let answers = a.path().join("answers.json");
     std::fs::write(&answers, r#"["hi", "stop"]"#).expect("write");
     let llm = format!("scripted:{}", script.display());
-    let chat = a.enact(&["invoke", "chat", "--llm", &llm, "--answers", answers.to_str().expect("utf-8"), "--json"]).json();
+    let chat =
+        a.enact(&["invoke", "chat", "--llm", &llm, "--answers", answers.to_str().expect("utf-8"), "--json"]).json();
     let (sum_id, chat_id) = (sum["invocation"].as_str().expect("id"), chat["invocation"].as_str().expect("id"));
 
     let bundle = a.path().join("share.bundle");
@@ -62,11 +63,7 @@ fn a_tampered_bundle_is_refused_naming_the_bad_object() {
     let import = b.enact(&["import", bundle.to_str().expect("utf-8")]);
     assert_eq!(import.code(), 2);
     let value = enact::Digest::of(format!("\"{marker}\"").as_bytes());
-    assert!(
-        import.stderr().contains(&format!("object `{value}` does not match its hash")),
-        "{}",
-        import.stderr()
-    );
+    assert!(import.stderr().contains(&format!("object `{value}` does not match its hash")), "{}", import.stderr());
     assert_eq!(b.contents(), before);
 
     std::fs::write(&bundle, b"not a bundle").expect("write");

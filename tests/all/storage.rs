@@ -30,11 +30,7 @@ fn a_corrupted_blob_is_detected_on_read_and_named() {
     let show = home.enact(&["show", id]);
     assert_eq!(show.code(), 2, "{}", show.stderr());
     let value = enact::Digest::of(format!("\"{marker}\"").as_bytes());
-    assert!(
-        show.stderr().contains(&format!("blob `{value}` is corrupt")),
-        "{}",
-        show.stderr()
-    );
+    assert!(show.stderr().contains(&format!("blob `{value}` is corrupt")), "{}", show.stderr());
     let replay = home.enact(&["replay", id]);
     assert_eq!(replay.code(), 2);
     assert!(replay.stderr().contains("is corrupt"), "{}", replay.stderr());

@@ -8,15 +8,9 @@ use enact::{ComponentInfo, InvocationEntry, Runtime, Storage};
 
 /// A built guest component: `target/guests/<language>/<name>.wasm`.
 pub fn guest(language: &str, name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/guests")
-        .join(language)
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "guest `{}` is missing; build the guests with `make guests` first",
-        path.display()
-    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/guests").join(language).join(format!("{name}.wasm"));
+    assert!(path.exists(), "guest `{}` is missing; build the guests with `make guests` first", path.display());
     path
 }
 
@@ -87,8 +81,10 @@ impl Home {
         }
         let storage = Storage::open(&self.store_file()).expect("the store opens");
         let reader = storage.read().expect("a read transaction");
-        let components: Vec<_> = reader.components::<ComponentInfo>().expect("components").into_iter().map(|(d, _)| d).collect();
-        let invocations: Vec<_> = reader.invocations::<InvocationEntry>().expect("invocations").into_iter().map(|(d, _)| d).collect();
+        let components: Vec<_> =
+            reader.components::<ComponentInfo>().expect("components").into_iter().map(|(d, _)| d).collect();
+        let invocations: Vec<_> =
+            reader.invocations::<InvocationEntry>().expect("invocations").into_iter().map(|(d, _)| d).collect();
         let runs: Vec<_> = reader.runs::<serde_json::Value>().expect("runs").into_iter().map(|(r, _)| r).collect();
         format!("{components:?} {invocations:?} {runs:?} {:?}", reader.names().expect("names"))
     }
@@ -130,7 +126,5 @@ impl Run {
 /// A runtime over a fresh store in `home`, with live values from `seed`.
 pub fn seeded_runtime(home: &Home, seed: u64) -> Runtime {
     let storage = Storage::open(&home.store_file()).expect("the store opens");
-    Runtime::new(Arc::new(storage))
-        .expect("the runtime builds")
-        .with_sources(enact::Sources::seeded_sequence(seed))
+    Runtime::new(Arc::new(storage)).expect("the runtime builds").with_sources(enact::Sources::seeded_sequence(seed))
 }

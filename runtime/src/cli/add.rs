@@ -18,15 +18,10 @@ pub(super) struct Args {
 
 pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
-    let (digest, info) = rt
-        .add(&bytes, args.name.as_deref())
-        .with_context(|| format!("cannot add `{}`", args.file.display()))?;
+    let (digest, info) =
+        rt.add(&bytes, args.name.as_deref()).with_context(|| format!("cannot add `{}`", args.file.display()))?;
     println!("{digest}");
     let named = args.name.map(|n| format!(" as `{n}`")).unwrap_or_default();
-    eprintln!(
-        "added `{}`{named} ({})",
-        info.metadata.name,
-        crate::sandbox::human_bytes(info.size)
-    );
+    eprintln!("added `{}`{named} ({})", info.metadata.name, crate::sandbox::human_bytes(info.size));
     Ok(Status::Completed)
 }

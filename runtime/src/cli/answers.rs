@@ -27,9 +27,9 @@ impl AnswerArgs {
         match self.answers.as_deref() {
             None => Ok(Box::new(NoAnswers)),
             Some("llm") => {
-                let provider = rt.llm().context(
-                    "`--answers llm` needs an LLM; hint: set ENACT_LLM_URL or pass `--llm scripted:FILE`",
-                )?;
+                let provider = rt
+                    .llm()
+                    .context("`--answers llm` needs an LLM; hint: set ENACT_LLM_URL or pass `--llm scripted:FILE`")?;
                 Ok(Box::new(LlmAnswers::new(provider.clone())))
             }
             Some(file) => Ok(Box::new(FileAnswers::open(Path::new(file)).map_err(anyhow::Error::msg)?)),

@@ -70,11 +70,6 @@ pub(super) fn print_invocation(rt: &Runtime, inv: &Invocation, json: bool) -> an
         }
         Outcome::Incomplete => {}
     }
-    eprintln!(
-        "invocation {} {} ({} events)",
-        inv.id,
-        inv.record.outcome.status(),
-        inv.record.events
-    );
+    eprintln!("invocation {} {} ({} events)", inv.id, inv.record.outcome.status(), inv.record.events);
     Ok(())
 }

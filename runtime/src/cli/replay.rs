@@ -19,9 +19,7 @@ pub(super) struct Args {
 }
 
 fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
-    let (index, json) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not INDEX=JSON"))?;
+    let (index, json) = text.split_once('=').ok_or_else(|| format!("`{text}` is not INDEX=JSON"))?;
     let index = index.trim().parse().map_err(|_| format!("`{index}` is not an event index"))?;
     let value = serde_json::from_str(json).map_err(|e| format!("`{json}` is not valid JSON: {e}"))?;
     Ok((index, value))

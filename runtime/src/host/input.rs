@@ -11,7 +11,8 @@ use crate::journal::{Event, InputCall, Request};
 use crate::value::{self, Digest};
 
 fn json_field(what: &str, text: &str) -> wasmtime::Result<Value> {
-    serde_json::from_str(text).map_err(|e| wasmtime::Error::msg(format!("the input request's {what} is not valid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| wasmtime::Error::msg(format!("the input request's {what} is not valid JSON: {e}")))
 }
 
 fn trap(e: impl std::fmt::Display) -> wasmtime::Error {
@@ -45,7 +46,8 @@ impl Host for HostState {
             }
         };
         let answer_bytes = value::canonical_bytes(&answer.value);
-        let event = Event::Input(Box::new(InputCall { request: digest, answer: Digest::of(&answer_bytes), by: answer.by }));
+        let event =
+            Event::Input(Box::new(InputCall { request: digest, answer: Digest::of(&answer_bytes), by: answer.by }));
         let mut journal = self.journal();
         journal.record_live(event).map_err(trap)?;
         // Durable before the guest sees it: a person's answer is never lost.

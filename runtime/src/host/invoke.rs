@@ -2,9 +2,9 @@
 //! own journal; the caller's journal records it as one event. On replay a
 //! recorded child is reused without instantiating it.
 
+use super::HostState;
 use super::enact::runtime::invoke::Host;
 use super::enact::runtime::types::Error;
-use super::HostState;
 use crate::invocation::{self, ErrorRecord};
 use crate::journal::{ChildResult, Event, Request};
 use crate::value;
@@ -20,7 +20,12 @@ impl From<ErrorRecord> for Error {
 }
 
 impl Host for HostState {
-    fn call(&mut self, target: String, config: Option<String>, input: String) -> wasmtime::Result<Result<String, Error>> {
+    fn call(
+        &mut self,
+        target: String,
+        config: Option<String>,
+        input: String,
+    ) -> wasmtime::Result<Result<String, Error>> {
         let Some(invoker) = &self.invoker else {
             return Ok(Err(guest_error("unsupported", "`invoke.call` is not available here".into())));
         };
@@ -38,10 +43,7 @@ impl Host for HostState {
             config: value::Digest::of(&config),
             input: value::Digest::of(&input),
         };
-        let recorded = self
-            .journal()
-            .next_recorded(&request)
-            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        let recorded = self.journal().next_recorded(&request).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         let trap = |e: crate::runtime::RuntimeError| wasmtime::Error::msg(e.to_string());
         let (event, live_output, awaiting) = match recorded {
             Some(Event::Invoke(call)) if call.result != ChildResult::Incomplete => (Event::Invoke(call), None, None),
@@ -54,9 +56,7 @@ impl Host for HostState {
                     }
                     _ => invocation::run_child(invoker, target, config, input).map_err(trap)?,
                 };
-                self.journal()
-                    .record_live(child.event.clone())
-                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                self.journal().record_live(child.event.clone()).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
                 (child.event, child.output, child.awaiting)
             }
         };

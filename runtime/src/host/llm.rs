@@ -49,7 +49,9 @@ fn to_guest(result: Result<Completion, LlmFailure>) -> Result<WitCompletion, Llm
 impl Host for HostState {
     fn complete(&mut self, req: WitRequest) -> wasmtime::Result<Result<WitCompletion, LlmError>> {
         let Some(invoker) = &self.invoker else {
-            return Ok(Err(LlmError::Unavailable("`llm.complete` is not available while describing a component".into())));
+            return Ok(Err(LlmError::Unavailable(
+                "`llm.complete` is not available while describing a component".into(),
+            )));
         };
         // A malformed request is the guest's own deterministic mistake: no event.
         let request = match request_of(req) {
@@ -88,7 +90,9 @@ impl Host for HostState {
             Err(failure) => (Err(failure.clone()), Vec::new()),
         };
         let mut journal = self.journal();
-        journal.record_live(Event::Llm(Box::new(LlmCall { request: digest, result: recorded, provider }))).map_err(trap)?;
+        journal
+            .record_live(Event::Llm(Box::new(LlmCall { request: digest, result: recorded, provider })))
+            .map_err(trap)?;
         // The response is durable before the guest sees it.
         journal.persist_now(blobs).map_err(trap)?;
         Ok(to_guest(result))

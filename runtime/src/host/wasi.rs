@@ -47,14 +47,12 @@ pub(super) fn context(
 pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
     linker.allow_shadowing(true);
-    linker
-        .instance("wasi:random/insecure-seed@0.2.12")?
-        .func_wrap("insecure-seed", |store, (): ()| {
-            match store.data().serve(Request::WasiInsecureSeed)? {
-                Event::WasiInsecureSeed { seed } => Ok((seed,)),
-                other => unreachable!("the journal serves what was requested, not {other:?}"),
-            }
-        })?;
+    linker.instance("wasi:random/insecure-seed@0.2.12")?.func_wrap("insecure-seed", |store, (): ()| {
+        match store.data().serve(Request::WasiInsecureSeed)? {
+            Event::WasiInsecureSeed { seed } => Ok((seed,)),
+            other => unreachable!("the journal serves what was requested, not {other:?}"),
+        }
+    })?;
     linker.allow_shadowing(false);
     Ok(())
 }
@@ -100,11 +98,7 @@ struct JournaledRandom {
 
 impl JournaledRandom {
     fn fill(&mut self, dst: &mut [u8]) {
-        let request = if self.secure {
-            Request::WasiRandom(dst.len())
-        } else {
-            Request::WasiInsecureRandom(dst.len())
-        };
+        let request = if self.secure { Request::WasiRandom(dst.len()) } else { Request::WasiInsecureRandom(dst.len()) };
         match lock(&self.journal).serve(request) {
             Ok(Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes }) => dst.copy_from_slice(&bytes),
             _ => dst.fill(0),

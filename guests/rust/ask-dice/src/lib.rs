@@ -9,7 +9,10 @@ impl Guest for AskDice {
     fn describe() -> Metadata {
         Metadata {
             output_schema: Some(r#"{"type":"integer"}"#.into()),
-            ..enact_guest::metadata("ask-dice", "asks a person how many dice to roll, then for each roll; returns the sum")
+            ..enact_guest::metadata(
+                "ask-dice",
+                "asks a person how many dice to roll, then for each roll; returns the sum",
+            )
         }
     }
 

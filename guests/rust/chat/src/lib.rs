@@ -36,10 +36,8 @@ impl Guest for Chat {
             let reply = enact_guest::complete(messages.clone())?;
             messages.push(enact_guest::message("assistant", &reply.text));
         }
-        let transcript: Vec<_> = messages[1..]
-            .iter()
-            .map(|m| serde_json::json!({ "role": m.role, "content": m.content }))
-            .collect();
+        let transcript: Vec<_> =
+            messages[1..].iter().map(|m| serde_json::json!({ "role": m.role, "content": m.content })).collect();
         enact_guest::output(&transcript)
     }
 }

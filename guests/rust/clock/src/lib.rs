@@ -14,9 +14,8 @@ impl Guest for Clock {
 
     fn call(_config: String, _input: String) -> Result<String, Error> {
         let start = Instant::now();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|e| enact_guest::error("clock", e.to_string()))?;
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| enact_guest::error("clock", e.to_string()))?;
         let elapsed = start.elapsed();
         println!("the time is {}s", now.as_secs());
         Ok(format!(

@@ -24,7 +24,9 @@ struct RollSum;
 impl Guest for RollSum {
     fn describe() -> Metadata {
         Metadata {
-            input_schema: Some(r#"{"type":"object","properties":{"n":{"type":"integer","minimum":0}},"required":["n"]}"#.into()),
+            input_schema: Some(
+                r#"{"type":"object","properties":{"n":{"type":"integer","minimum":0}},"required":["n"]}"#.into(),
+            ),
             output_schema: Some(r#"{"type":"integer"}"#.into()),
             ..enact_guest::metadata("roll-sum", "rolls n dice through roll-die and returns the sum")
         }
