@@ -14,7 +14,7 @@ ENACT       := target/release/enact
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
-	rustup component add clippy
+	rustup component add clippy rustfmt
 	python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
 	cd guests/js && npm install --no-audit --no-fund --silent
 
@@ -41,6 +41,7 @@ demo: build
 	./demo.sh
 
 test: guests
+	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
