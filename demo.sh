@@ -57,4 +57,26 @@ out=$($enact replay "$sum" --override '1=6' --json)
 echo "$out"
 run $enact show "$(echo "$out" | invocation_of)"
 
+# A person as a journaled source: ask-dice suspends for input (exit 3), resume answers.
+run $enact add target/guests/rust/ask-dice.wasm --name ask-dice
+step "enact invoke ask-dice --json"
+out=$($enact invoke ask-dice --json) || true
+echo "$out"
+asked=$(echo "$out" | invocation_of)
+step "enact resume $asked --answer 2 --json"
+out=$($enact resume "$asked" --answer 2 --json) || true
+echo "$out"
+answers="$ENACT_HOME/answers.json"
+echo '[5, 6]' > "$answers"
+step "enact resume $(echo "$out" | invocation_of) --answers $answers"
+$enact resume "$(echo "$out" | invocation_of)" --answers "$answers"
+
+# Python's own random module, seeded through WASI: journaled and replayed too.
+run $enact add target/guests/python/dice.wasm --name py-dice
+step "enact invoke py-dice --input '{\"n\":3}' --json"
+out=$($enact invoke py-dice --input '{"n":3}' --json)
+echo "$out"
+run $enact replay "$(echo "$out" | invocation_of)"
+
 run $enact ls invocations
+run $enact verify

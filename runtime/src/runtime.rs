@@ -481,8 +481,8 @@ impl Runtime {
     /// Answers the input request invocation `id` awaits with `answer`, then
     /// continues it as a new invocation (parent `id`): the journal is replayed,
     /// the answer handed to the pending request, and later requests go to
-    /// `then`. An `incomplete` invocation (cut off) takes no answer and is
-    /// simply continued.
+    /// `then` (which answers the pending one too when `answer` is `None`). An
+    /// `incomplete` invocation (cut off) takes no answer and is simply continued.
     ///
     /// # Errors
     /// [`RuntimeError::BadAnswer`] when the answer does not fit the request's
@@ -503,7 +503,8 @@ impl Runtime {
                 request.check(&answer).map_err(RuntimeError::BadAnswer)?;
                 Box::new(FirstThen::new(Answer { value: answer, by: "person".into() }, then))
             }
-            (Outcome::AwaitingInput { .. }, None) => return Err(RuntimeError::AnswerNeeded(*id)),
+            // `then` answers the pending request too (a file, the terminal, a model).
+            (Outcome::AwaitingInput { .. }, None) => then,
             (Outcome::Incomplete, None) => then,
             (Outcome::Incomplete, Some(_)) => return Err(RuntimeError::NotAwaiting(*id)),
             (other, _) => return Err(RuntimeError::Finished { id: *id, status: other.status() }),

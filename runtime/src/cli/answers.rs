@@ -19,6 +19,11 @@ pub(super) struct AnswerArgs {
 }
 
 impl AnswerArgs {
+    /// Whether any source of answers was given.
+    pub(super) fn given(&self) -> bool {
+        self.interactive || self.answers.is_some()
+    }
+
     /// The answerer these options ask for; with none, requests suspend.
     pub(super) fn answerer(&self, rt: &Runtime) -> anyhow::Result<Box<dyn Answerer>> {
         if self.interactive {

@@ -28,7 +28,12 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
         }
         rt.resume_run(rt.resolve_run(&args.invocation)?, then)?
     } else {
-        rt.resume(&rt.resolve_invocation(&args.invocation)?, answer, then)?
+        let id = rt.resolve_invocation(&args.invocation)?;
+        let awaiting = matches!(rt.load(&id)?.record.outcome, crate::invocation::Outcome::AwaitingInput { .. });
+        if awaiting && answer.is_none() && !args.answers.given() {
+            return Err(crate::runtime::RuntimeError::AnswerNeeded(id).into());
+        }
+        rt.resume(&id, answer, then)?
     };
     output::print_invocation(rt, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
