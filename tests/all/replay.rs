@@ -56,26 +56,10 @@ fn replay_serves_recorded_values_not_live_ones() {
 /// Stores `record` with `journal` in place of its own, as a store that does
 /// not match its guest would hold; returns the forged invocation's id.
 fn forge(rt: &Runtime, record: &InvocationRecord, journal: &[Event]) -> Digest {
-    rt.storage()
-        .write(|w| {
-            let mut forged = record.clone();
-            forged.journal = w.put_blob(&enact::encode_events(journal))?;
-            forged.events = journal.len() as u64;
-            let id = w.put_blob(&enact::canonical_record(&forged))?;
-            w.put_invocation(
-                &id,
-                &enact::InvocationEntry {
-                    status: "completed".into(),
-                    component: record.component,
-                    name: "forged".into(),
-                    created_ms: 0,
-                    parent: None,
-                    depth: 0,
-                },
-            )?;
-            Ok::<_, enact::StorageError>(id)
-        })
-        .expect("forge")
+    let mut forged = record.clone();
+    forged.journal = rt.storage().write(|w| w.put_blob(&enact::encode_events(journal))).expect("write");
+    forged.events = journal.len() as u64;
+    crate::support::store_record(rt, &forged)
 }
 
 #[test]
@@ -130,26 +114,9 @@ fn a_different_output_from_the_same_journal_is_a_divergence() {
     let rt = seeded_runtime(&home, 6);
     let echo = add(&rt, "echo");
     let recorded = rt.invoke(&echo, "{}", "1").expect("invoke");
-    let forged_output = rt
-        .storage()
-        .write(|w| {
-            let mut record = recorded.record.clone();
-            record.outcome = Outcome::Completed { output: w.put_blob(b"2")? };
-            let id = w.put_blob(&enact::canonical_record(&record))?;
-            w.put_invocation(
-                &id,
-                &enact::InvocationEntry {
-                    status: "completed".into(),
-                    component: echo,
-                    name: "forged".into(),
-                    created_ms: 0,
-                    parent: None,
-                    depth: 0,
-                },
-            )?;
-            Ok::<_, enact::StorageError>(id)
-        })
-        .expect("forge");
+    let mut record = recorded.record.clone();
+    record.outcome = Outcome::Completed { output: rt.storage().write(|w| w.put_blob(b"2")).expect("write") };
+    let forged_output = crate::support::store_record(&rt, &record);
     let err = rt.replay(&forged_output).expect_err("a divergence").to_string();
     assert_eq!(err, "replay diverged: the output `1` differs from the recorded `2`");
 }

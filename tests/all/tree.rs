@@ -217,27 +217,10 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
         result: enact::ChildResult::Incomplete,
         ..*call
     }));
-    let caller = rt
-        .storage()
-        .write(|w| {
-            let mut record = inv.record.clone();
-            record.journal = w.put_blob(&enact::encode_events(&journal))?;
-            record.outcome = enact::Outcome::Incomplete;
-            let id = w.put_blob(&enact::canonical_record(&record))?;
-            w.put_invocation(
-                &id,
-                &enact::InvocationEntry {
-                    status: "incomplete".into(),
-                    component: roll_sum,
-                    name: "roll-sum".into(),
-                    created_ms: 0,
-                    parent: None,
-                    depth: 0,
-                },
-            )?;
-            Ok::<_, enact::StorageError>(id)
-        })
-        .expect("write");
+    let mut record = inv.record.clone();
+    record.journal = rt.storage().write(|w| w.put_blob(&enact::encode_events(&journal))).expect("write");
+    record.outcome = enact::Outcome::Incomplete;
+    let caller = crate::support::store_record(&rt, &record);
 
     let before = rt.instantiations();
     let replay = rt.replay(&caller).expect("replay");
