@@ -98,7 +98,7 @@ pub trait Provider: Send + Sync {
 /// Settings of the OpenAI-compatible client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HttpConfig {
-    /// The API base, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`.
+    /// The API base, e.g. `http://127.0.0.1:11434/v1` (Ollama) or a hosted service's `/v1` URL.
     pub url: String,
     /// Sent as a bearer token when present.
     #[serde(default)]
