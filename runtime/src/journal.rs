@@ -541,6 +541,10 @@ impl Journal {
                 return Err(self.fail(divergence.into()));
             }
             self.cursor += 1;
+            if let Event::WasiMonotonicClock { nanoseconds } = event {
+                // Live readings after the replay must not go backwards.
+                self.sources.raise_monotonic_floor(*nanoseconds);
+            }
             return Ok(Some(event.clone()));
         }
         if self.exact {
@@ -710,6 +714,18 @@ mod tests {
         replay.serve(Request::RandomU64).unwrap();
         assert!(replay.went_live());
         assert_eq!(replay.len(), 2);
+    }
+
+    #[test]
+    fn the_monotonic_clock_never_goes_back_when_a_replay_goes_live() {
+        let far = u64::MAX / 2;
+        let events = vec![Event::WasiMonotonicClock { nanoseconds: far }];
+        let mut j = Journal::new(recorded(events), Sources::seeded(1), 100);
+        j.serve(Request::WasiMonotonicClock).unwrap();
+        let Event::WasiMonotonicClock { nanoseconds } = j.serve(Request::WasiMonotonicClock).unwrap() else {
+            panic!("a clock reading");
+        };
+        assert!(nanoseconds >= far);
     }
 
     #[test]

@@ -143,22 +143,6 @@ impl Storage {
         Ok(value)
     }
 
-    /// Like [`Storage::write`], but without waiting for the disk: the
-    /// transaction becomes durable with the next durable commit. For writes
-    /// that nothing outside sees before a later durable commit (child
-    /// invocations, sealed before their parent's journal names them).
-    ///
-    /// # Errors
-    /// Whatever `f` returns, or a database error; nothing is written then.
-    pub fn write_lazy<T, E: From<StorageError>>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E> {
-        let mut txn = self.db.begin_write().map_err(StorageError::from)?;
-        txn.set_durability(redb::Durability::None).map_err(|e| StorageError::Database(redb::Error::from(e)))?;
-        let mut writer = Writer { txn };
-        let value = f(&mut writer)?;
-        writer.txn.commit().map_err(StorageError::from)?;
-        Ok(value)
-    }
-
     /// A consistent snapshot to read from.
     ///
     /// # Errors

@@ -132,19 +132,25 @@ fn a_chat_is_journaled_and_replays_without_contacting_the_model() {
     assert_eq!(server.count(), 2, "replay sent no request");
 }
 
-#[test]
-fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
-    let home = Home::new();
-    let server = Server::start(vec![Canned::status(401, r#"{"error":"bad key"}"#)]);
-    let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
+/// Runs `chat` with the single answer `hi`, expecting it to fail on the LLM.
+fn chat_saying_hi(home: &Home, rt: &Runtime) -> (enact::Invocation, enact::ErrorRecord) {
     let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
     let answers = home.path().join("answers.json");
     std::fs::write(&answers, r#"["hi"]"#).expect("write");
     let inv =
         rt.invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers"))).expect("invoke");
-    let enact::Outcome::Failed { error } = &inv.record.outcome else {
+    let enact::Outcome::Failed { error } = inv.record.outcome.clone() else {
         panic!("expected a failure, got {:?}", inv.record.outcome);
     };
+    (inv, error)
+}
+
+#[test]
+fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
+    let home = Home::new();
+    let server = Server::start(vec![Canned::status(401, r#"{"error":"bad key"}"#)]);
+    let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
+    let (inv, error) = chat_saying_hi(&home, &rt);
     assert_eq!(error.code, "llm-rejected");
     let journal = enact::journal_of(&rt, &inv.record).expect("journal");
     assert!(matches!(&journal[1], enact::Event::Llm(call) if call.result.is_err()));
@@ -156,14 +162,7 @@ fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
 fn without_a_provider_the_guest_gets_unavailable() {
     let home = Home::new();
     let rt = runtime_with(&home, None);
-    let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
-    let answers = home.path().join("answers.json");
-    std::fs::write(&answers, r#"["hi"]"#).expect("write");
-    let inv =
-        rt.invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers"))).expect("invoke");
-    let enact::Outcome::Failed { error } = &inv.record.outcome else {
-        panic!("expected a failure, got {:?}", inv.record.outcome);
-    };
+    let (_, error) = chat_saying_hi(&home, &rt);
     assert_eq!(error.code, "llm-unavailable");
     assert!(error.message.contains("ENACT_LLM_URL"), "{}", error.message);
 }
