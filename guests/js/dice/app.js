@@ -3,31 +3,16 @@
 // enact journals: a replay rolls the same dice at the same time.
 // Config {"sides": S} (default 6), input {"n": N}; output {"sum", "rolls", "at"}.
 
-export function describe() {
-  return {
-    name: "dice",
-    doc: "rolls n dice with Math.random (seeded through WASI)",
-    configSchema: JSON.stringify({ type: "object", properties: { sides: { type: "integer", minimum: 1 } } }),
-    inputSchema: JSON.stringify({
-      type: "object",
-      properties: { n: { type: "integer", minimum: 0 } },
-      required: ["n"],
-    }),
-    outputSchema: undefined,
-  };
-}
+import { invokable } from "../kit/enact.js";
 
-export function call(config, input) {
-  let sides, n;
-  try {
-    sides = JSON.parse(config).sides ?? 6;
-    n = JSON.parse(input).n;
-  } catch (e) {
-    throw { code: "invalid-input", message: String(e), details: undefined };
-  }
-  const rolls = [];
-  for (let i = 0; i < n; i++) {
-    rolls.push(1 + Math.floor(Math.random() * sides));
-  }
-  return JSON.stringify({ sum: rolls.reduce((a, b) => a + b, 0), rolls, at: Date.now() });
-}
+export const { describe, call } = invokable({
+  name: "dice",
+  doc: "rolls n dice with Math.random (seeded through WASI)",
+  configSchema: { type: "object", properties: { sides: { type: "integer", minimum: 1 } } },
+  inputSchema: { type: "object", properties: { n: { type: "integer", minimum: 0 } }, required: ["n"] },
+  run(config, { n }) {
+    const sides = config.sides ?? 6;
+    const rolls = Array.from({ length: n }, () => 1 + Math.floor(Math.random() * sides));
+    return { sum: rolls.reduce((a, b) => a + b, 0), rolls, at: Date.now() };
+  },
+});
