@@ -78,5 +78,23 @@ out=$($enact invoke py-dice --input '{"n":3}' --json)
 echo "$out"
 run $enact replay "$(echo "$out" | invocation_of)"
 
+# Any language in one tree: a Python roll-sum calling the Rust roll-die.
+run $enact add target/guests/python/roll-sum.wasm --name py-roll-sum
+step "enact invoke py-roll-sum --config '{\"die\":\"roll-die\"}' --input '{\"n\":3}' --json"
+out=$($enact invoke py-roll-sum --config '{"die":"roll-die"}' --input '{"n":3}' --json)
+echo "$out"
+pysum=$(echo "$out" | invocation_of)
+run $enact show "$pysum"
+run $enact replay "$pysum"
+
+# Sharing by hash: one bundle holds the invocations and the components they ran;
+# another home imports it (verifying every hash) and replays it identically.
+bundle="$ENACT_HOME/../demo.bundle"
+run $enact export "$pysum" "$sum" -o "$bundle"
+other="$ENACT_HOME/../demo-elsewhere"
+rm -rf "$other"
+run $enact --home "$other" import "$bundle"
+run $enact --home "$other" replay "$pysum"
+
 run $enact ls invocations
 run $enact verify
