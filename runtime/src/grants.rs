@@ -153,10 +153,11 @@ pub struct Materialized {
 ///
 /// # Errors
 /// A missing blob, or the copy cannot be written.
-pub fn materialize(reader: &Reader, grants: &[DirGrant]) -> Result<Materialized, GrantError> {
+pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialized, GrantError> {
     if grants.is_empty() {
         return Ok(Materialized { _root: None, preopens: Vec::new() });
     }
+    let reader = storage.read()?;
     let root =
         tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), message: e.to_string() })?;
     let mut preopens = Vec::new();

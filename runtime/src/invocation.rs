@@ -303,7 +303,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         reader: std::sync::OnceLock::new(),
         outputs: Mutex::default(),
     };
-    let copies = crate::grants::materialize(&storage.read()?, &spec.grants).map_err(RuntimeError::Grant)?;
+    let copies = crate::grants::materialize(storage, &spec.grants).map_err(RuntimeError::Grant)?;
     let state = HostState::new(journal.clone(), &spec.limits, Some(invoker), &copies.preopens);
     let mut store = Store::new(rt.engine(), state);
     store.limiter(|s| &mut s.limits);
@@ -531,7 +531,7 @@ pub(crate) fn run_child(
         }
         Err(e) => return Err(e),
     };
-    let pure = rt.component_info(&component)?.is_some_and(|info| info.is_pure());
+    let pure = rt.is_pure(&component)?;
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
     if reuse && let Some(earlier) = memoized(rt, &memo_key(&component, &call.config, &call.input))? {
         let output = match &earlier.record.outcome {

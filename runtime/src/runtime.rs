@@ -148,11 +148,19 @@ struct Inner {
     linker: Linker<HostState>,
     storage: Arc<Storage>,
     prepared: Mutex<HashMap<Digest, InvokablePre<HostState>>>,
-    names: Mutex<HashMap<Digest, String>>,
+    summaries: Mutex<HashMap<Digest, Summary>>,
     limits: Limits,
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
     llm: Option<Arc<dyn Provider>>,
     instantiations: AtomicU64,
+}
+
+/// What the runtime remembers of a component: both follow from its bytes,
+/// so a cached summary never goes stale.
+#[derive(Clone)]
+struct Summary {
+    name: String,
+    pure: bool,
 }
 
 /// The store file inside an enact home directory.
@@ -200,7 +208,7 @@ impl Runtime {
             linker,
             storage,
             prepared: Mutex::new(HashMap::new()),
-            names: Mutex::new(HashMap::new()),
+            summaries: Mutex::new(HashMap::new()),
             limits: Limits::default(),
             sources: Box::new(Sources::system),
             llm: None,
@@ -347,18 +355,30 @@ impl Runtime {
         Ok(self.inner.storage.read()?.component(digest)?)
     }
 
-    /// The component's name from `describe`, else its short id. Cached.
+    /// The component's name from `describe`, else its short id.
     pub(crate) fn component_name(&self, digest: &Digest) -> String {
-        let mut names = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(name) = names.get(digest) {
-            return name.clone();
+        match self.summary(digest) {
+            Ok(Some(summary)) if !summary.name.is_empty() => summary.name,
+            _ => digest.short(),
         }
-        let name = match self.component_info(digest) {
-            Ok(Some(info)) if !info.metadata.name.is_empty() => info.metadata.name,
-            _ => return digest.short(),
-        };
-        names.insert(*digest, name.clone());
-        name
+    }
+
+    /// Whether the component imports no source of nondeterminism (false when
+    /// the store does not have it).
+    pub(crate) fn is_pure(&self, digest: &Digest) -> Result<bool, RuntimeError> {
+        Ok(self.summary(digest)?.is_some_and(|summary| summary.pure))
+    }
+
+    /// The component's name and purity, read from the store once.
+    fn summary(&self, digest: &Digest) -> Result<Option<Summary>, RuntimeError> {
+        let mut summaries = self.inner.summaries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(summary) = summaries.get(digest) {
+            return Ok(Some(summary.clone()));
+        }
+        let Some(info) = self.component_info(digest)? else { return Ok(None) };
+        let summary = Summary { pure: info.is_pure(), name: info.metadata.name };
+        summaries.insert(*digest, summary.clone());
+        Ok(Some(summary))
     }
 
     fn lock_prepared(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, InvokablePre<HostState>>> {

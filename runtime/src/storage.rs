@@ -201,9 +201,10 @@ impl Writer {
     /// # Errors
     /// A database error.
     pub fn put_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = &'b [u8]>) -> Result<()> {
+        // In key order and once each: neighbouring keys share b-tree pages.
+        let blobs: std::collections::BTreeMap<Digest, &[u8]> = blobs.into_iter().map(|b| (Digest::of(b), b)).collect();
         let mut table = self.txn.open_table(BLOBS)?;
-        for bytes in blobs {
-            let digest = Digest::of(bytes);
+        for (digest, bytes) in blobs {
             if table.get(&digest.0)?.is_none() {
                 table.insert(&digest.0, bytes)?;
             }
@@ -249,6 +250,8 @@ impl Writer {
         &mut self,
         entries: impl IntoIterator<Item = (&'e Digest, &'e T)>,
     ) -> Result<()> {
+        let mut entries: Vec<_> = entries.into_iter().collect();
+        entries.sort_unstable_by_key(|(digest, _)| **digest);
         let mut table = self.txn.open_table(INVOCATIONS)?;
         for (digest, entry) in entries {
             if table.get(&digest.0)?.is_none() {

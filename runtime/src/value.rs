@@ -117,7 +117,63 @@ impl From<serde_json::Error> for InvalidJson {
 
 /// The RFC 8785 canonical bytes of a JSON value.
 pub fn canonical_bytes(value: &serde_json::Value) -> Vec<u8> {
-    serde_json_canonicalizer::to_vec(value).expect("a serde_json::Value always serializes")
+    let mut out = Vec::with_capacity(128);
+    write_canonical(value, &mut out);
+    out
+}
+
+/// 2^53: every integer up to this magnitude is exactly a double.
+const EXACT_IN_DOUBLE: u64 = 1 << 53;
+
+/// Writes `value` in RFC 8785 form. Strings escape exactly as serde_json's
+/// compact writer does (`\"`, `\\`, the short control escapes, else `\u00xx`
+/// lowercase), which is what RFC 8785 asks; object members are ordered by
+/// their keys' UTF-16 code units; small integers print as themselves, and
+/// other numbers go through the ECMAScript number formatting of
+/// `serde_json_canonicalizer`.
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        // An integer a double holds exactly prints as itself; any other
+        // number is formatted as the double it becomes, as RFC 8785 says.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() <= EXACT_IN_DOUBLE => out.extend_from_slice(i.to_string().as_bytes()),
+            _ => out.extend(serde_json_canonicalizer::to_vec(n).expect("a number serializes")),
+        },
+        Value::String(s) => serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail"),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            // UTF-8 byte order is UTF-16 order unless a key holds characters
+            // beyond U+FFFF (surrogate pairs sort before U+E000..U+FFFF).
+            let mut members: Vec<_> = map.iter().collect();
+            if map.keys().any(|k| k.chars().any(|c| c > '\u{FFFF}')) {
+                members.sort_unstable_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            } else {
+                members.sort_unstable_by_key(|(key, _)| *key);
+            }
+            out.push(b'{');
+            for (i, (key, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+                out.push(b':');
+                write_canonical(item, out);
+            }
+            out.push(b'}');
+        }
+    }
 }
 
 /// Parses JSON text and returns its canonical bytes.

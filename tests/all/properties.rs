@@ -64,18 +64,25 @@ proptest! {
     }
 }
 
+/// Strings that stress escaping and key order: control characters, quotes,
+/// backslashes, and characters on both sides of the UTF-16 surrogate range.
+const TRICKY: &str = "[\\x00-\\x1f\"\\\\a-z\\x7f\\x{e000}-\\x{e003}\\x{fffd}\\x{10000}-\\x{10003}]{0,6}";
+
 fn json() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        (-(1i64 << 54)..(1i64 << 54)).prop_map(serde_json::Value::from),
         (-1.0e15f64..1.0e15).prop_map(serde_json::Value::from),
         "\\PC{0,12}".prop_map(serde_json::Value::from),
+        TRICKY.prop_map(serde_json::Value::from),
     ];
     leaf.prop_recursive(4, 64, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
-            proptest::collection::btree_map("\\PC{0,8}", inner, 0..6)
+            proptest::collection::btree_map(prop_oneof!["\\PC{0,8}", TRICKY], inner, 0..6)
                 .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
@@ -93,6 +100,14 @@ proptest! {
         prop_assert_eq!(&again, &canonical);
         let back: serde_json::Value = serde_json::from_slice(&canonical).expect("parses");
         prop_assert_eq!(enact::canonical_bytes(&back), canonical);
+    }
+
+    /// enact's canonical writer agrees byte for byte with the reference RFC
+    /// 8785 implementation, so ids never depend on which one wrote them.
+    #[test]
+    fn canonical_bytes_match_rfc_8785(value in json()) {
+        let reference = serde_json_canonicalizer::to_vec(&value).expect("serializes");
+        prop_assert_eq!(enact::canonical_bytes(&value), reference);
     }
 
     /// Journals round-trip through their stored encoding.
