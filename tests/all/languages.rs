@@ -31,11 +31,12 @@ fn every_scenario_records_and_replays_identically_in_every_language() {
     }
     for language in LANGUAGES {
         dice(&home, language);
-        // each roll-sum calls the die of its own language and of the next one:
-        // Python's calls Rust's and JavaScript's, C's calls Rust's.
-        let next = LANGUAGES[(LANGUAGES.iter().position(|l| *l == language).expect("listed") + 1) % LANGUAGES.len()];
+        // each roll-sum calls the die of its own language and of the one
+        // listed before it: Python's calls Rust's, Rust's calls C's.
+        let at = LANGUAGES.iter().position(|l| *l == language).expect("listed");
+        let before = LANGUAGES[(at + LANGUAGES.len() - 1) % LANGUAGES.len()];
         roll_sum(&home, language, language);
-        roll_sum(&home, language, next);
+        roll_sum(&home, language, before);
         a_childs_error_reaches_the_caller(&home, language);
         ask_dice(&home, language);
         chat(&home, language);
