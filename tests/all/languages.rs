@@ -166,4 +166,17 @@ fn chat(home: &Home, language: &str) {
     ]);
     assert_eq!(out["output"], transcript, "{what}");
     replays_identically(home, &out, &what);
+
+    // A model that cannot answer: the kit hands the guest the LLM's error,
+    // and the guest returns it with its code.
+    let what = format!("chat in {language} with no responses left");
+    let empty = home.path().join("empty-script.json");
+    std::fs::write(&empty, "[]").expect("write");
+    let llm = format!("scripted:{}", empty.display());
+    let run = home.enact(&["invoke", &named("chat", language), "--llm", &llm, "--answers", answers, "--json"]);
+    assert_eq!(run.code(), 1, "{what}: {}", run.stderr());
+    let out = run.json();
+    assert_eq!(out["error"]["code"], "llm-unavailable", "{what}: {out}");
+    assert!(out["error"]["message"].as_str().is_some_and(|m| m.contains("no more responses")), "{what}: {out}");
+    replays_identically(home, &out, &what);
 }
