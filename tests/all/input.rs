@@ -196,7 +196,7 @@ fn a_session_answers_in_process_without_replaying() {
 }
 
 #[test]
-fn a_dropped_session_leaves_an_invocation_awaiting_input() {
+fn a_suspended_session_leaves_an_invocation_that_resume_finishes() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 21);
     let bytes = std::fs::read(guest("rust", "ask-dice")).expect("guest");

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::HostState;
 use super::enact::runtime::input::{Host, InputRequest as WitRequest};
+use super::trap;
 use crate::answers::InputRequest;
 use crate::journal::{Event, InputCall, Request};
 use crate::value::{self, Digest};
@@ -13,10 +14,6 @@ use crate::value::{self, Digest};
 fn json_field(what: &str, text: &str) -> wasmtime::Result<Value> {
     serde_json::from_str(text)
         .map_err(|e| wasmtime::Error::msg(format!("the input request's {what} is not valid JSON: {e}")))
-}
-
-fn trap(e: impl std::fmt::Display) -> wasmtime::Error {
-    wasmtime::Error::msg(e.to_string())
 }
 
 impl Host for HostState {

@@ -2,9 +2,9 @@
 //! own journal; the caller's journal records it as one event. On replay a
 //! recorded child is reused without instantiating it.
 
-use super::HostState;
 use super::enact::runtime::invoke::Host;
 use super::enact::runtime::types::Error;
+use super::{HostState, trap};
 use crate::invocation::{self, ErrorRecord};
 use crate::journal::{ChildResult, Event, Request};
 use crate::value;
@@ -43,8 +43,7 @@ impl Host for HostState {
             config: value::Digest::of(&config),
             input: value::Digest::of(&input),
         };
-        let recorded = self.journal().next_recorded(&request).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-        let trap = |e: crate::runtime::RuntimeError| wasmtime::Error::msg(e.to_string());
+        let recorded = self.journal().next_recorded(&request).map_err(trap)?;
         let (event, live_output, awaiting) = match recorded {
             Some(Event::Invoke(call)) if call.result != ChildResult::Incomplete => (Event::Invoke(call), None, None),
             recorded => {
@@ -56,7 +55,7 @@ impl Host for HostState {
                     }
                     _ => invocation::run_child(invoker, target, config, input).map_err(trap)?,
                 };
-                self.journal().record_live(child.event.clone()).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                self.journal().record_live(child.event.clone()).map_err(trap)?;
                 (child.event, child.output, child.awaiting)
             }
         };
@@ -71,9 +70,9 @@ impl Host for HostState {
             ChildResult::Completed(output) => {
                 let bytes = match live_output {
                     Some(bytes) => bytes,
-                    None => invoker.output(&output).map_err(|e| wasmtime::Error::msg(e.to_string()))?,
+                    None => invoker.output(&output).map_err(trap)?,
                 };
-                Ok(String::from_utf8(bytes).map_err(|e| wasmtime::Error::msg(e.to_string()))?)
+                Ok(String::from_utf8(bytes).map_err(trap)?)
             }
             ChildResult::Failed(error) => Err(error.into()),
             ChildResult::Trapped(reason) => Err(guest_error("trapped", reason)),

@@ -2,15 +2,11 @@
 //! is durable before it is sent and the response before the guest sees it;
 //! a replay serves the recorded response and contacts no provider.
 
-use super::HostState;
 use super::enact::runtime::llm::{Completion as WitCompletion, CompletionRequest as WitRequest, Host, LlmError, Usage};
+use super::{HostState, trap};
 use crate::journal::{Event, LlmCall, Request};
 use crate::llm::{Completion, CompletionRequest, LlmFailure, Message};
 use crate::value::{self, Digest};
-
-fn trap(e: impl std::fmt::Display) -> wasmtime::Error {
-    wasmtime::Error::msg(e.to_string())
-}
 
 /// The guest's request in its journaled form. The temperature goes through
 /// its shortest decimal text, so `0.7` is recorded as `0.7`.
