@@ -72,6 +72,11 @@ pub enum Outcome {
     Trapped {
         /// Why.
         reason: String,
+        /// For the wall-time limit, whose point no replay can find by
+        /// running: the events served before it struck. A replay serves
+        /// them and stops there with the same reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_event: Option<u64>,
     },
     /// Suspended at an input request nobody answered yet.
     AwaitingInput {
@@ -186,6 +191,8 @@ pub(crate) struct RunSpec {
     pub pure: bool,
     /// Directories granted (a root's only; children get none).
     pub grants: Vec<DirGrant>,
+    /// Replaying a run the wall-time limit stopped: its reason.
+    pub stop: Option<String>,
 }
 
 /// The memo key of calling `component` with `config` and `input`.
@@ -241,6 +248,7 @@ impl RunSpec {
             tree,
             pure: false,
             grants: Vec::new(),
+            stop: None,
         }
     }
 }
@@ -253,6 +261,8 @@ pub(crate) struct RunResult {
     pub run: u128,
     /// Whether any chunk (and so the run header) was written.
     pub persisted: bool,
+    /// It was stopped by the wall-time limit (or, replaying, where it was).
+    pub timed_out: bool,
 }
 
 pub(crate) enum RunOutcome {
@@ -292,6 +302,9 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     if spec.exact {
         journal.forbid_live();
     }
+    if let Some(reason) = &spec.stop {
+        journal.stop_at_end(reason.clone());
+    }
     journal.persist_to(RunSink::new(storage.clone(), run, write_header, spec.tree.clone()));
     let journal = Arc::new(Mutex::new(journal));
 
@@ -308,6 +321,8 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     let mut store = Store::new(rt.engine(), state);
     store.limiter(|s| &mut s.limits);
     spec.limits.arm(&mut store);
+    let limits = spec.limits.clone();
+    store.epoch_deadline_callback(move |store| Ok(limits.on_deadline(store.data().journal().live_for())));
 
     let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
     let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
@@ -326,10 +341,11 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
             return Err(d.into());
         }
         Some(e @ JournalError::Storage(_)) => return Err(RuntimeError::Journal(e)),
-        Some(e @ JournalError::TooLong(_)) => {
-            let events = journal.events();
-            let persisted = journal.persisted_any();
-            return Ok(RunResult { outcome: RunOutcome::Trapped(e.to_string()), events, logs, run, persisted });
+        Some(e @ (JournalError::TooLong(_) | JournalError::Stopped(_))) => {
+            let timed_out = matches!(e, JournalError::Stopped(_));
+            let (events, persisted) = (journal.events(), journal.persisted_any());
+            let outcome = RunOutcome::Trapped(e.to_string());
+            return Ok(RunResult { outcome, events, logs, run, persisted, timed_out });
         }
         None => {}
     }
@@ -341,7 +357,10 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         return Err(d.into());
     }
     // Events not yet flushed become durable with the seal, in one commit.
+    let timed_out = journal.stopped().is_some() || result.as_ref().is_err_and(Limits::is_timeout);
     let outcome = match result {
+        // The recorded run was stopped here, whatever the replay would do next.
+        _ if journal.stopped().is_some() => RunOutcome::Trapped(journal.stopped().expect("checked").to_string()),
         _ if suspended.is_some() => RunOutcome::AwaitingInput(suspended.expect("checked")),
         Ok(Ok(output)) if output.len() as u64 > spec.limits.output_bytes => RunOutcome::Trapped(format!(
             "output limit of {} exceeded",
@@ -358,7 +377,7 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
         Ok(Err(error)) => RunOutcome::Failed(error.into()),
         Err(e) => RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())),
     };
-    Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any() })
+    Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any(), timed_out })
 }
 
 /// The writes that seal one invocation, computed in memory. A root applies
@@ -421,7 +440,10 @@ pub(crate) fn seal(rt: &Runtime, spec: &RunSpec, result: RunResult) -> Result<In
             (Outcome::Completed { output: keep(bytes) }, Some(value))
         }
         RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
-        RunOutcome::Trapped(reason) => (Outcome::Trapped { reason }, None),
+        RunOutcome::Trapped(reason) => {
+            let at_event = result.timed_out.then_some(result.events.len() as u64);
+            (Outcome::Trapped { reason, at_event }, None)
+        }
         RunOutcome::AwaitingInput(request) => (Outcome::AwaitingInput { request: keep(request) }, None),
     };
     let record = InvocationRecord {
@@ -554,6 +576,7 @@ pub(crate) fn run_child(
         tree: invoker.tree.clone(),
         pure,
         grants: Vec::new(),
+        stop: None,
     };
     let result = run(rt, &spec)?;
     let (output, awaiting) = match &result.outcome {
@@ -584,7 +607,7 @@ fn child_result(outcome: Outcome) -> ChildResult {
     match outcome {
         Outcome::Completed { output } => ChildResult::Completed(output),
         Outcome::Failed { error } => ChildResult::Failed(error),
-        Outcome::Trapped { reason } => ChildResult::Trapped(reason),
+        Outcome::Trapped { reason, .. } => ChildResult::Trapped(reason),
         Outcome::AwaitingInput { .. } | Outcome::Incomplete => ChildResult::Incomplete,
     }
 }

@@ -47,7 +47,16 @@ pub enum Event {
         /// Nanoseconds on the monotonic clock.
         nanoseconds: u64,
     },
-    /// `wasi:random/random` (secure) bytes.
+    /// A `wasi:clocks/monotonic-clock` timer polled (by `ready`, `block` or
+    /// `poll`): it is ready when `now >= deadline`. A live poll that is not
+    /// ready waits for real; a replay serves the recorded reading at once.
+    WasiTimer {
+        /// The timer's deadline on the monotonic clock, in nanoseconds.
+        deadline: u64,
+        /// The monotonic reading it was polled at.
+        now: u64,
+    },
+    /// `wasi:random/random` (secure) bytes, one event per call.
     WasiRandom {
         /// The bytes handed out.
         bytes: Vec<u8>,
@@ -143,6 +152,11 @@ pub enum Request {
     WasiWallClock,
     /// WASI monotonic clock.
     WasiMonotonicClock,
+    /// A poll of a WASI timer with this deadline.
+    WasiTimer {
+        /// The deadline, in monotonic nanoseconds.
+        deadline: u64,
+    },
     /// WASI secure random bytes.
     WasiRandom(usize),
     /// WASI insecure random bytes.
@@ -179,6 +193,7 @@ impl Event {
             Event::RandomU64 { .. } => Request::RandomU64,
             Event::WasiWallClock { .. } => Request::WasiWallClock,
             Event::WasiMonotonicClock { .. } => Request::WasiMonotonicClock,
+            Event::WasiTimer { deadline, .. } => Request::WasiTimer { deadline: *deadline },
             Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
             Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
             Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
@@ -237,6 +252,9 @@ impl Event {
             Event::RandomU64 { .. } => Event::RandomU64 { value: u64_of("an unsigned 64-bit integer")? },
             Event::WasiMonotonicClock { .. } => {
                 Event::WasiMonotonicClock { nanoseconds: u64_of("nanoseconds as an integer")? }
+            }
+            Event::WasiTimer { deadline, .. } => {
+                Event::WasiTimer { deadline: *deadline, now: u64_of("the reading in nanoseconds as an integer")? }
             }
             Event::RandomFill { bytes } => Event::RandomFill { bytes: bytes_of(bytes.len())? },
             Event::WasiRandom { bytes } => Event::WasiRandom { bytes: bytes_of(bytes.len())? },
@@ -311,6 +329,8 @@ impl Event {
                 }
             }
             Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
+            Event::WasiTimer { deadline, now } if now >= deadline => format!("ready at {now}ns"),
+            Event::WasiTimer { deadline, now } => format!("not ready at {now}ns ({}ns to go)", deadline - now),
             Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
                 let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
                 if bytes.len() > 16 { format!("0x{hex}…") } else { format!("0x{hex}") }
@@ -335,6 +355,7 @@ impl Event {
                     "result": call.result,
                 }),
                 Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
+                Event::WasiTimer { deadline, now } => serde_json::json!({ "now": now, "ready": now >= deadline }),
                 Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
                     serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
             },
@@ -350,6 +371,7 @@ impl fmt::Display for Request {
             Request::RandomU64 => write!(f, "random.next-u64"),
             Request::WasiWallClock => write!(f, "wasi:clocks/wall-clock.now"),
             Request::WasiMonotonicClock => write!(f, "wasi:clocks/monotonic-clock.now"),
+            Request::WasiTimer { deadline } => write!(f, "wasi:io/poll timer until {deadline}ns"),
             Request::WasiRandom(len) => write!(f, "wasi:random/random({len})"),
             Request::WasiInsecureRandom(len) => write!(f, "wasi:random/insecure({len})"),
             Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
@@ -405,6 +427,10 @@ pub enum JournalError {
     /// The journal reached its length limit.
     #[error("journal limit of {0} events exceeded")]
     TooLong(u64),
+    /// A replay reached the point where the recorded run was stopped by a
+    /// limit that is not a function of the journal (wall time).
+    #[error("{0}")]
+    Stopped(String),
 }
 
 /// Live events are persisted in chunks of this many (and when the run ends).
@@ -473,12 +499,19 @@ pub struct Journal {
     sources: Sources,
     max_events: u64,
     exact: bool,
+    /// Replaying a run stopped by the wall-time limit: the trap reason,
+    /// given again when the guest asks past the recorded events.
+    stop: Option<String>,
+    /// When the recorded prefix was used up (or the journal made, if it
+    /// had none): live time limits count from here.
+    live_since: Option<std::time::Instant>,
     fault: Option<JournalError>,
 }
 
 impl Journal {
     /// A journal that first replays `recorded`, then samples `sources` live.
     pub fn new(recorded: Arc<[Event]>, sources: Sources, max_events: u64) -> Journal {
+        let recorded_empty = recorded.is_empty();
         Journal {
             recorded,
             cursor: 0,
@@ -488,6 +521,8 @@ impl Journal {
             sources,
             max_events,
             exact: false,
+            stop: None,
+            live_since: recorded_empty.then(std::time::Instant::now),
             fault: None,
         }
     }
@@ -496,6 +531,36 @@ impl Journal {
     /// replaying an invocation that finished.
     pub fn forbid_live(&mut self) {
         self.exact = true;
+    }
+
+    /// Replaying a run that the wall-time limit stopped after its recorded
+    /// events: a request past them (or the guest returning) ends the
+    /// replay with the same `reason`, at the same point.
+    pub fn stop_at_end(&mut self, reason: String) {
+        self.exact = true;
+        self.stop = Some(reason);
+    }
+
+    /// The reason a replay of a time-stopped run stops with, once every
+    /// recorded event was served.
+    pub fn stopped(&self) -> Option<&str> {
+        self.stop.as_deref().filter(|_| self.unused() == 0)
+    }
+
+    /// Whether the next request will be served from recorded events.
+    pub fn replaying(&self) -> bool {
+        self.cursor < self.recorded.len()
+    }
+
+    /// How long the journal has been serving live, if it has: the recorded
+    /// prefix is served at replay speed and does not count against time limits.
+    pub fn live_for(&self) -> Option<std::time::Duration> {
+        self.live_since.map(|since| since.elapsed())
+    }
+
+    /// How long to wait for real until the live monotonic clock reaches `deadline`.
+    pub fn wait_until(&mut self, deadline: u64) -> std::time::Duration {
+        self.sources.wait_until(deadline)
     }
 
     /// Persist live events through `sink` while the invocation runs.
@@ -541,11 +606,18 @@ impl Journal {
                 return Err(self.fail(divergence.into()));
             }
             self.cursor += 1;
-            if let Event::WasiMonotonicClock { nanoseconds } = event {
+            if let Event::WasiMonotonicClock { nanoseconds } | Event::WasiTimer { now: nanoseconds, .. } = event {
                 // Live readings after the replay must not go backwards.
                 self.sources.raise_monotonic_floor(*nanoseconds);
             }
+            if self.cursor == self.recorded.len() {
+                self.live_since = Some(std::time::Instant::now());
+            }
             return Ok(Some(event.clone()));
+        }
+        if let Some(reason) = &self.stop {
+            let stopped = JournalError::Stopped(reason.clone());
+            return Err(self.fail(stopped));
         }
         if self.exact {
             let divergence = Divergence::Request {
@@ -635,6 +707,7 @@ impl Journal {
         self.cursor -= 1;
         self.recorded = Arc::from(&self.recorded[..self.cursor]);
         self.exact = false;
+        self.live_since = Some(std::time::Instant::now());
     }
 
     /// Recorded events the replay has not consumed.

@@ -588,8 +588,18 @@ impl Runtime {
             tree,
         );
         drop(reader);
-        let spec =
-            RunSpec { recorded: Arc::from(recorded), exact, parent: Some(*id), grants: record.grants.clone(), ..root };
+        let stop = match &record.outcome {
+            Outcome::Trapped { reason, at_event: Some(_) } if exact => Some(reason.clone()),
+            _ => None,
+        };
+        let spec = RunSpec {
+            recorded: Arc::from(recorded),
+            exact,
+            parent: Some(*id),
+            grants: record.grants.clone(),
+            stop,
+            ..root
+        };
         let result = on_big_stack(&spec.limits, || invocation::run(self, &spec))?;
         if !spec.exact {
             let sealed = invocation::seal(self, &spec, result)?;
@@ -598,7 +608,7 @@ impl Runtime {
         let same = match (&result.outcome, &record.outcome) {
             (RunOutcome::Completed(bytes), Outcome::Completed { output }) => Digest::of(bytes) == *output,
             (RunOutcome::Failed(a), Outcome::Failed { error }) => a == error,
-            (RunOutcome::Trapped(a), Outcome::Trapped { reason }) => a == reason,
+            (RunOutcome::Trapped(a), Outcome::Trapped { reason, .. }) => a == reason,
             _ => false,
         };
         if result.persisted {
@@ -615,7 +625,7 @@ impl Runtime {
                 Some(v) => v.to_string(),
                 None => match &record.outcome {
                     Outcome::Failed { error } => format!("failed: {error}"),
-                    Outcome::Trapped { reason } => format!("trapped: {reason}"),
+                    Outcome::Trapped { reason, .. } => format!("trapped: {reason}"),
                     other => other.status().to_string(),
                 },
             };

@@ -68,6 +68,27 @@ impl Limits {
         store.set_fuel(self.fuel.unwrap_or(u64::MAX)).expect("the engine consumes fuel");
     }
 
+    /// What to do when the epoch deadline comes, for a run that has been
+    /// serving live events for `live_for` (`None`: still replaying its
+    /// recorded prefix, which runs at replay speed and is not timed).
+    pub fn on_deadline(&self, live_for: Option<std::time::Duration>) -> wasmtime::UpdateDeadline {
+        let limit = std::time::Duration::from_millis(self.wall_time_ms);
+        match live_for {
+            None => wasmtime::UpdateDeadline::Continue(1),
+            Some(elapsed) if elapsed < limit => {
+                let left = (limit - elapsed).as_millis() as u64 / EPOCH_TICK.as_millis() as u64;
+                wasmtime::UpdateDeadline::Continue(left.max(1))
+            }
+            Some(_) => wasmtime::UpdateDeadline::Interrupt,
+        }
+    }
+
+    /// Whether `error` is the wall-time limit: the one limit whose point is
+    /// not a function of the journal.
+    pub fn is_timeout(error: &wasmtime::Error) -> bool {
+        matches!(error.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt))
+    }
+
     /// The wall-time limit in epoch ticks.
     pub fn epoch_ticks(&self) -> u64 {
         (self.wall_time_ms / EPOCH_TICK.as_millis() as u64).max(1)

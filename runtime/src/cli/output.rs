@@ -34,7 +34,7 @@ pub(super) fn invocation_json(rt: &Runtime, inv: &Invocation) -> anyhow::Result<
                 json!({ "code": error.code, "message": error.message, "details": error.details }),
             );
         }
-        Outcome::Trapped { reason } => {
+        Outcome::Trapped { reason, .. } => {
             fields.insert("error".into(), json!({ "code": "trapped", "message": reason }));
         }
         Outcome::AwaitingInput { request } => {
@@ -59,7 +59,7 @@ pub(super) fn print_invocation(rt: &Runtime, inv: &Invocation, json: bool) -> an
             println!("{}", inv.output.clone().unwrap_or(Value::Null));
         }
         Outcome::Failed { error } => eprintln!("error: {error}"),
-        Outcome::Trapped { reason } => eprintln!("trapped: {reason}"),
+        Outcome::Trapped { reason, .. } => eprintln!("trapped: {reason}"),
         Outcome::AwaitingInput { request } => {
             let request = invocation::json_blob(&rt.storage().read()?, request)?;
             eprintln!("awaiting input: {}", request["prompt"]);

@@ -67,7 +67,7 @@ impl View<'_> {
         let result = match &record.outcome {
             Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
             Outcome::Failed { error } => format!(" failed: {error}"),
-            Outcome::Trapped { reason } => format!(" trapped: {reason}"),
+            Outcome::Trapped { reason, .. } => format!(" trapped: {reason}"),
             Outcome::AwaitingInput { request } => format!(" awaiting input: {}", self.value(request)?["prompt"]),
             Outcome::Incomplete => " incomplete".to_string(),
         };
