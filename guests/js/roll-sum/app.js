@@ -15,7 +15,7 @@ export const { describe, call } = invokable({
   run(config, { n }) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      sum += invoke(config.die ?? "roll-die", null, { sides: config.sides ?? 6 });
+      sum += invoke(config.die ?? "roll-die", { sides: config.sides ?? 6 }, null);
     }
     return sum;
   },

@@ -14,10 +14,18 @@ and JSON Schemas, and define `run(config, input)` on parsed JSON values:
 
 Build with `componentize-py -d wit -w invokable componentize app -p kit -p DIR`.
 Every nondeterministic value comes from the host and is journaled: use the
-helpers below, or Python's own `random` and `time`, which go through WASI.
+helpers below, or Python's own `random`, `time` and `asyncio`, which go
+through WASI. Module-level code runs once, when the component is built: draw
+random values and read clocks inside `run`.
+
+`enact.Error(code, message)` is returned to the caller with its code; any
+other exception is returned with code `exception`, its message, and the
+traceback in the details.
 """
 
 import json
+import sys
+import traceback
 
 import wit_world
 from componentize_py_types import Err
@@ -57,12 +65,41 @@ class Invokable(wit_world.WitWorld):
         )
 
     def call(self, config: str, input: str) -> str:
+        if "asyncio" in sys.modules:
+            _asyncio_without_sockets()
         try:
             return json.dumps(self.run(json.loads(config), json.loads(input)))
         except Error as e:
             raise Err(types.Error(code=e.code, message=e.message, details=_json_or_none(e.details)))
-        except (ValueError, KeyError, TypeError) as e:
-            raise Err(types.Error(code="invalid-input", message=f"{type(e).__name__}: {e}", details=None))
+        except Exception as e:
+            details = {"type": type(e).__name__, "traceback": traceback.format_exc()}
+            raise Err(types.Error(code="exception", message=f"{type(e).__name__}: {e}", details=json.dumps(details)))
+
+
+def _asyncio_without_sockets():
+    """Makes `asyncio.run` work in a guest: asyncio's event loop wakes itself
+    through a socket pair, and a guest has no sockets (nor another thread or
+    a signal that would need the wake-up). Its timers are WASI timers, which
+    enact journals."""
+    import asyncio
+
+    if getattr(asyncio.get_event_loop_policy(), "enact", False):
+        return
+
+    class EventLoop(asyncio.SelectorEventLoop):
+        def _make_self_pipe(self):
+            self._ssock = self._csock = None
+
+        def _close_self_pipe(self):
+            pass
+
+    class Policy(asyncio.DefaultEventLoopPolicy):
+        enact = True
+
+        def new_event_loop(self):
+            return EventLoop()
+
+    asyncio.set_event_loop_policy(Policy())
 
 
 def _json_or_none(value):
@@ -109,9 +146,10 @@ def complete(messages, model=None, temperature=None, max_tokens=None, stop=(), r
         raise Error(f"llm-{kind}", e.value.value)
 
 
-def invoke(target: str, input=None, config=None):
-    """Invokes `target` (an id, a unique prefix or a name) as a child and
-    returns its parsed output; a child's error is raised as `Error`."""
+def invoke(target: str, config=None, input=None):
+    """Invokes `target` (an id, a unique prefix or a name) with `config` and
+    `input` as a child and returns its parsed output; a child's error is
+    raised as `Error`."""
     try:
         out = _invoke.call(target, _json_or_none(config), json.dumps(input))
     except Err as e:

@@ -17,4 +17,4 @@ class WitWorld(enact.Invokable):
     def run(self, config, input):
         die = config.get("die", "roll-die")
         sides = config.get("sides", 6)
-        return sum(enact.invoke(die, None, {"sides": sides}) for _ in range(input["n"]))
+        return sum(enact.invoke(die, {"sides": sides}, None) for _ in range(input["n"]))

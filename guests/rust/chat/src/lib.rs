@@ -34,7 +34,7 @@ impl Guest for Chat {
             }
             messages.push(enact_guest::message("user", &said));
             let reply = enact_guest::complete(messages.clone())?;
-            messages.push(enact_guest::message("assistant", &reply.text));
+            messages.push(enact_guest::message("assistant", &reply));
         }
         let transcript: Vec<_> =
             messages[1..].iter().map(|m| serde_json::json!({ "role": m.role, "content": m.content })).collect();

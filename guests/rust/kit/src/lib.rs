@@ -10,8 +10,11 @@
 //! ```
 //!
 //! Every nondeterministic value comes from the host and is journaled: use
-//! [`random`], [`now`] (or Rust std's clocks and `getrandom`, which go through
-//! the journaled WASI), never a value baked in at build time.
+//! [`next_u64`], [`below`], [`now`] (or Rust std's clocks, sleeps and
+//! `getrandom`, which go through the journaled WASI), never a value baked in
+//! at build time. The helpers have the same names, argument order and types
+//! in every language's kit (see `guests/README.md`). A panic traps the
+//! invocation (wasm32 aborts on panic); its message is in the captured stderr.
 
 /// The generated bindings of the `enact:runtime/invokable` world.
 #[allow(missing_docs)]
@@ -58,9 +61,15 @@ pub fn output<T: Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| error("invalid-output", e.to_string()))
 }
 
-/// The current time, journaled.
-pub fn now() -> Datetime {
-    clock::now()
+/// Seconds since the Unix epoch (with a fraction), journaled.
+pub fn now() -> f64 {
+    let t = clock::now();
+    t.seconds as f64 + f64::from(t.nanoseconds) / 1e9
+}
+
+/// A uniformly random 64-bit number, journaled.
+pub fn next_u64() -> u64 {
+    random::next_u64()
 }
 
 /// A uniform integer in `0..bound` from one journaled draw (`bound` > 0).
@@ -85,8 +94,9 @@ pub fn message(role: &str, content: &str) -> llm::Message {
     llm::Message { role: role.to_string(), content: content.to_string() }
 }
 
-/// Completes a conversation with the runtime's model and default settings.
-pub fn complete(messages: Vec<llm::Message>) -> Result<llm::Completion, Error> {
+/// Completes a conversation with the runtime's model and default settings,
+/// and returns the completion's text.
+pub fn complete(messages: Vec<llm::Message>) -> Result<String, Error> {
     let request = llm::CompletionRequest {
         model: None,
         messages,
@@ -95,7 +105,7 @@ pub fn complete(messages: Vec<llm::Message>) -> Result<llm::Completion, Error> {
         stop: Vec::new(),
         response_format: None,
     };
-    llm::complete(&request).map_err(|e| {
+    llm::complete(&request).map(|completion| completion.text).map_err(|e| {
         let (code, message) = match e {
             llm::LlmError::Unavailable(m) => ("llm-unavailable", m),
             llm::LlmError::Rejected(m) => ("llm-rejected", m),
@@ -106,7 +116,21 @@ pub fn complete(messages: Vec<llm::Message>) -> Result<llm::Completion, Error> {
     })
 }
 
-/// Logs `message` at info level.
-pub fn info(message: &str) {
+/// Invokes `target` (an id, a unique prefix or a name) with `config` and
+/// `input` as a child and parses its output into `T`; a child's error is
+/// returned as it came.
+pub fn invoke<T: DeserializeOwned>(
+    target: &str,
+    config: Option<&serde_json::Value>,
+    input: &impl Serialize,
+) -> Result<T, Error> {
+    let config = config.map(serde_json::Value::to_string);
+    let input = serde_json::to_string(input).map_err(|e| error("invalid-input", e.to_string()))?;
+    let output = invoke::call(target, config.as_deref(), &input)?;
+    parse("output", &output)
+}
+
+/// A log line at info level, captured into the invocation.
+pub fn log(message: &str) {
     log::log(Level::Info, message);
 }
