@@ -28,5 +28,7 @@ mod safety;
 mod share;
 /// The store: integrity on read, idempotent writes.
 mod storage;
+/// Timers, time limits and random bytes: every answer about time replays.
+mod timers;
 /// Invocation trees: children, rewind, replay with re-sampling, overrides.
 mod tree;

@@ -2,7 +2,8 @@
 // enact journals: two setTimeout callbacks (the shorter fires first), then an
 // await on a timer promise. `run` is async; the event loop runs until it
 // settles. Input {"sleep_ms": S} (default 20). A replay serves the recorded
-// timer readings and does not wait.
+// timer readings and does not wait. It also draws 16 random bytes (one
+// journal event) and tries `fetch`, which throws: a guest has no network.
 
 import { invokable } from "../kit/enact.js";
 
@@ -32,6 +33,8 @@ export const { describe, call } = invokable({
     } catch (e) {
       fetched = String(e);
     }
-    return { order, slept_ms: performance.now() - start, fetch: fetched };
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const random = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return { order, slept_ms: performance.now() - start, fetch: fetched, random };
   },
 });
