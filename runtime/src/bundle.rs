@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::component::ComponentInfo;
-use crate::invocation::{InvocationEntry, InvocationRecord, Outcome};
-use crate::journal::{ChildResult, Event};
+use crate::invocation::{InvocationEntry, InvocationRecord};
+use crate::references::{self, Kind};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::storage::{Reader, StorageError, decode_json};
 use crate::value::Digest;
@@ -48,10 +48,14 @@ pub enum BundleError {
     #[error("bundle is damaged: object `{0}` does not match its hash; nothing was imported")]
     Tampered(Digest),
     /// A reference to an object neither in the bundle nor in the store.
-    #[error("bundle is incomplete: `{owner}` needs `{missing}`, which it does not hold; nothing was imported")]
+    #[error(
+        "bundle is incomplete: `{owner}` needs its {what} `{missing}`, which neither the bundle nor the store holds; nothing was imported"
+    )]
     Missing {
         /// The object that refers.
         owner: Digest,
+        /// What the missing object is to it.
+        what: &'static str,
         /// What it refers to.
         missing: Digest,
     },
@@ -86,59 +90,15 @@ impl Collector<'_> {
             return Ok(());
         }
         let record: InvocationRecord = decode_json("blobs", id, &self.blob(id)?)?;
-        let entry = self.reader.invocation::<InvocationEntry>(id)?;
-        if let Some(entry) = entry {
+        if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }
-        self.component(&record.component)?;
-        for digest in [&record.config, &record.input, &record.invokable] {
-            self.blob(digest)?;
-        }
-        let journal = self.blob(&record.journal)?;
-        if let Some(logs) = &record.logs {
-            self.blob(logs)?;
-        }
-        match &record.outcome {
-            Outcome::Completed { output } => drop(self.blob(output)?),
-            Outcome::AwaitingInput { request } => drop(self.blob(request)?),
-            _ => {}
-        }
-        if let Some(parent) = &record.parent {
-            self.invocation(parent)?;
-        }
-        for grant in &record.grants {
-            for digest in crate::grants::snapshot_blobs(self.reader, grant)? {
-                self.blob(&digest)?;
-            }
-        }
-        let events = crate::journal::decode_events(&journal).map_err(|e| StorageError::Decode {
-            table: "blobs",
-            key: record.journal.to_string(),
-            message: e.to_string(),
-        })?;
-        for event in events {
-            match event {
-                Event::Invoke(call) => {
-                    self.blob(&call.config)?;
-                    self.blob(&call.input)?;
-                    if let Some(child) = &call.child {
-                        self.invocation(child)?;
-                    }
-                    if let ChildResult::Completed(output) = &call.result {
-                        self.blob(output)?;
-                    }
-                }
-                Event::Input(call) => {
-                    self.blob(&call.request)?;
-                    self.blob(&call.answer)?;
-                }
-                Event::Llm(call) => {
-                    self.blob(&call.request)?;
-                    if let Ok(completion) = &call.result {
-                        self.blob(completion)?;
-                    }
-                }
-                _ => {}
+        let reader = self.reader;
+        for reference in references::walk(&record, |d| reader.find_blob(d))? {
+            match reference.kind {
+                Kind::Blob => drop(self.blob(&reference.digest)?),
+                Kind::Component => self.component(&reference.digest)?,
+                Kind::Invocation => self.invocation(&reference.digest)?,
             }
         }
         Ok(())
@@ -195,29 +155,28 @@ impl Runtime {
             }
         }
         let reader = self.storage().read()?;
+        // From the bundle, else from the store.
+        let fetch = |d: &Digest| -> Result<Option<Vec<u8>>, StorageError> {
+            match bundle.blobs.get(d) {
+                Some(bytes) => Ok(Some(bytes.clone())),
+                None => reader.find_blob(d),
+            }
+        };
         let have =
             |d: &Digest| -> Result<bool, StorageError> { Ok(bundle.blobs.contains_key(d) || reader.has_blob(d)?) };
-        let need = |owner: &Digest, d: &Digest| -> Result<(), RuntimeError> {
-            if have(d)? { Ok(()) } else { Err(BundleError::Missing { owner: *owner, missing: *d }.into()) }
-        };
         for digest in bundle.components.keys() {
-            need(digest, digest)?;
+            if !have(digest)? {
+                return Err(BundleError::Missing { owner: *digest, what: "bytes", missing: *digest }.into());
+            }
         }
         for id in bundle.invocations.keys() {
-            need(id, id)?;
-            let bytes = match bundle.blobs.get(id) {
-                Some(bytes) => bytes.clone(),
-                None => reader.blob(id)?,
-            };
+            let bytes = fetch(id)?.ok_or(BundleError::Missing { owner: *id, what: "record", missing: *id })?;
             let record: InvocationRecord = decode_json("blobs", id, &bytes)?;
-            for digest in [&record.component, &record.config, &record.input, &record.journal] {
-                need(id, digest)?;
-            }
-            if let Outcome::Completed { output } = &record.outcome {
-                need(id, output)?;
-            }
-            if let Some(parent) = &record.parent {
-                need(id, parent)?;
+            for reference in references::walk(&record, fetch)? {
+                if !have(&reference.digest)? {
+                    let missing = BundleError::Missing { owner: *id, what: reference.what, missing: reference.digest };
+                    return Err(missing.into());
+                }
             }
         }
         for info in bundle.components.values().chain(bundle.invocations.values()) {

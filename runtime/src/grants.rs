@@ -130,13 +130,13 @@ pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant
     Ok(DirGrant { guest: grant.guest.clone(), snapshot, writable: grant.writable })
 }
 
-/// The blobs a grant's snapshot consists of: the manifest, then the files.
+/// The file blobs a snapshot's manifest (blob `snapshot`, `bytes`) names.
 ///
 /// # Errors
-/// A missing or corrupt manifest.
-pub fn snapshot_blobs(reader: &Reader, grant: &DirGrant) -> Result<Vec<Digest>, StorageError> {
-    let manifest = manifest(reader, grant)?;
-    Ok(std::iter::once(grant.snapshot).chain(manifest.files.into_values()).collect())
+/// The bytes are not a manifest.
+pub(crate) fn manifest_files(snapshot: &Digest, bytes: &[u8]) -> Result<Vec<Digest>, StorageError> {
+    let manifest: Manifest = decode_json("blobs", snapshot, bytes)?;
+    Ok(manifest.files.into_values().collect())
 }
 
 /// The manifest of a grant's snapshot.

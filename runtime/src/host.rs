@@ -1,9 +1,13 @@
 //! The host side of the `enact:runtime/invokable` world: one module per WIT
 //! interface, plus WASI with its clocks and random wired to the journal.
 //!
-//! Host functions keep three outcomes apart: an error the guest sees (a WIT
-//! error value), a trap (limits, unsupported calls), and a replay divergence,
-//! which is kept in the journal and reported as its own error.
+//! Host functions keep four outcomes apart: an error the guest sees (a WIT
+//! error value), a trap (limits, unsupported calls), a replay divergence,
+//! kept in the journal, and a host fault (a store failure, a missing recorded
+//! blob, a divergence inside a continued child), kept in [`HostState`]. The
+//! last two unwind the guest with a trap but are returned as the operation's
+//! error: never sealed as a `trapped` invocation, which would be a record of
+//! a failure that has nothing to do with the guest.
 
 mod clock;
 mod input;
@@ -22,6 +26,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::invocation::Invoker;
 use crate::journal::{Event, Journal, Request};
+use crate::runtime::RuntimeError;
 use crate::sandbox::Limits;
 
 pub use self::log::LogLine;
@@ -47,6 +52,8 @@ pub struct HostState {
     invoker: Option<Invoker>,
     /// The input request this invocation suspended at (canonical JSON).
     suspended: Option<Vec<u8>>,
+    /// The host's own failure, if one stopped the guest.
+    fault: Mutex<Option<RuntimeError>>,
 }
 
 impl HostState {
@@ -71,7 +78,22 @@ impl HostState {
             limits: limits.store_limits(),
             invoker,
             suspended: None,
+            fault: Mutex::new(None),
         }
+    }
+
+    /// Keeps `error`, a failure of the host, and returns the trap that
+    /// unwinds the guest; the operation then fails with `error`.
+    fn fault(&self, error: impl Into<RuntimeError>) -> wasmtime::Error {
+        let error = error.into();
+        let message = format!("host fault: {error}");
+        self.fault.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(error);
+        wasmtime::Error::msg(message)
+    }
+
+    /// The host failure that stopped the guest, if one did.
+    pub(crate) fn take_fault(&mut self) -> Option<RuntimeError> {
+        self.fault.get_mut().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The input request the invocation suspended at, if it did.

@@ -330,7 +330,16 @@ pub(crate) fn run(rt: &Runtime, spec: &RunSpec) -> Result<RunResult, RuntimeErro
     let result = pre.instantiate(&mut store).and_then(|instance| instance.call_call(&mut store, config, input));
     let logs = store.data_mut().take_logs();
     let suspended = store.data_mut().take_suspended();
+    let fault = store.data_mut().take_fault();
     drop(store);
+    if let Some(fault) = fault {
+        // The operation failed, not the guest. A replay leaves nothing; a
+        // live run's persisted journal stays, as a cut-off run to resume.
+        if spec.exact && crate::host::lock(&journal).persisted_any() {
+            storage.write(|w| w.remove_run(run))?;
+        }
+        return Err(fault);
+    }
 
     let mut journal = crate::host::lock(&journal);
     match journal.take_fault() {

@@ -40,6 +40,7 @@ mod grants;
 mod host;
 mod invocation;
 mod journal;
+mod references;
 mod runtime;
 mod sandbox;
 mod session;
@@ -67,6 +68,7 @@ pub use journal::{
     ChildCall, ChildResult, Divergence, Event, FLUSH_EVERY, InputCall, Journal, JournalError, LlmCall, Request,
     decode_events, encode_events,
 };
+pub use references::{Kind as ReferenceKind, Reference, walk as references_of};
 pub use runtime::{Replay, ReplayOptions, Runtime, RuntimeError, default_home, store_path};
 pub use sandbox::{Limits, human_bytes};
 pub use session::{Session, Step};

@@ -54,6 +54,13 @@ pub enum StorageError {
     Database(#[from] redb::Error),
 }
 
+impl StorageError {
+    /// Blob `digest` should hold text and does not.
+    pub fn not_text(digest: &Digest, error: std::string::FromUtf8Error) -> StorageError {
+        StorageError::Decode { table: "blobs", key: digest.to_string(), message: format!("not UTF-8 text: {error}") }
+    }
+}
+
 macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StorageError {

@@ -2,7 +2,7 @@
 //! entry and invocation record against the blobs it names.
 
 use crate::component::ComponentInfo;
-use crate::invocation::{InvocationEntry, InvocationRecord, Outcome};
+use crate::invocation::{InvocationEntry, InvocationRecord};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::value::Digest;
 
@@ -63,20 +63,16 @@ impl Runtime {
                     continue;
                 }
             };
-            need(&mut report, &id, "component", &record.component)?;
-            need(&mut report, &id, "config", &record.config)?;
-            need(&mut report, &id, "input", &record.input)?;
-            need(&mut report, &id, "journal", &record.journal)?;
-            for grant in &record.grants {
-                need(&mut report, &id, "granted directory", &grant.snapshot)?;
-            }
-            if let Some(logs) = &record.logs {
-                need(&mut report, &id, "log", logs)?;
-            }
-            match &record.outcome {
-                Outcome::Completed { output } => need(&mut report, &id, "output", output)?,
-                Outcome::AwaitingInput { request } => need(&mut report, &id, "input request", request)?,
-                _ => {}
+            // A journal or manifest that is damaged was reported above; its
+            // contents cannot be listed.
+            let fetch = |d: &Digest| Ok(reader.find_blob(d).ok().flatten());
+            match crate::references::walk(&record, fetch) {
+                Ok(references) => {
+                    for reference in references {
+                        need(&mut report, &id, reference.what, &reference.digest)?;
+                    }
+                }
+                Err(e) => report.problems.push((id, format!("its journal or a granted snapshot does not decode: {e}"))),
             }
         }
         Ok(report)

@@ -148,3 +148,25 @@ fn the_journal_is_persisted_while_the_invocation_runs() {
     let _ = Arc::new(());
     assert!(rt.replay(&inv.id).expect("replay").identical);
 }
+
+#[test]
+fn a_missing_recorded_blob_fails_the_replay_and_seals_nothing() {
+    let home = Home::new();
+    home.add_rust("roll-die");
+    home.add_rust("roll-sum");
+    let out = home.enact(&["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]).success().json();
+    let id = out["invocation"].as_str().expect("id");
+    let tree = home.enact(&["show", id, "--json"]).json();
+    let first = tree["children"][0]["output"].to_string();
+    let output = enact::Digest::of(first.as_bytes());
+    crate::support::remove_blob(&home, &output);
+
+    let before = home.contents();
+    // an exact replay, and one that goes on live as a new invocation
+    for args in [vec!["replay", id], vec!["replay", id, "--override", "2=7"]] {
+        let replay = home.enact(&args);
+        assert_eq!(replay.code(), 2, "{args:?}: {}", replay.stderr());
+        assert!(replay.stderr().contains(&format!("blob `{output}` is missing")), "{args:?}: {}", replay.stderr());
+        assert_eq!(home.contents(), before, "{args:?}: no invocation was sealed");
+    }
+}

@@ -71,3 +71,60 @@ fn a_tampered_bundle_is_refused_naming_the_bad_object() {
     assert_eq!(import.code(), 2);
     assert!(import.stderr().contains("not an enact bundle"), "{}", import.stderr());
 }
+
+/// A bundle as `enact export` writes it: a header line, then postcard.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Bundle {
+    blobs: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
+    components: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
+    invocations: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
+}
+
+const BUNDLE_HEADER: &[u8] = b"enact-bundle 1\n";
+
+/// An `ask-dice` invocation answered 3, 4, 5, 6: the answers are blobs that
+/// only its journal names.
+fn answered_ask_dice(home: &Home) -> String {
+    home.add_rust("ask-dice");
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, "[3, 4, 5, 6]").expect("write");
+    let out = home.enact(&["invoke", "ask-dice", "--answers", answers.to_str().expect("utf-8"), "--json"]);
+    let out = out.success().json();
+    assert_eq!(out["output"], 15);
+    out["invocation"].as_str().expect("id").to_string()
+}
+
+#[test]
+fn a_bundle_without_a_blob_its_journals_name_is_refused_naming_it() {
+    let a = Home::new();
+    let id = answered_ask_dice(&a);
+    let path = a.path().join("share.bundle");
+    a.enact(&["export", &id, "-o", path.to_str().expect("utf-8")]).success();
+
+    let bytes = std::fs::read(&path).expect("read");
+    let mut bundle: Bundle = postcard::from_bytes(&bytes[BUNDLE_HEADER.len()..]).expect("a bundle");
+    let answer = enact::Digest::of(b"4");
+    assert!(bundle.blobs.remove(&answer).is_some(), "the bundle holds the answer");
+    let mut bytes = BUNDLE_HEADER.to_vec();
+    bytes.extend(postcard::to_stdvec(&bundle).expect("encodes"));
+    std::fs::write(&path, bytes).expect("write");
+
+    let b = Home::new();
+    let before = b.contents();
+    let import = b.enact(&["import", path.to_str().expect("utf-8")]);
+    assert_eq!(import.code(), 2, "{}", import.stderr());
+    assert!(import.stderr().contains(&format!("needs its answer `{answer}`")), "{}", import.stderr());
+    assert_eq!(b.contents(), before, "nothing was imported");
+}
+
+#[test]
+fn verify_names_a_missing_blob_that_only_a_journal_names() {
+    let home = Home::new();
+    let id = answered_ask_dice(&home);
+    home.enact(&["verify"]).success();
+    let answer = enact::Digest::of(b"5");
+    crate::support::remove_blob(&home, &answer);
+    let verify = home.enact(&["verify"]);
+    assert_eq!(verify.code(), 1, "{}", verify.stdout());
+    assert!(verify.stdout().contains(&format!("{id}: its answer `{answer}` is missing")), "{}", verify.stdout());
+}

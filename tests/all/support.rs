@@ -148,3 +148,16 @@ pub fn store_record(rt: &Runtime, record: &enact::InvocationRecord) -> enact::Di
         })
         .expect("store the record")
 }
+
+/// Deletes blob `digest` from the store behind enact's back, as a damaged
+/// or hand-edited store would lack it.
+pub fn remove_blob(home: &Home, digest: &enact::Digest) {
+    const BLOBS: redb::TableDefinition<&[u8; 32], &[u8]> = redb::TableDefinition::new("blobs");
+    let db = redb::Database::open(home.store_file()).expect("the store opens");
+    let txn = db.begin_write().expect("a write transaction");
+    {
+        let mut blobs = txn.open_table(BLOBS).expect("the blobs table");
+        assert!(blobs.remove(&digest.0).expect("remove").is_some(), "blob {digest} is in the store");
+    }
+    txn.commit().expect("commit");
+}

@@ -9,6 +9,7 @@ use super::enact::runtime::input::{Host, InputRequest as WitRequest};
 use super::trap;
 use crate::answers::InputRequest;
 use crate::journal::{Event, InputCall, Request};
+use crate::storage::StorageError;
 use crate::value::{self, Digest};
 
 fn json_field(what: &str, text: &str) -> wasmtime::Result<Value> {
@@ -30,8 +31,8 @@ impl Host for HostState {
         let digest = Digest::of(&request_bytes);
         if let Some(event) = self.journal().next_recorded(&Request::Input { request: digest }).map_err(trap)? {
             let Event::Input(call) = event else { unreachable!("the journal serves what was requested") };
-            let answer = invoker.output(&call.answer).map_err(trap)?;
-            return String::from_utf8(answer).map_err(trap);
+            let answer = invoker.output(&call.answer).map_err(|e| self.fault(e))?;
+            return String::from_utf8(answer).map_err(|e| self.fault(StorageError::not_text(&call.answer, e)));
         }
         let answer = invoker.tree.answerer.lock().unwrap_or_else(|p| p.into_inner()).answer(&request);
         let answer = match answer {
@@ -48,7 +49,10 @@ impl Host for HostState {
         let mut journal = self.journal();
         journal.record_live(event).map_err(trap)?;
         // Durable before the guest sees it: a person's answer is never lost.
-        journal.persist_now(vec![request_bytes, answer_bytes.clone()]).map_err(trap)?;
-        String::from_utf8(answer_bytes).map_err(trap)
+        if let Err(e) = journal.persist_now(vec![request_bytes, answer_bytes.clone()]) {
+            drop(journal);
+            return Err(self.fault(e));
+        }
+        Ok(String::from_utf8(answer_bytes).expect("canonical JSON is UTF-8"))
     }
 }

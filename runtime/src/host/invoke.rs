@@ -7,6 +7,8 @@ use super::enact::runtime::types::Error;
 use super::{HostState, trap};
 use crate::invocation::{self, ErrorRecord};
 use crate::journal::{ChildResult, Event, Request};
+use crate::runtime::RuntimeError;
+use crate::storage::StorageError;
 use crate::value;
 
 fn guest_error(code: &str, message: String) -> Error {
@@ -51,9 +53,14 @@ impl Host for HostState {
                     Some(Event::Invoke(call)) => {
                         // The recorded run stopped inside this child: continue it, live from here on.
                         self.journal().end_replay_before_last();
-                        invocation::continue_child(invoker, *call).map_err(trap)?
+                        invocation::continue_child(invoker, *call).map_err(|e| self.fault(e))?
                     }
-                    _ => invocation::run_child(invoker, target, config, input).map_err(trap)?,
+                    _ => match invocation::run_child(invoker, target, config, input) {
+                        Ok(child) => child,
+                        // The guest's own doing, the same on every replay.
+                        Err(e @ RuntimeError::Limit(_)) => return Err(trap(e)),
+                        Err(e) => return Err(self.fault(e)),
+                    },
                 };
                 self.journal().record_live(child.event.clone()).map_err(trap)?;
                 (child.event, child.output, child.awaiting)
@@ -70,9 +77,9 @@ impl Host for HostState {
             ChildResult::Completed(output) => {
                 let bytes = match live_output {
                     Some(bytes) => bytes,
-                    None => invoker.output(&output).map_err(trap)?,
+                    None => invoker.output(&output).map_err(|e| self.fault(e))?,
                 };
-                Ok(String::from_utf8(bytes).map_err(trap)?)
+                Ok(String::from_utf8(bytes).map_err(|e| self.fault(StorageError::not_text(&output, e)))?)
             }
             ChildResult::Failed(error) => Err(error.into()),
             ChildResult::Trapped(reason) => Err(guest_error("trapped", reason)),

@@ -60,23 +60,20 @@ impl Host for HostState {
             let Event::Llm(call) = event else { unreachable!("the journal serves what was requested") };
             let result = match call.result {
                 Ok(completion) => {
-                    let bytes = invoker.output(&completion).map_err(trap)?;
-                    Ok(serde_json::from_slice(&bytes).map_err(trap)?)
+                    let bytes = invoker.output(&completion).map_err(|e| self.fault(e))?;
+                    let decoded = crate::storage::decode_json("blobs", &completion, &bytes);
+                    Ok(decoded.map_err(|e| self.fault(e))?)
                 }
                 Err(failure) => Err(failure),
             };
             return Ok(to_guest(result));
         }
         // The request is durable before it is sent.
-        self.journal().persist_now(vec![request_bytes]).map_err(trap)?;
+        let persisted = self.journal().persist_now(vec![request_bytes]);
+        persisted.map_err(|e| self.fault(e))?;
         let (result, provider) = match &invoker.tree.llm {
             Some(provider) => (provider.complete(&request), provider.name()),
-            None => (
-                Err(LlmFailure::Unavailable(
-                    "no LLM provider is configured; hint: set ENACT_LLM_URL or pass `--llm`".into(),
-                )),
-                "none".to_string(),
-            ),
+            None => (Err(LlmFailure::Unavailable("no LLM provider is configured".into())), "none".to_string()),
         };
         let (recorded, blobs) = match &result {
             Ok(completion) => {
@@ -90,7 +87,9 @@ impl Host for HostState {
             .record_live(Event::Llm(Box::new(LlmCall { request: digest, result: recorded, provider })))
             .map_err(trap)?;
         // The response is durable before the guest sees it.
-        journal.persist_now(blobs).map_err(trap)?;
+        let persisted = journal.persist_now(blobs);
+        drop(journal);
+        persisted.map_err(|e| self.fault(e))?;
         Ok(to_guest(result))
     }
 }
