@@ -153,3 +153,15 @@ fn an_unknown_subcommand_or_missing_argument_is_a_usage_error() {
     assert_eq!(home.enact(&["replay"]).code(), 2);
     assert_eq!(home.enact(&["--help"]).code(), 0);
 }
+
+#[test]
+fn a_component_whose_describe_draws_a_random_number_is_refused_on_add() {
+    let home = Home::new();
+    let path = home.path().join("impure.wasm");
+    std::fs::write(&path, crate::fixtures::component_with("(drop (call $next_u64))", "")).expect("write");
+    let before = home.contents();
+    let run = home.enact(&["add", path.to_str().expect("utf-8")]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("`describe` asked for `random.next-u64`"), "{}", run.stderr());
+    assert_eq!(home.contents(), before);
+}

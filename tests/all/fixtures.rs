@@ -7,6 +7,11 @@ use std::path::Path;
 /// output `null`. `$next_u64` imports `random.next-u64`; `$t` is a table;
 /// memory starts at 17 pages.
 pub fn component(body: &str) -> Vec<u8> {
+    component_with("", body)
+}
+
+/// Like [`component`], with `describe` running `describe_body` first.
+pub fn component_with(describe_body: &str, body: &str) -> Vec<u8> {
     let wat = format!(
         r#"(module
   (import "enact:runtime/random@0.1.0" "next-u64" (func $next_u64 (result i64)))
@@ -21,7 +26,7 @@ pub fn component(body: &str) -> Vec<u8> {
   (data (i32.const 1024) "fixture")
   (data (i32.const 1100) "null")
   (data (i32.const 2048) "\00\04\00\00\07\00\00\00\00\04\00\00\00\00\00\00")
-  (func (export "describe") (result i32) (i32.const 2048))
+  (func (export "describe") (result i32) {describe_body} (i32.const 2048))
   (func $recurse (call $recurse))
   (func (export "call") (param i32 i32 i32 i32) (result i32)
     {body}
@@ -32,7 +37,7 @@ pub fn component(body: &str) -> Vec<u8> {
     );
     let mut module = wat::parse_str(&wat).expect("valid WAT");
     let mut resolve = wit_parser::Resolve::default();
-    let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+    let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
     let (package, _) = resolve.push_path(&wit).expect("the WIT package parses");
     let world = resolve.select_world(&[package], Some("invokable")).expect("the world");
     wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8)

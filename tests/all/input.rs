@@ -175,7 +175,7 @@ fn a_session_answers_in_process_without_replaying() {
     let bytes = std::fs::read(guest("rust", "ask-dice")).expect("guest");
     let ask_dice = rt.add(&bytes, Some("ask-dice")).expect("add").0;
     let before = rt.instantiations();
-    let mut session = rt.start(&ask_dice, "{}", "null").expect("start");
+    let mut session = rt.start(enact::Call::new(ask_dice)).expect("start");
     let mut asked = Vec::new();
     let invocation = loop {
         match session.step().expect("a step") {
@@ -201,14 +201,14 @@ fn a_suspended_session_leaves_an_invocation_that_resume_finishes() {
     let rt = seeded_runtime(&home, 21);
     let bytes = std::fs::read(guest("rust", "ask-dice")).expect("guest");
     let ask_dice = rt.add(&bytes, Some("ask-dice")).expect("add").0;
-    let mut session = rt.start(&ask_dice, "{}", "null").expect("start");
+    let mut session = rt.start(enact::Call::new(ask_dice)).expect("start");
     assert!(matches!(session.step().expect("a step"), enact::Step::Input(_)));
     session.answer(json!(1)).expect("answer");
     assert!(matches!(session.step().expect("a step"), enact::Step::Input(_)));
     let suspended = session.suspend().expect("suspend");
     assert_eq!(suspended.record.outcome.status(), "awaiting-input");
     assert_eq!(suspended.record.events, 1);
-    let done = rt.resume(&suspended.id, Some(json!(5)), Box::new(enact::NoAnswers)).expect("resume");
+    let done = rt.resume(&suspended.id, Some(json!(5)), enact::ReplayOptions::default()).expect("resume");
     assert_eq!(done.output, Some(json!(5)));
 }
 

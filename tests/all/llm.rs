@@ -89,11 +89,13 @@ fn each_failure_becomes_a_clear_llm_error() {
 
 fn runtime_with(home: &Home, provider: Option<Arc<dyn Provider>>) -> Runtime {
     let storage = Storage::open(&home.store_file()).expect("the store opens");
-    let rt = Runtime::new(Arc::new(storage)).expect("runtime");
+    let builder = Runtime::builder(Arc::new(storage));
     match provider {
-        Some(p) => rt.with_llm(p),
-        None => rt,
+        Some(p) => builder.llm(p),
+        None => builder,
     }
+    .build()
+    .expect("runtime")
 }
 
 #[test]
@@ -106,7 +108,7 @@ fn a_chat_is_journaled_and_replays_without_contacting_the_model() {
         let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
         let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
         let answerer = FileAnswers::open(&answers).expect("answers");
-        rt.invoke_with(&chat, "{}", "null", Box::new(answerer)).expect("invoke")
+        rt.invoke(enact::Call::new(chat).answerer(Box::new(answerer))).expect("invoke")
     };
     assert_eq!(recorded.record.outcome.status(), "completed");
     assert_eq!(
@@ -137,8 +139,9 @@ fn chat_saying_hi(home: &Home, rt: &Runtime) -> (enact::Invocation, enact::Error
     let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
     let answers = home.path().join("answers.json");
     std::fs::write(&answers, r#"["hi"]"#).expect("write");
-    let inv =
-        rt.invoke_with(&chat, "{}", "null", Box::new(FileAnswers::open(&answers).expect("answers"))).expect("invoke");
+    let inv = rt
+        .invoke(enact::Call::new(chat).answerer(Box::new(FileAnswers::open(&answers).expect("answers"))))
+        .expect("invoke");
     let enact::Outcome::Failed { error } = inv.record.outcome.clone() else {
         panic!("expected a failure, got {:?}", inv.record.outcome);
     };
@@ -152,7 +155,7 @@ fn a_guest_sees_the_llm_error_and_the_failure_is_journaled() {
     let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
     let (inv, error) = chat_saying_hi(&home, &rt);
     assert_eq!(error.code, "llm-rejected");
-    let journal = enact::journal_of(&rt, &inv.record).expect("journal");
+    let journal = rt.journal_of(&inv.record).expect("journal");
     assert!(matches!(&journal[1], enact::Event::Llm(call) if call.result.is_err()));
     assert!(rt.replay(&inv.id).expect("replay").identical);
     assert_eq!(server.count(), 1);
@@ -164,5 +167,6 @@ fn without_a_provider_the_guest_gets_unavailable() {
     let rt = runtime_with(&home, None);
     let (_, error) = chat_saying_hi(&home, &rt);
     assert_eq!(error.code, "llm-unavailable");
-    assert!(error.message.contains("ENACT_LLM_URL"), "{}", error.message);
+    // journaled as the guest saw it: no command-line vocabulary in the journal
+    assert_eq!(error.message, "no LLM provider is configured");
 }

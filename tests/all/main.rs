@@ -14,6 +14,8 @@ mod cli;
 mod input;
 /// Guests written in other languages than Rust.
 mod languages;
+/// The layers: crates and modules depend only downwards.
+mod layers;
 /// LLM completions: the HTTP client against a local server, and replay.
 mod llm;
 /// The OpenAI-compatible test server used by `llm`.

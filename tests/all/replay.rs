@@ -20,15 +20,15 @@ fn record_then_replay_is_identical_for_every_guest() {
     ];
     for (name, config, input) in cases {
         let component = add(&rt, name);
-        let recorded = rt.invoke(&component, config, input).expect("invoke");
+        let recorded = rt.invoke(enact::Call::new(component).config(config).input(input)).expect("invoke");
         assert_eq!(recorded.record.outcome.status(), "completed", "{name}");
         let replay = rt.replay(&recorded.id).expect("replay");
         assert!(replay.identical, "{name}");
         assert_eq!(replay.invocation.id, recorded.id, "{name}");
         assert_eq!(replay.invocation.output, recorded.output, "{name}");
         assert_eq!(
-            enact::journal_of(&rt, &replay.invocation.record).expect("journal"),
-            enact::journal_of(&rt, &recorded.record).expect("journal"),
+            rt.journal_of(&replay.invocation.record).expect("journal"),
+            rt.journal_of(&recorded.record).expect("journal"),
             "{name}"
         );
     }
@@ -40,7 +40,7 @@ fn replay_serves_recorded_values_not_live_ones() {
     let recorded = {
         let rt = seeded_runtime(&home, 1);
         let dice = add(&rt, "dice");
-        rt.invoke(&dice, "{}", r#"{"n":20}"#).expect("invoke")
+        rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":20}"#)).expect("invoke")
     };
     // Another seed would roll other dice: the replay must not draw any.
     let rt = seeded_runtime(&home, 2);
@@ -49,7 +49,7 @@ fn replay_serves_recorded_values_not_live_ones() {
     assert_eq!(replay.invocation.output, recorded.output);
 
     let dice = rt.resolve_component("dice").expect("dice");
-    let fresh = rt.invoke(&dice, "{}", r#"{"n":20}"#).expect("invoke");
+    let fresh = rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":20}"#)).expect("invoke");
     assert_ne!(fresh.output, recorded.output, "a live run with another seed differs");
 }
 
@@ -67,8 +67,8 @@ fn a_request_other_than_the_recorded_one_is_a_divergence_naming_the_index() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 3);
     let dice = add(&rt, "dice");
-    let recorded = rt.invoke(&dice, "{}", r#"{"n":3}"#).expect("invoke");
-    let mut journal = enact::journal_of(&rt, &recorded.record).expect("journal");
+    let recorded = rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":3}"#)).expect("invoke");
+    let mut journal = rt.journal_of(&recorded.record).expect("journal");
     journal[1] = Event::ClockNow { seconds: 1, nanoseconds: 0 };
     let forged = forge(&rt, &recorded.record, &journal);
 
@@ -85,8 +85,8 @@ fn a_guest_that_asks_for_more_than_the_journal_holds_diverges() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 4);
     let dice = add(&rt, "dice");
-    let recorded = rt.invoke(&dice, "{}", r#"{"n":3}"#).expect("invoke");
-    let journal = enact::journal_of(&rt, &recorded.record).expect("journal");
+    let recorded = rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":3}"#)).expect("invoke");
+    let journal = rt.journal_of(&recorded.record).expect("journal");
     let forged = forge(&rt, &recorded.record, &journal[..2]);
     let err = rt.replay(&forged).expect_err("a divergence").to_string();
     assert_eq!(
@@ -100,8 +100,8 @@ fn a_guest_that_finishes_before_the_journal_ends_diverges() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 5);
     let dice = add(&rt, "dice");
-    let recorded = rt.invoke(&dice, "{}", r#"{"n":2}"#).expect("invoke");
-    let mut journal = enact::journal_of(&rt, &recorded.record).expect("journal");
+    let recorded = rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":2}"#)).expect("invoke");
+    let mut journal = rt.journal_of(&recorded.record).expect("journal");
     journal.push(Event::RandomU64 { value: 7 });
     let forged = forge(&rt, &recorded.record, &journal);
     let err = rt.replay(&forged).expect_err("a divergence").to_string();
@@ -113,7 +113,7 @@ fn a_different_output_from_the_same_journal_is_a_divergence() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 6);
     let echo = add(&rt, "echo");
-    let recorded = rt.invoke(&echo, "{}", "1").expect("invoke");
+    let recorded = rt.invoke(enact::Call::new(echo).config("{}").input("1")).expect("invoke");
     let mut record = recorded.record.clone();
     record.outcome = Outcome::Completed { output: rt.storage().write(|w| w.put_blob(b"2")).expect("write") };
     let forged_output = crate::support::store_record(&rt, &record);
@@ -126,7 +126,7 @@ fn a_failed_invocation_replays_as_failed() {
     let home = Home::new();
     let rt = seeded_runtime(&home, 7);
     let fail = add(&rt, "fail");
-    let failed = rt.invoke(&fail, "{}", r#""no luck""#).expect("invoke");
+    let failed = rt.invoke(enact::Call::new(fail).config("{}").input(r#""no luck""#)).expect("invoke");
     assert_eq!(failed.record.outcome.status(), "failed");
     let replay = rt.replay(&failed.id).expect("replay");
     assert!(replay.identical);
@@ -140,7 +140,7 @@ fn the_journal_is_persisted_while_the_invocation_runs() {
     let rt = seeded_runtime(&home, 8);
     let dice = add(&rt, "dice");
     let n = enact::FLUSH_EVERY * 2 + 10;
-    let inv = rt.invoke(&dice, "{}", &format!(r#"{{"n":{n}}}"#)).expect("invoke");
+    let inv = rt.invoke(enact::Call::new(dice).config("{}").input(&format!(r#"{{"n":{n}}}"#))).expect("invoke");
     assert_eq!(inv.record.events, n as u64);
     let reader = rt.storage().read().expect("read");
     assert!(reader.runs::<serde_json::Value>().expect("runs").is_empty());

@@ -298,7 +298,8 @@ fn two_hundred_parallel_invocations_in_one_process_then_four_processes_at_once()
                         (0..25)
                             .map(|i| {
                                 let (component, input) = &targets[(t + i) % targets.len()];
-                                let inv = rt.invoke(component, "{}", input).expect("invoke");
+                                let inv =
+                                    rt.invoke(enact::Call::new(*component).config("{}").input(input)).expect("invoke");
                                 assert_eq!(inv.record.outcome.status(), "completed");
                                 inv.id
                             })

@@ -9,7 +9,7 @@ use enact::{ComponentInfo, InvocationEntry, Runtime, Storage};
 /// A built guest component: `target/guests/<language>/<name>.wasm`.
 pub fn guest(language: &str, name: &str) -> PathBuf {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/guests").join(language).join(format!("{name}.wasm"));
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/guests").join(language).join(format!("{name}.wasm"));
     assert!(path.exists(), "guest `{}` is missing; build the guests with `make guests` first", path.display());
     path
 }
@@ -125,8 +125,13 @@ impl Run {
 
 /// A runtime over a fresh store in `home`, with live values from `seed`.
 pub fn seeded_runtime(home: &Home, seed: u64) -> Runtime {
+    seeded_builder(home, seed).build().expect("the runtime builds")
+}
+
+/// A runtime builder over a fresh store in `home`, with live values from `seed`.
+pub fn seeded_builder(home: &Home, seed: u64) -> enact::Builder {
     let storage = Storage::open(&home.store_file()).expect("the store opens");
-    Runtime::new(Arc::new(storage)).expect("the runtime builds").with_sources(enact::Sources::seeded_sequence(seed))
+    Runtime::builder(Arc::new(storage)).sources(enact::Sources::seeded_sequence(seed))
 }
 
 /// Stores `record` as if it had been sealed (for forged or edited records);

@@ -12,7 +12,7 @@ fn add(rt: &Runtime, names: &[&str]) {
 /// The child invocation ids in a root's journal, in order.
 fn children(rt: &Runtime, id: &Digest) -> Vec<Option<Digest>> {
     let inv = rt.load(id).expect("load");
-    enact::journal_of(rt, &inv.record)
+    rt.journal_of(&inv.record)
         .expect("journal")
         .into_iter()
         .filter_map(|e| match e {
@@ -28,7 +28,7 @@ fn quickstart_rewind_one_keeps_the_first_roll_and_resamples_the_second() {
     let rt = seeded_runtime(&home, 10);
     add(&rt, &["roll-die", "roll-sum"]);
     let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
-    let first = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    let first = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":2}"#)).expect("invoke");
     assert_eq!(first.record.events, 2, "two children, one event each");
 
     let rewound = rt.rewind(&first.id, 1).expect("rewind");
@@ -59,7 +59,7 @@ fn replaying_a_complete_roll_sum_of_1000_instantiates_no_child() {
     add(&rt, &["roll-die", "roll-sum"]);
     let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
     let before = rt.instantiations();
-    let recorded = rt.invoke(&roll_sum, "{}", r#"{"n":1000}"#).expect("invoke");
+    let recorded = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke");
     assert_eq!(rt.instantiations() - before, 1001, "the root and 1000 children");
 
     let before = rt.instantiations();
@@ -72,13 +72,14 @@ fn replaying_a_complete_roll_sum_of_1000_instantiates_no_child() {
 #[test]
 fn the_depth_limit_stops_runaway_nesting_with_a_clear_error() {
     let home = Home::new();
-    let rt = seeded_runtime(&home, 12).with_limits(enact::Limits { max_depth: 4, ..Default::default() });
+    let limits = enact::Limits { max_depth: 4, ..Default::default() };
+    let rt = crate::support::seeded_builder(&home, 12).limits(limits).build().expect("the runtime builds");
     add(&rt, &["nest"]);
     let nest = rt.resolve_component("nest").expect("nest");
-    let ok = rt.invoke(&nest, "{}", r#"{"depth":4}"#).expect("invoke");
+    let ok = rt.invoke(enact::Call::new(nest).config("{}").input(r#"{"depth":4}"#)).expect("invoke");
     assert_eq!(ok.output, Some(serde_json::json!(4)));
 
-    let deep = rt.invoke(&nest, "{}", r#"{"depth":5}"#).expect("invoke");
+    let deep = rt.invoke(enact::Call::new(nest).config("{}").input(r#"{"depth":5}"#)).expect("invoke");
     let enact::Outcome::Failed { error } = &deep.record.outcome else {
         panic!("expected a failure, got {:?}", deep.record.outcome);
     };
@@ -93,13 +94,13 @@ fn an_override_replaces_one_response_and_goes_on_live() {
     let rt = seeded_runtime(&home, 13);
     add(&rt, &["roll-die", "roll-sum"]);
     let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
-    let original = rt.invoke(&roll_sum, r#"{"sides":6}"#, r#"{"n":3}"#).expect("invoke");
+    let original = rt.invoke(enact::Call::new(roll_sum).config(r#"{"sides":6}"#).input(r#"{"n":3}"#)).expect("invoke");
     let first_roll = {
         let child = children(&rt, &original.id)[0].expect("a child");
         rt.load(&child).expect("load").output.expect("an output")
     };
     let options = ReplayOptions { override_event: Some((1, serde_json::json!(100))), ..Default::default() };
-    let replay = rt.replay_with(&original.id, &options).expect("replay");
+    let replay = rt.replay_with(&original.id, options).expect("replay");
     let fork = replay.invocation;
     assert_eq!(fork.record.parent, Some(original.id));
     let kids = children(&rt, &fork.id);
@@ -118,7 +119,7 @@ fn a_failed_child_is_reused_unless_asked_to_retry() {
     let rt = seeded_runtime(&home, 14);
     add(&rt, &["catch", "fail", "roll-die"]);
     let catch = rt.resolve_component("catch").expect("catch");
-    let recorded = rt.invoke(&catch, "{}", "null").expect("invoke");
+    let recorded = rt.invoke(enact::Call::new(catch).config("{}").input("null")).expect("invoke");
     let caught = recorded.output.clone().expect("output");
     assert_eq!(caught["caught"], "deliberate: the child failed");
 
@@ -128,7 +129,7 @@ fn a_failed_child_is_reused_unless_asked_to_retry() {
 
     let before = rt.instantiations();
     let options = ReplayOptions { retry_failed: true, ..Default::default() };
-    let retried = rt.replay_with(&recorded.id, &options).expect("replay");
+    let retried = rt.replay_with(&recorded.id, options).expect("replay");
     assert!(!retried.identical);
     assert_eq!(rt.instantiations() - before, 3, "root, the failing child again, and a new roll");
     assert_eq!(retried.invocation.record.parent, Some(recorded.id));
@@ -143,7 +144,7 @@ fn rewinding_past_the_start_is_an_error() {
     let rt = seeded_runtime(&home, 15);
     add(&rt, &["roll-die", "roll-sum"]);
     let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
-    let inv = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":2}"#)).expect("invoke");
     let err = rt.rewind(&inv.id, 3).expect_err("too far").to_string();
     assert_eq!(err, "cannot rewind 3 events: the journal holds 2");
 }
@@ -204,11 +205,11 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     let rt = seeded_runtime(&home, 16);
     add(&rt, &["roll-die", "roll-sum"]);
     let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
-    let inv = rt.invoke(&roll_sum, "{}", r#"{"n":2}"#).expect("invoke");
+    let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":2}"#)).expect("invoke");
     let kids = children(&rt, &inv.id);
     // A caller cut off inside its second child: the child is incomplete.
     let cut = rt.rewind(&kids[1].expect("a child"), 1).expect("rewind");
-    let mut journal = enact::journal_of(&rt, &inv.record).expect("journal");
+    let mut journal = rt.journal_of(&inv.record).expect("journal");
     let Event::Invoke(call) = journal[1].clone() else {
         panic!("an invoke event");
     };
@@ -240,14 +241,14 @@ fn a_pure_child_seen_before_is_answered_from_the_store() {
     add(&rt, &["catch", "fail", "roll-die"]);
     let catch = rt.resolve_component("catch").expect("catch");
     let before = rt.instantiations();
-    let first = rt.invoke(&catch, "{}", "null").expect("invoke");
+    let first = rt.invoke(enact::Call::new(catch).config("{}").input("null")).expect("invoke");
     assert_eq!(rt.instantiations() - before, 3);
 
     // `fail` imports nothing nondeterministic: its earlier result is reused.
     let before = rt.instantiations();
-    let second = rt.invoke(&catch, "{}", "null").expect("invoke");
+    let second = rt.invoke(enact::Call::new(catch).config("{}").input("null")).expect("invoke");
     assert_eq!(rt.instantiations() - before, 2, "catch and roll-die run; fail does not");
-    let journal = enact::journal_of(&rt, &second.record).expect("journal");
+    let journal = rt.journal_of(&second.record).expect("journal");
     let Event::Invoke(call) = &journal[0] else { panic!("an invoke event") };
     assert!(call.memoized);
     assert_eq!(call.child, children(&rt, &first.id)[0]);

@@ -1,0 +1,160 @@
+#![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
+//! Benchmarks of the runtime's hot paths, on real guests and a real store.
+//!
+//! Run with `make bench` (it builds the guests first). Numbers are recorded in
+//! the README's performance section.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use enact::{Runtime, Storage};
+
+fn guest(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/guests/rust/{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; build the guests with `make guests`", path.display()))
+}
+
+fn runtime(dir: &tempfile::TempDir) -> Runtime {
+    let storage = Storage::open(&enact::store_path(dir.path())).expect("store");
+    Runtime::new(Arc::new(storage)).expect("runtime")
+}
+
+/// Journaled host calls: `dice` rolling 100,000 dice is 100,000 `random.next-u64`
+/// calls, each journaled and persisted (in chunks, and sealed at the end).
+fn journaled_random_calls(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
+    let mut group = c.benchmark_group("journaled random call");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("dice n=100000", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":100000}"#)).expect("invoke"))
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("dice n=0", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":0}"#)).expect("invoke"))
+    });
+    group.finish();
+}
+
+/// A whole invocation of a small cached component: instantiate, call, seal.
+fn invoke_small_component(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let echo = rt.add(&guest("echo"), Some("echo")).expect("add").0;
+    c.bench_function("invoke echo (in process)", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(echo).config("{}").input(r#"{"x":1}"#)).expect("invoke"))
+    });
+}
+
+/// Replaying a complete invocation of 100,000 events.
+fn replay_events(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
+    let inv = rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":100000}"#)).expect("invoke");
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("dice n=100000", |b| b.iter(|| assert!(rt.replay(&inv.id).expect("replay").identical)));
+    group.finish();
+}
+
+/// Tracked child invocations: `roll-sum` of 1,000 dice is 1,000 children of
+/// `roll-die`, each instantiated, run, recorded and sealed.
+fn child_invocations(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
+    let roll_sum = rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
+    let mut group = c.benchmark_group("child invocation");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("roll-sum n=1000", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
+    });
+    group.finish();
+
+    let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke");
+    let mut group = c.benchmark_group("rewind");
+    group.sample_size(20);
+    group.bench_function("rewind(1) + replay of roll-sum n=1000", |b| {
+        b.iter(|| {
+            let rewound = rt.rewind(&inv.id, 1).expect("rewind");
+            rt.replay(&rewound.id).expect("replay")
+        })
+    });
+    group.finish();
+}
+
+/// 100 input requests answered in one session: `ask-dice` asked for 99 dice
+/// asks 100 times; every answer is durable before the guest sees it.
+fn input_session(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let ask_dice = rt.add(&guest("ask-dice"), Some("ask-dice")).expect("add").0;
+    let mut group = c.benchmark_group("input");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("100 answers in one session", |b| {
+        b.iter(|| {
+            let mut session = rt.start(enact::Call::new(ask_dice)).expect("start");
+            let mut asked = 0;
+            loop {
+                match session.step().expect("step") {
+                    enact::Step::Input(_) => {
+                        let answer = if asked == 0 { 99 } else { 3 };
+                        session.answer(serde_json::json!(answer)).expect("answer");
+                        asked += 1;
+                    }
+                    enact::Step::Finished(inv) => {
+                        assert_eq!(asked, 100);
+                        break inv;
+                    }
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
+/// `enact invoke` as a whole process, with the component already compiled.
+fn invoke_process(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("echo.wasm");
+    std::fs::write(&path, guest("echo")).expect("write");
+    let enact = env!("CARGO_BIN_EXE_enact");
+    let status = Command::new(enact)
+        .args(["add", path.to_str().expect("utf-8"), "--name", "echo"])
+        .env("ENACT_HOME", dir.path())
+        .output()
+        .expect("enact add");
+    assert!(status.status.success());
+    let mut group = c.benchmark_group("process");
+    group.sample_size(20);
+    group.bench_function("enact invoke echo", |b| {
+        b.iter(|| {
+            let out = Command::new(enact)
+                .args(["invoke", "echo", "--input", "1"])
+                .env("ENACT_HOME", dir.path())
+                .output()
+                .expect("enact invoke");
+            assert!(out.status.success());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    journaled_random_calls,
+    invoke_small_component,
+    replay_events,
+    child_invocations,
+    input_session,
+    invoke_process
+);
+criterion_main!(benches);

@@ -1,0 +1,46 @@
+//! The `--answers` and `--interactive` options shared by `invoke` and `resume`.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use anyhow::Context;
+
+use enact_core::answer::{Answerer, NoAnswers};
+use enact_llm::LlmAnswers;
+
+use crate::answerers::{FileAnswers, Terminal};
+use enact_runtime::Runtime;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct AnswerArgs {
+    /// Answer input requests from FILE (a JSON list in order, or a map from prompt to answer), or with the LLM (`llm`)
+    #[arg(long, value_name = "FILE|llm", conflicts_with = "interactive")]
+    answers: Option<String>,
+    /// Ask on the terminal for every input request
+    #[arg(long)]
+    interactive: bool,
+}
+
+impl AnswerArgs {
+    /// Whether any source of answers was given.
+    pub(super) fn given(&self) -> bool {
+        self.interactive || self.answers.is_some()
+    }
+
+    /// The answerer these options ask for; with none, requests suspend.
+    pub(super) fn answerer(&self, rt: &Runtime) -> anyhow::Result<Box<dyn Answerer>> {
+        if self.interactive {
+            return Ok(Box::new(Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())));
+        }
+        match self.answers.as_deref() {
+            None => Ok(Box::new(NoAnswers)),
+            Some("llm") => {
+                let provider = rt
+                    .llm()
+                    .context("`--answers llm` needs an LLM; hint: set ENACT_LLM_URL or pass `--llm scripted:FILE`")?;
+                Ok(Box::new(LlmAnswers::new(provider.clone())))
+            }
+            Some(file) => Ok(Box::new(FileAnswers::open(Path::new(file)).map_err(anyhow::Error::msg)?)),
+        }
+    }
+}

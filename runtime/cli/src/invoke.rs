@@ -1,0 +1,52 @@
+//! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [limits] [--json]`
+
+use anyhow::Context;
+
+use super::answers::AnswerArgs;
+use super::limits::LimitArgs;
+use super::{Status, output};
+use enact_runtime::{Call, Runtime};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A component id, unique id prefix (12+ hex digits) or name
+    target: String,
+    /// The config, as JSON, or `@FILE` to read it from a file
+    #[arg(long, default_value = "{}")]
+    config: String,
+    /// The input, as JSON, or `@FILE` to read it from a file
+    #[arg(long, default_value = "null")]
+    input: String,
+    #[command(flatten)]
+    answers: AnswerArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Grant a directory: HOST_PATH:GUEST_PATH[:ro|rw], read-only by default; the guest sees a recorded snapshot
+    #[arg(long = "dir", value_name = "HOST:GUEST[:ro|rw]")]
+    dirs: Vec<enact_core::grant::Grant>,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+/// The text itself, or the contents of the file after `@`.
+fn json_arg(text: &str) -> anyhow::Result<String> {
+    match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`")),
+        None => Ok(text.to_string()),
+    }
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let limits = args.limits.apply(rt.limits().clone())?;
+    let component = rt.resolve_component(&args.target)?;
+    let call = Call::new(component)
+        .config(&json_arg(&args.config)?)
+        .input(&json_arg(&args.input)?)
+        .answerer(args.answers.answerer(rt)?)
+        .grants(args.dirs)
+        .limits(limits);
+    let inv = rt.invoke(call)?;
+    output::print_invocation(rt, &inv, args.json)?;
+    Ok(output::status_of(&inv.record.outcome))
+}

@@ -1,0 +1,224 @@
+//! The `enact` command line: argument parsing and dispatch, one module per
+//! subcommand. Data goes to stdout, everything else to stderr. Exit codes:
+//! 0 completed, 1 failed or trapped, 2 usage or runtime error, 3 awaiting input.
+
+mod add;
+pub mod answerers;
+mod answers;
+mod describe;
+mod hints;
+mod invoke;
+mod limits;
+mod ls;
+mod output;
+mod replay;
+mod resume;
+mod rewind;
+mod share;
+mod show;
+mod verify;
+
+// The crates below, re-exported for programs that embed enact (and for the
+// integration tests, which live in this package).
+pub use answerers::{FileAnswers, Terminal};
+pub use enact_core::answer::{Answer, Answerer, FirstThen, InputRequest, NoAnswers, parse_answer};
+pub use enact_core::component::{ComponentInfo, Description};
+pub use enact_core::event::{
+    ChildCall, ChildResult, Divergence, Event, InputCall, LlmCall, Request, decode_events, encode_events,
+};
+pub use enact_core::grant::{DirGrant, Grant};
+pub use enact_core::limits::{Limits, human_bytes};
+pub use enact_core::record::{
+    EngineInfo, ErrorRecord, Invocation, InvocationEntry, InvocationRecord, LogLine, Outcome, RunHeader,
+};
+pub use enact_core::time::rfc3339;
+pub use enact_core::value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonical_record, canonicalize};
+pub use enact_llm as llm;
+pub use enact_runtime::{
+    Builder, Call, ComponentError, EngineError, FLUSH_EVERY, Observer, Replay, ReplayOptions, Runtime, RuntimeError,
+    Session, Sources, Step, WASMTIME_VERSION, store_path,
+};
+pub use enact_store::bundle::{BundleError, BundleSummary};
+pub use enact_store::verify::VerifyReport;
+pub use enact_store::{Reader, Storage, StorageError, Writer};
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use enact_llm::HttpConfig;
+
+/// enact: run WebAssembly components with every nondeterministic value journaled.
+#[derive(Debug, Parser)]
+#[command(name = "enact", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The enact home directory holding the store [default: $ENACT_HOME, else the XDG data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    /// The LLM for live completions: `scripted:FILE`, or the URL of an OpenAI-compatible API
+    /// [default: $ENACT_LLM_URL, else llm.json in the home directory]
+    #[arg(long, global = true, value_name = "SPEC")]
+    llm: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add a component to the store; prints its id
+    Add(add::Args),
+    /// Show what a component says of itself and what it can reach
+    Describe(describe::Args),
+    /// Invoke a component, recording every nondeterministic value
+    Invoke(invoke::Args),
+    /// Show an invocation as a call tree
+    Show(show::Args),
+    /// Replay an invocation from its journal; an incomplete one goes on live
+    Replay(replay::Args),
+    /// Make a new, incomplete invocation without the last N events
+    Rewind(rewind::Args),
+    /// Answer the input an invocation awaits and continue it
+    Resume(resume::Args),
+    /// List components, invocations or names
+    Ls(ls::Args),
+    /// Check every blob and record of the store
+    Verify(verify::Args),
+    /// Write invocations or components, and all they reference, to one bundle file
+    Export(share::ExportArgs),
+    /// Verify a bundle and add what it holds to the store
+    Import(share::ImportArgs),
+}
+
+/// How a command ended, as the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// 0: done, or the invocation completed.
+    Completed,
+    /// 1: the invocation failed or trapped.
+    Failed,
+    /// 3: the invocation awaits input.
+    AwaitingInput,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(match s {
+            Status::Completed => 0,
+            Status::Failed => 1,
+            Status::AwaitingInput => 3,
+        })
+    }
+}
+
+/// Exit code for usage and runtime errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the arguments, runs the command, and maps its result to an exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The home directory: `--home`, else `$ENACT_HOME`, else `enact` under
+/// the XDG data directory.
+fn home_of(cli: &Cli) -> PathBuf {
+    if let Some(home) = &cli.home {
+        return home.clone();
+    }
+    if let Some(home) = std::env::var_os("ENACT_HOME") {
+        return PathBuf::from(home);
+    }
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("enact")
+}
+
+/// The OpenAI-compatible API the environment names: `ENACT_LLM_URL`, with
+/// `ENACT_LLM_API_KEY` and `ENACT_LLM_MODEL`.
+fn llm_settings() -> Option<HttpConfig> {
+    let url = std::env::var("ENACT_LLM_URL").ok()?;
+    let mut config = HttpConfig::new(&url);
+    config.api_key = std::env::var("ENACT_LLM_API_KEY").ok();
+    config.model = std::env::var("ENACT_LLM_MODEL").ok();
+    Some(config)
+}
+
+fn run(cli: Cli) -> anyhow::Result<Status> {
+    let home = home_of(&cli);
+    // Another enact process may hold the store for the length of one
+    // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
+    let wait = std::env::var("ENACT_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
+    let storage = Storage::open_waiting(&enact_runtime::store_path(&home), wait)?;
+    let mut builder = Runtime::builder(Arc::new(storage));
+    if let Some(seed) = std::env::var_os("ENACT_SEED") {
+        // Deterministic live values (seeded entropy, a fake clock): for
+        // reproducible demos and tests.
+        let seed: u64 = seed
+            .to_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
+        builder = builder.sources(Sources::seeded_sequence(seed));
+    }
+    let provider = match &cli.llm {
+        Some(spec) => Some(enact_llm::provider_from_spec(spec, llm_settings()).map_err(anyhow::Error::msg)?),
+        None => enact_llm::configured_provider(&home, llm_settings()).map_err(anyhow::Error::msg)?,
+    };
+    if let Some(provider) = provider {
+        builder = builder.llm(Arc::from(provider));
+    }
+    let rt = builder.build()?;
+    match cli.command {
+        Command::Add(args) => add::run(&rt, args),
+        Command::Describe(args) => describe::run(&rt, args),
+        Command::Invoke(args) => invoke::run(&rt, args),
+        Command::Show(args) => show::run(&rt, args),
+        Command::Replay(args) => replay::run(&rt, args),
+        Command::Rewind(args) => rewind::run(&rt, args),
+        Command::Resume(args) => resume::run(&rt, args),
+        Command::Ls(args) => ls::run(&rt, args),
+        Command::Verify(args) => verify::run(&rt, args),
+        Command::Export(args) => share::export(&rt, args),
+        Command::Import(args) => share::import(&rt, args),
+    }
+}
+
+/// `error: message`, with a `hint:` on its own line when the error has one.
+fn print_error(e: &anyhow::Error) {
+    let text = format!("{e:#}");
+    match text.split_once("; hint: ") {
+        Some((message, hint)) => eprintln!("error: {message}\n  hint: {hint}"),
+        None => match hints::hint(e) {
+            Some(hint) => eprintln!("error: {text}\n  hint: {hint}"),
+            None => eprintln!("error: {text}"),
+        },
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ENACT_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

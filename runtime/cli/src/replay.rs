@@ -1,0 +1,51 @@
+//! `enact replay INVOCATION [--json]`
+
+use super::{Status, output};
+use enact_runtime::{ReplayOptions, Runtime};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// An invocation id or unique id prefix (12+ hex digits)
+    invocation: String,
+    /// Run the first failed child of the root again instead of reusing its failure
+    #[arg(long)]
+    retry_failed: bool,
+    /// Replace the response of root event INDEX with JSON and go on live from there
+    #[arg(long = "override", value_name = "INDEX=JSON", value_parser = parse_override)]
+    override_event: Option<(u64, serde_json::Value)>,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
+    let (index, json) = text.split_once('=').ok_or_else(|| format!("`{text}` is not INDEX=JSON"))?;
+    let index = index.trim().parse().map_err(|_| format!("`{index}` is not an event index"))?;
+    let value = serde_json::from_str(json).map_err(|e| format!("`{json}` is not valid JSON: {e}"))?;
+    Ok((index, value))
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let id = rt.resolve_invocation(&args.invocation)?;
+    let options = ReplayOptions {
+        retry_failed: args.retry_failed,
+        override_event: args.override_event,
+        ..ReplayOptions::default()
+    };
+    let replay = rt.replay_with(&id, options)?;
+    let inv = &replay.invocation;
+    if args.json {
+        let mut obj = output::invocation_json(rt, inv)?;
+        obj["identical"] = serde_json::json!(replay.identical);
+        obj["replayed"] = serde_json::json!(id.to_string());
+        println!("{obj}");
+    } else {
+        output::print_invocation(rt, inv, false)?;
+        if replay.identical {
+            eprintln!("replay identical: same output and journal ({} events)", inv.record.events);
+        } else {
+            eprintln!("replay went live: new invocation {} from {id}", inv.id);
+        }
+    }
+    Ok(output::status_of(&inv.record.outcome))
+}

@@ -1,0 +1,40 @@
+//! `enact resume INVOCATION [--answer JSON] [--answers FILE|llm] [--interactive] [--json]`
+
+use super::answers::AnswerArgs;
+use super::{Status, output};
+use enact_core::answer::parse_answer;
+use enact_runtime::{ReplayOptions, Runtime};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// An invocation id or unique id prefix (12+ hex digits), or a cut-off `run:<hex>`
+    invocation: String,
+    /// The answer to the pending request: JSON, or else taken as a string
+    #[arg(long, value_name = "JSON")]
+    answer: Option<String>,
+    #[command(flatten)]
+    answers: AnswerArgs,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let then = args.answers.answerer(rt)?;
+    let answer = args.answer.as_deref().map(parse_answer);
+    let inv = if args.invocation.starts_with("run:") {
+        if answer.is_some() {
+            anyhow::bail!("a cut-off run awaits no answer; hint: resume it without `--answer`");
+        }
+        rt.resume_run(rt.resolve_run(&args.invocation)?, ReplayOptions { answerer: then, ..ReplayOptions::default() })?
+    } else {
+        let id = rt.resolve_invocation(&args.invocation)?;
+        let awaiting = matches!(rt.load(&id)?.record.outcome, enact_core::record::Outcome::AwaitingInput { .. });
+        if awaiting && answer.is_none() && !args.answers.given() {
+            return Err(enact_runtime::RuntimeError::AnswerNeeded(id).into());
+        }
+        rt.resume(&id, answer, ReplayOptions { answerer: then, ..ReplayOptions::default() })?
+    };
+    output::print_invocation(rt, &inv, args.json)?;
+    Ok(output::status_of(&inv.record.outcome))
+}

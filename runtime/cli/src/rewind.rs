@@ -1,0 +1,34 @@
+//! `enact rewind INVOCATION [N] [--json]`
+
+use super::{Status, output};
+use enact_runtime::Runtime;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// An invocation id or unique id prefix (12+ hex digits)
+    invocation: String,
+    /// How many events to drop from the end of the root's journal (a child counts as one)
+    #[arg(default_value_t = 1)]
+    n: u64,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let id = rt.resolve_invocation(&args.invocation)?;
+    let rewound = rt.rewind(&id, args.n)?;
+    if args.json {
+        println!("{}", output::invocation_json(rt, &rewound)?);
+    } else {
+        println!("{}", rewound.id);
+        eprintln!(
+            "rewound by {} {}: a new incomplete invocation keeps the first {}; hint: `enact replay {}` continues it",
+            args.n,
+            if args.n == 1 { "event" } else { "events" },
+            rewound.record.events,
+            rewound.id.short()
+        );
+    }
+    Ok(Status::Completed)
+}

@@ -1,0 +1,174 @@
+//! `enact show INVOCATION [--events] [--depth N] [--json]`: the call tree, one
+//! line per call, `->name[config](input) = output`, children indented beneath
+//! their parent, and with `--events` the journal and log lines of each call.
+
+use serde_json::{Value, json};
+
+use super::{Status, output};
+use enact_core::event::{ChildCall, ChildResult, Event};
+use enact_core::record::{Invocation, Outcome};
+use enact_core::value::Digest;
+use enact_runtime::Runtime;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// An invocation id or unique id prefix (12+ hex digits)
+    invocation: String,
+    /// List the journal events and captured log lines under each call
+    #[arg(long)]
+    events: bool,
+    /// Show children down to this depth (0: the root alone)
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+    /// Print the tree as one JSON object on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+    let id = rt.resolve_invocation(&args.invocation)?;
+    let inv = rt.load(&id)?;
+    let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
+    if args.json {
+        println!("{}", view.json(&inv, 0)?);
+    } else {
+        let mut out = String::new();
+        view.text(&inv, 0, &mut out)?;
+        print!("{out}");
+    }
+    Ok(Status::Completed)
+}
+
+struct View<'a> {
+    rt: &'a Runtime,
+    events: bool,
+    max_depth: usize,
+}
+
+impl View<'_> {
+    fn value(&self, digest: &Digest) -> anyhow::Result<Value> {
+        Ok(enact_store::load::json(&self.rt.storage().read()?, digest)?)
+    }
+
+    /// `->name[config](input)`: the config is left out when it is `{}` or
+    /// `null`, the input when it is `null`.
+    fn label(&self, name: &str, config: &Digest, input: &Digest) -> anyhow::Result<String> {
+        let config = self.value(config)?;
+        let input = self.value(input)?;
+        let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
+        let config = if empty { String::new() } else { format!("[{config}]") };
+        let input = if input.is_null() { String::new() } else { input.to_string() };
+        Ok(format!("->{name}{config}({input})"))
+    }
+
+    fn text(&self, inv: &Invocation, depth: usize, out: &mut String) -> anyhow::Result<()> {
+        let indent = "  ".repeat(depth);
+        let record = &inv.record;
+        let result = match &record.outcome {
+            Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
+            Outcome::Failed { error } => format!(" failed: {error}"),
+            Outcome::Trapped { reason, .. } => format!(" trapped: {reason}"),
+            Outcome::AwaitingInput { request } => format!(" awaiting input: {}", self.value(request)?["prompt"]),
+            Outcome::Incomplete => " incomplete".to_string(),
+        };
+        let name = self.rt.component_name(&record.component);
+        out.push_str(&format!("{indent}{}{result}\n", self.label(&name, &record.config, &record.input)?));
+        let logs = if self.events { self.rt.logs_of(record)? } else { Vec::new() };
+        let mut logs = logs.iter().peekable();
+        for (i, event) in self.rt.journal_of(record)?.iter().enumerate() {
+            if self.events {
+                while let Some(line) = logs.next_if(|l| l.at.is_some_and(|at| at <= i as u64)) {
+                    out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
+                }
+                let line = match event {
+                    Event::Invoke(call) => format!("invoke `{}`:", call.target),
+                    Event::Input(call) => {
+                        let request = self.value(&call.request)?;
+                        format!("input {} -> {} ({})", request["prompt"], self.value(&call.answer)?, call.by)
+                    }
+                    Event::Llm(call) => match &call.result {
+                        Ok(completion) => {
+                            let completion = self.value(completion)?;
+                            format!("llm.complete -> {} ({})", completion["text"], call.provider)
+                        }
+                        Err(failure) => format!("llm.complete -> {failure} ({})", call.provider),
+                    },
+                    _ => format!("{} -> {}", event.request(), event.response_text()),
+                };
+                out.push_str(&format!("{indent}  #{i} {line}\n"));
+            }
+            if let Event::Invoke(call) = event
+                && depth < self.max_depth
+            {
+                self.child_text(call, depth + 1, out)?;
+            }
+        }
+        for line in logs {
+            out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
+        }
+        Ok(())
+    }
+
+    fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {
+        let ChildCall { target, config, input, component, child, result, .. } = call;
+        if let Some(child) = child {
+            let mut text = String::new();
+            self.text(&self.rt.load(child)?, depth, &mut text)?;
+            if call.memoized {
+                // mark the child's own line
+                let end = text.find('\n').unwrap_or(text.len());
+                text.insert_str(end, " (memoized)");
+            }
+            out.push_str(&text);
+            return Ok(());
+        }
+        // No child ran: the target did not resolve, or the result was overridden.
+        let name = component.map(|c| self.rt.component_name(&c)).unwrap_or_else(|| target.clone());
+        let result = match result {
+            ChildResult::Completed(output) => format!(" = {} (overridden)", self.value(output)?),
+            ChildResult::Failed(error) => format!(" failed: {error}"),
+            ChildResult::Trapped(reason) => format!(" trapped: {reason}"),
+            ChildResult::Incomplete => " incomplete".to_string(),
+        };
+        let indent = "  ".repeat(depth);
+        out.push_str(&format!("{indent}{}{result}\n", self.label(&name, config, input)?));
+        Ok(())
+    }
+
+    fn json(&self, inv: &Invocation, depth: usize) -> anyhow::Result<Value> {
+        let record = &inv.record;
+        let mut obj = output::invocation_json(self.rt, inv)?;
+        obj["name"] = json!(self.rt.component_name(&record.component));
+        obj["config"] = self.value(&record.config)?;
+        obj["input"] = self.value(&record.input)?;
+        obj["engine"] = json!(record.engine);
+        obj["limits"] = json!(record.limits);
+        let journal = self.rt.journal_of(record)?;
+        let mut children = Vec::new();
+        for (i, event) in journal.iter().enumerate() {
+            let Event::Invoke(call) = event else { continue };
+            let ChildCall { target, config, input, child, result, .. } = &**call;
+            if depth >= self.max_depth {
+                break;
+            }
+            let mut node = match child {
+                Some(child) => self.json(&self.rt.load(child)?, depth + 1)?,
+                None => json!({
+                    "name": target,
+                    "config": self.value(config)?,
+                    "input": self.value(input)?,
+                    "result": result,
+                    "overridden": matches!(result, ChildResult::Completed(_)),
+                }),
+            };
+            node["event"] = json!(i);
+            children.push(node);
+        }
+        obj["children"] = Value::Array(children);
+        if self.events {
+            obj["journal"] = Value::Array(journal.iter().map(Event::to_json).collect());
+            obj["logs"] = json!(self.rt.logs_of(record)?);
+        }
+        Ok(obj)
+    }
+}

@@ -1,0 +1,138 @@
+//! Where answers to input requests come from. In generative software a person
+//! is one more source to sample from; so are a file of answers, a terminal,
+//! a language model, or a program driving a session (each implements
+//! [`Answerer`] in the crate that owns its source).
+//!
+//! An [`Answerer`] answers, or declines, and the invocation then suspends as
+//! `awaiting-input`. Every answer is checked against the request's schema.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a guest asks a person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputRequest {
+    /// What to ask.
+    pub prompt: Value,
+    /// A JSON Schema the answer must satisfy.
+    pub schema: Option<Value>,
+    /// Extra context for whoever answers.
+    pub context: Option<Value>,
+}
+
+impl InputRequest {
+    /// The prompt as text: a JSON string as is, anything else as JSON.
+    pub fn prompt_text(&self) -> String {
+        match &self.prompt {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Checks `answer` against the schema.
+    ///
+    /// # Errors
+    /// What does not fit, for a person.
+    pub fn check(&self, answer: &Value) -> Result<(), String> {
+        match &self.schema {
+            Some(schema) => check_schema(schema, answer),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks `value` against the JSON Schema `schema`.
+///
+/// # Errors
+/// What does not fit, for a person.
+pub fn check_schema(schema: &Value, value: &Value) -> Result<(), String> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the schema `{schema}` is invalid: {e}"))?;
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("`{value}` does not fit the schema `{schema}`: {}", errors.join("; ")))
+    }
+}
+
+/// An answer and who gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    /// The answer.
+    pub value: Value,
+    /// `person`, `file`, `llm:<model>`, …, recorded with the answer.
+    pub by: String,
+}
+
+/// A source of answers.
+pub trait Answerer: Send {
+    /// Answers `request`, or `None` to suspend the invocation. The answer
+    /// must fit the request's schema ([`InputRequest::check`]).
+    ///
+    /// # Errors
+    /// A message saying why no valid answer could be had; the invocation
+    /// then suspends, so the request can be answered later.
+    fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String>;
+}
+
+/// Answers nothing: every request suspends.
+pub struct NoAnswers;
+
+impl Answerer for NoAnswers {
+    fn answer(&mut self, _request: &InputRequest) -> Result<Option<Answer>, String> {
+        Ok(None)
+    }
+}
+
+/// Answers the first request with a given answer, then asks `then`.
+pub struct FirstThen {
+    first: Option<Answer>,
+    then: Box<dyn Answerer>,
+}
+
+impl FirstThen {
+    /// `first` for the pending request, then `then`.
+    pub fn new(first: Answer, then: Box<dyn Answerer>) -> FirstThen {
+        FirstThen { first: Some(first), then }
+    }
+}
+
+impl Answerer for FirstThen {
+    fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
+        match self.first.take() {
+            Some(answer) => {
+                request.check(&answer.value)?;
+                Ok(Some(answer))
+            }
+            None => self.then.answer(request),
+        }
+    }
+}
+
+/// A line as an answer: JSON when it parses, else the text as a string.
+pub fn parse_answer(line: &str) -> Value {
+    let line = line.trim();
+    serde_json::from_str(line).unwrap_or_else(|_| Value::String(line.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dice_request() -> InputRequest {
+        InputRequest {
+            prompt: json!("roll"),
+            schema: Some(json!({"type": "integer", "minimum": 1, "maximum": 6})),
+            context: None,
+        }
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_schema() {
+        let r = dice_request();
+        assert!(r.check(&json!(3)).is_ok());
+        assert!(r.check(&json!(7)).unwrap_err().contains("does not fit"));
+        assert!(r.check(&json!("three")).is_err());
+    }
+}

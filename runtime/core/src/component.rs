@@ -1,0 +1,74 @@
+//! What the store keeps about an added component: what it said of itself
+//! (`describe`), its size, and the interfaces it imports.
+
+use serde::{Deserialize, Serialize};
+
+/// What the store keeps about an added component.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentInfo {
+    /// Size in bytes.
+    pub size: u64,
+    /// What `describe` returned.
+    pub metadata: Description,
+    /// The interfaces it imports, e.g. `enact:runtime/random@0.1.0`.
+    pub imports: Vec<String>,
+}
+
+/// The metadata a component gives of itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Description {
+    /// A short name, e.g. `dice`.
+    pub name: String,
+    /// What it does.
+    pub doc: String,
+    /// JSON Schema of the config.
+    pub config_schema: Option<String>,
+    /// JSON Schema of the input.
+    pub input_schema: Option<String>,
+    /// JSON Schema of the output.
+    pub output_schema: Option<String>,
+}
+
+/// The imports through which nondeterminism can reach a guest.
+const NONDETERMINISTIC: [&str; 7] = [
+    "enact:runtime/clock",
+    "enact:runtime/random",
+    "enact:runtime/llm",
+    "enact:runtime/input",
+    "enact:runtime/invoke",
+    "wasi:clocks/",
+    "wasi:random/",
+];
+
+impl ComponentInfo {
+    /// The imports that are sources of nondeterminism, without versions.
+    pub fn sources(&self) -> Vec<String> {
+        let mut sources: Vec<String> = self
+            .imports
+            .iter()
+            .filter(|i| NONDETERMINISTIC.iter().any(|n| i.starts_with(n)))
+            .map(|i| i.split('@').next().unwrap_or(i).to_string())
+            .collect();
+        sources.dedup();
+        sources
+    }
+
+    /// Checks canonical `config` and `input` against the schemas the component
+    /// declared: `Err(("config" or "input", why))`.
+    pub fn check_call(&self, config: &[u8], input: &[u8]) -> Result<(), (&'static str, String)> {
+        for (what, schema, bytes) in
+            [("config", &self.metadata.config_schema, config), ("input", &self.metadata.input_schema, input)]
+        {
+            let Some(schema) = schema.as_deref().and_then(|s| serde_json::from_str(s).ok()) else { continue };
+            let value = serde_json::from_slice(bytes).map_err(|e| (what, e.to_string()))?;
+            crate::answer::check_schema(&schema, &value).map_err(|e| (what, e))?;
+        }
+        Ok(())
+    }
+
+    /// Imports no source of nondeterminism: the same input always gives
+    /// the same output, so a result seen before can be reused.
+    pub fn is_pure(&self) -> bool {
+        self.sources().is_empty()
+    }
+}

@@ -1,0 +1,437 @@
+//! Journal events: each nondeterministic request a guest made and the
+//! response it got, and the [`Divergence`] of a replay that asked otherwise.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::ErrorRecord;
+use crate::value::Digest;
+
+/// One journaled request and the response the guest got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// `enact:runtime/clock.now`.
+    ClockNow {
+        /// Seconds since the Unix epoch.
+        seconds: u64,
+        /// Nanoseconds within the second.
+        nanoseconds: u32,
+    },
+    /// `enact:runtime/random.fill`.
+    RandomFill {
+        /// The bytes handed out; the request was for `bytes.len()`.
+        bytes: Vec<u8>,
+    },
+    /// `enact:runtime/random.next-u64`.
+    RandomU64 {
+        /// The number handed out.
+        value: u64,
+    },
+    /// `wasi:clocks/wall-clock.now`.
+    WasiWallClock {
+        /// Seconds since the Unix epoch.
+        seconds: u64,
+        /// Nanoseconds within the second.
+        nanoseconds: u32,
+    },
+    /// `wasi:clocks/monotonic-clock.now`.
+    WasiMonotonicClock {
+        /// Nanoseconds on the monotonic clock.
+        nanoseconds: u64,
+    },
+    /// A `wasi:clocks/monotonic-clock` timer polled (by `ready`, `block` or
+    /// `poll`): it is ready when `now >= deadline`. A live poll that is not
+    /// ready waits for real; a replay serves the recorded reading at once.
+    WasiTimer {
+        /// The timer's deadline on the monotonic clock, in nanoseconds.
+        deadline: u64,
+        /// The monotonic reading it was polled at.
+        now: u64,
+    },
+    /// `wasi:random/random` (secure) bytes, one event per call.
+    WasiRandom {
+        /// The bytes handed out.
+        bytes: Vec<u8>,
+    },
+    /// `wasi:random/insecure` bytes.
+    WasiInsecureRandom {
+        /// The bytes handed out.
+        bytes: Vec<u8>,
+    },
+    /// `wasi:random/insecure-seed`.
+    WasiInsecureSeed {
+        /// The seed handed out.
+        seed: (u64, u64),
+    },
+    /// `enact:runtime/invoke.call`: a child invocation, one event however
+    /// many events the child's own journal holds. Boxed: it is much larger
+    /// than the other events, of which a journal may hold millions.
+    Invoke(Box<ChildCall>),
+    /// `enact:runtime/input.request`, answered.
+    Input(Box<InputCall>),
+    /// `enact:runtime/llm.complete`.
+    Llm(Box<LlmCall>),
+}
+
+/// An input request and its answer, as the journal records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputCall {
+    /// The request (canonical JSON of an [`InputRequest`](crate::answer::InputRequest)).
+    pub request: Digest,
+    /// The answer (a JSON value blob).
+    pub answer: Digest,
+    /// Who answered: `person`, `file`, `llm:<model>`, `override`.
+    pub by: String,
+}
+
+/// A completion request and what came back, as the journal records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmCall {
+    /// The request (canonical JSON of a [`CompletionRequest`](crate::llm::CompletionRequest)).
+    pub request: Digest,
+    /// The completion (a JSON blob of a [`Completion`](crate::llm::Completion)), or why there is none.
+    pub result: Result<Digest, crate::llm::LlmFailure>,
+    /// The provider that answered.
+    pub provider: String,
+}
+
+/// A child invocation as its caller's journal records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildCall {
+    /// The target as the guest named it.
+    pub target: String,
+    /// The config value (canonical JSON).
+    pub config: Digest,
+    /// The input value (canonical JSON).
+    pub input: Digest,
+    /// The component the target resolved to, if it resolved.
+    pub component: Option<Digest>,
+    /// The child invocation, if one ran (none when the target did not
+    /// resolve, or when the result was overridden).
+    pub child: Option<Digest>,
+    /// What the guest got back.
+    pub result: ChildResult,
+    /// The child is an earlier invocation of a pure component with the
+    /// same config and input, reused without running it.
+    #[serde(default)]
+    pub memoized: bool,
+}
+
+/// What a child invocation handed back to its caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChildResult {
+    /// Its output (a JSON value blob).
+    Completed(Digest),
+    /// It failed, or could not start.
+    Failed(ErrorRecord),
+    /// It trapped; the caller sees an error with code `trapped`.
+    Trapped(String),
+    /// It did not finish (it was cut off or awaits input); so neither did
+    /// the caller. Replaying the caller continues the child.
+    Incomplete,
+}
+
+/// What a guest asked for: an [`Event`] without its response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `clock.now`.
+    ClockNow,
+    /// `random.fill` of `len` bytes.
+    RandomFill(u32),
+    /// `random.next-u64`.
+    RandomU64,
+    /// WASI wall clock.
+    WasiWallClock,
+    /// WASI monotonic clock.
+    WasiMonotonicClock,
+    /// A poll of a WASI timer with this deadline.
+    WasiTimer {
+        /// The deadline, in monotonic nanoseconds.
+        deadline: u64,
+    },
+    /// WASI secure random bytes.
+    WasiRandom(usize),
+    /// WASI insecure random bytes.
+    WasiInsecureRandom(usize),
+    /// The WASI insecure seed.
+    WasiInsecureSeed,
+    /// An input request (its canonical JSON).
+    Input {
+        /// The request.
+        request: Digest,
+    },
+    /// A completion request (its canonical JSON).
+    Llm {
+        /// The request.
+        request: Digest,
+    },
+    /// A child invocation.
+    Invoke {
+        /// The target as the guest named it.
+        target: String,
+        /// The config value.
+        config: Digest,
+        /// The input value.
+        input: Digest,
+    },
+}
+
+impl Event {
+    /// The request this event answered.
+    pub fn request(&self) -> Request {
+        match self {
+            Event::ClockNow { .. } => Request::ClockNow,
+            Event::RandomFill { bytes } => Request::RandomFill(bytes.len() as u32),
+            Event::RandomU64 { .. } => Request::RandomU64,
+            Event::WasiWallClock { .. } => Request::WasiWallClock,
+            Event::WasiMonotonicClock { .. } => Request::WasiMonotonicClock,
+            Event::WasiTimer { deadline, .. } => Request::WasiTimer { deadline: *deadline },
+            Event::WasiRandom { bytes } => Request::WasiRandom(bytes.len()),
+            Event::WasiInsecureRandom { bytes } => Request::WasiInsecureRandom(bytes.len()),
+            Event::WasiInsecureSeed { .. } => Request::WasiInsecureSeed,
+            Event::Invoke(call) => {
+                Request::Invoke { target: call.target.clone(), config: call.config, input: call.input }
+            }
+            Event::Input(call) => Request::Input { request: call.request },
+            Event::Llm(call) => Request::Llm { request: call.request },
+        }
+    }
+
+    /// A child invocation that failed or trapped.
+    pub fn is_failed_child(&self) -> bool {
+        matches!(
+            self,
+            Event::Invoke(call) if matches!(call.result, ChildResult::Failed(_) | ChildResult::Trapped(_))
+        )
+    }
+
+    /// This event with its response replaced by `value`, for a what-if
+    /// replay; the request stays the same. For a child invocation `value` is
+    /// the child's output, and the second element holds its canonical bytes,
+    /// to be stored as a blob.
+    ///
+    /// # Errors
+    /// A message saying what `value` should have been.
+    pub fn with_response(&self, value: &serde_json::Value) -> Result<(Event, Option<Vec<u8>>), String> {
+        let u64_of = |what: &str| value.as_u64().ok_or_else(|| format!("expected {what}, got `{value}`"));
+        let bytes_of = |len: usize| {
+            let hex = value.as_str().ok_or_else(|| format!("expected {len} bytes as a hex string, got `{value}`"))?;
+            match crate::value::parse_hex(hex) {
+                Some(bytes) if bytes.len() == len => Ok(bytes),
+                _ => Err(format!("expected {len} bytes as a hex string, got `{value}`")),
+            }
+        };
+        let time = || -> Result<(u64, u32), String> {
+            if let Some(seconds) = value.as_u64() {
+                return Ok((seconds, 0));
+            }
+            let seconds = value["seconds"].as_u64();
+            let nanoseconds = value["nanoseconds"].as_u64().unwrap_or(0);
+            match (seconds, u32::try_from(nanoseconds)) {
+                (Some(s), Ok(n)) if n < 1_000_000_000 => Ok((s, n)),
+                _ => Err(format!("expected seconds, or {{\"seconds\", \"nanoseconds\"}}, got `{value}`")),
+            }
+        };
+        let event = match self {
+            Event::ClockNow { .. } => {
+                let (seconds, nanoseconds) = time()?;
+                Event::ClockNow { seconds, nanoseconds }
+            }
+            Event::WasiWallClock { .. } => {
+                let (seconds, nanoseconds) = time()?;
+                Event::WasiWallClock { seconds, nanoseconds }
+            }
+            Event::RandomU64 { .. } => Event::RandomU64 { value: u64_of("an unsigned 64-bit integer")? },
+            Event::WasiMonotonicClock { .. } => {
+                Event::WasiMonotonicClock { nanoseconds: u64_of("nanoseconds as an integer")? }
+            }
+            Event::WasiTimer { deadline, .. } => {
+                Event::WasiTimer { deadline: *deadline, now: u64_of("the reading in nanoseconds as an integer")? }
+            }
+            Event::RandomFill { bytes } => Event::RandomFill { bytes: bytes_of(bytes.len())? },
+            Event::WasiRandom { bytes } => Event::WasiRandom { bytes: bytes_of(bytes.len())? },
+            Event::WasiInsecureRandom { bytes } => Event::WasiInsecureRandom { bytes: bytes_of(bytes.len())? },
+            Event::WasiInsecureSeed { .. } => {
+                let pair = value.as_array().filter(|a| a.len() == 2);
+                let seed = pair
+                    .and_then(|a| Some((a[0].as_u64()?, a[1].as_u64()?)))
+                    .ok_or_else(|| format!("expected two unsigned integers, got `{value}`"))?;
+                Event::WasiInsecureSeed { seed }
+            }
+            Event::Input(call) => {
+                let answer = crate::value::canonical_bytes(value);
+                let event = Event::Input(Box::new(InputCall {
+                    request: call.request,
+                    answer: Digest::of(&answer),
+                    by: "override".into(),
+                }));
+                return Ok((event, Some(answer)));
+            }
+            Event::Llm(call) => {
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| format!("expected the completion's text as a string, got `{value}`"))?;
+                let completion = crate::llm::Completion {
+                    text: text.to_string(),
+                    finish_reason: "stop".into(),
+                    usage: crate::llm::Usage::default(),
+                    model: "override".into(),
+                };
+                let bytes = crate::value::canonical_record(&completion);
+                let event = Event::Llm(Box::new(LlmCall {
+                    request: call.request,
+                    result: Ok(Digest::of(&bytes)),
+                    provider: "override".into(),
+                }));
+                return Ok((event, Some(bytes)));
+            }
+            Event::Invoke(call) => {
+                let output = crate::value::canonical_bytes(value);
+                let event = Event::Invoke(Box::new(ChildCall {
+                    child: None,
+                    result: ChildResult::Completed(Digest::of(&output)),
+                    ..(**call).clone()
+                }));
+                return Ok((event, Some(output)));
+            }
+        };
+        Ok((event, None))
+    }
+
+    /// The response, for people: `7`, `2026-11-23T19:49:38.123Z`, `0x1f2e…`.
+    pub fn response_text(&self) -> String {
+        match self {
+            Event::ClockNow { seconds, nanoseconds } | Event::WasiWallClock { seconds, nanoseconds } => {
+                crate::time::rfc3339(*seconds, *nanoseconds)
+            }
+            Event::RandomU64 { value } => value.to_string(),
+            Event::WasiInsecureSeed { seed } => format!("({}, {})", seed.0, seed.1),
+            Event::Input(call) => format!("answer {} by {}", call.answer.short(), call.by),
+            Event::Llm(call) => match &call.result {
+                Ok(completion) => format!("completion {} from {}", completion.short(), call.provider),
+                Err(failure) => format!("{failure} ({})", call.provider),
+            },
+            Event::Invoke(call) => {
+                let child = call.child.map(|c| c.short()).unwrap_or_else(|| "no child".into());
+                match &call.result {
+                    ChildResult::Completed(output) => format!("{child} completed: {}", output.short()),
+                    ChildResult::Failed(e) => format!("{child} failed: {e}"),
+                    ChildResult::Trapped(r) => format!("{child} trapped: {r}"),
+                    ChildResult::Incomplete => format!("{child} incomplete"),
+                }
+            }
+            Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
+            Event::WasiTimer { deadline, now } if now >= deadline => format!("ready at {now}ns"),
+            Event::WasiTimer { deadline, now } => format!("not ready at {now}ns ({}ns to go)", deadline - now),
+            Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
+                let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+                if bytes.len() > 16 { format!("0x{hex}…") } else { format!("0x{hex}") }
+            }
+        }
+    }
+
+    /// The event as JSON, for `--json` output.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "request": self.request().to_string(),
+            "response": match self {
+                Event::ClockNow { seconds, nanoseconds } | Event::WasiWallClock { seconds, nanoseconds } =>
+                    serde_json::json!({ "seconds": seconds, "nanoseconds": nanoseconds }),
+                Event::RandomU64 { value } => serde_json::json!(value),
+                Event::WasiInsecureSeed { seed } => serde_json::json!([seed.0, seed.1]),
+                Event::Input(call) => serde_json::json!(call),
+                Event::Llm(call) => serde_json::json!(call),
+                Event::Invoke(call) => serde_json::json!({
+                    "component": call.component,
+                    "child": call.child,
+                    "result": call.result,
+                }),
+                Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
+                Event::WasiTimer { deadline, now } => serde_json::json!({ "now": now, "ready": now >= deadline }),
+                Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
+                    serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            },
+        })
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::ClockNow => write!(f, "clock.now"),
+            Request::RandomFill(len) => write!(f, "random.fill({len})"),
+            Request::RandomU64 => write!(f, "random.next-u64"),
+            Request::WasiWallClock => write!(f, "wasi:clocks/wall-clock.now"),
+            Request::WasiMonotonicClock => write!(f, "wasi:clocks/monotonic-clock.now"),
+            Request::WasiTimer { deadline } => write!(f, "wasi:io/poll timer until {deadline}ns"),
+            Request::WasiRandom(len) => write!(f, "wasi:random/random({len})"),
+            Request::WasiInsecureRandom(len) => write!(f, "wasi:random/insecure({len})"),
+            Request::WasiInsecureSeed => write!(f, "wasi:random/insecure-seed"),
+            Request::Input { request } => write!(f, "input.request({})", request.short()),
+            Request::Llm { request } => write!(f, "llm.complete({})", request.short()),
+            Request::Invoke { target, config, input } => {
+                write!(f, "invoke.call(`{target}`, config {}, input {})", config.short(), input.short())
+            }
+        }
+    }
+}
+
+/// A replay asked for something other than what the journal recorded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Divergence {
+    /// The request at `index` differs from the recorded one.
+    #[error("replay diverged at event {index}: the journal recorded `{recorded}` but the guest asked for `{actual}`")]
+    Request {
+        /// The event index, from 0.
+        index: u64,
+        /// The recorded request.
+        recorded: String,
+        /// The request the guest made.
+        actual: String,
+    },
+    /// The guest finished before it consumed the recorded journal.
+    #[error("replay diverged: the guest finished after {used} events but the journal holds {recorded}")]
+    Unused {
+        /// Events the replay consumed.
+        used: u64,
+        /// Events in the journal.
+        recorded: u64,
+    },
+    /// The replayed output differs from the recorded one.
+    #[error("replay diverged: the output `{actual}` differs from the recorded `{recorded}`")]
+    Output {
+        /// The recorded output or outcome.
+        recorded: String,
+        /// What the replay produced.
+        actual: String,
+    },
+}
+
+/// The stored form of a list of events.
+pub fn encode_events(events: &[Event]) -> Vec<u8> {
+    postcard::to_stdvec(events).expect("events always encode")
+}
+
+/// Decodes what [`encode_events`] wrote.
+///
+/// # Errors
+/// The bytes are not an encoded list of events.
+pub fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, postcard::Error> {
+    postcard::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_their_encoding() {
+        let events = vec![
+            Event::ClockNow { seconds: 1, nanoseconds: 2 },
+            Event::RandomFill { bytes: vec![1, 2, 3] },
+            Event::WasiMonotonicClock { nanoseconds: 9 },
+        ];
+        assert_eq!(decode_events(&encode_events(&events)).unwrap(), events);
+    }
+}

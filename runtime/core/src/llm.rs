@@ -1,0 +1,106 @@
+//! Language models behind one trait: the request a guest makes, the
+//! completion or failure it gets, and the [`Provider`] that answers live
+//! (implemented in the `enact-llm` crate).
+//!
+//! A provider is only ever called live. Its response is journaled verbatim
+//! before the guest sees it and is never requested again: a replay serves it
+//! from the journal and contacts no provider.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `system`, `user`, `assistant` or `tool`.
+    pub role: String,
+    /// The text.
+    pub content: String,
+}
+
+/// What a guest asks a model. Its canonical JSON is what the journal hashes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRequest {
+    /// The model; the provider's default when absent.
+    pub model: Option<String>,
+    /// The conversation so far.
+    pub messages: Vec<Message>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Most tokens to generate.
+    pub max_tokens: Option<u32>,
+    /// Stop sequences.
+    pub stop: Vec<String>,
+    /// A JSON Schema the response must follow.
+    pub response_format: Option<Value>,
+}
+
+/// Token counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u32,
+    /// Tokens generated.
+    pub completion_tokens: u32,
+}
+
+/// A model's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The generated text.
+    pub text: String,
+    /// `stop`, `length`, … as the provider said.
+    pub finish_reason: String,
+    /// Token counts.
+    pub usage: Usage,
+    /// The model that answered.
+    pub model: String,
+}
+
+/// Why no completion could be had; the guest sees it as its `llm-error`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case")]
+pub enum LlmFailure {
+    /// No provider is configured or reachable.
+    #[error("llm unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused the request.
+    #[error("llm rejected the request: {0}")]
+    Rejected(String),
+    /// The provider answered with something that is not a completion.
+    #[error("llm answered with a malformed response: {0}")]
+    Malformed(String),
+    /// The request timed out.
+    #[error("llm timed out: {0}")]
+    Timeout(String),
+}
+
+/// A source of completions.
+///
+/// Contract: `complete` is called once per live request; its result (success
+/// or failure) is recorded verbatim and never requested again on replay.
+pub trait Provider: Send + Sync {
+    /// Who answers, recorded with every completion: `openai:<url>`, `scripted:<file>`.
+    fn name(&self) -> String;
+
+    /// Completes `request`, retrying transient failures as the provider sees fit.
+    ///
+    /// # Errors
+    /// An [`LlmFailure`] saying why there is no completion.
+    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmFailure>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failures_serialize_with_their_kind() {
+        let f = LlmFailure::Timeout("slow".into());
+        assert_eq!(serde_json::to_value(&f).unwrap(), json!({"timeout": "slow"}));
+        // journals are postcard: the failure must round-trip through it
+        let bytes = postcard::to_stdvec(&f).unwrap();
+        assert_eq!(postcard::from_bytes::<LlmFailure>(&bytes).unwrap(), f);
+    }
+}

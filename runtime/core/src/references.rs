@@ -1,0 +1,116 @@
+//! What an invocation names by digest: the one list that export, import and
+//! verify all walk, so that a bundle holds, and a store is checked for,
+//! exactly what a replay will read.
+
+use crate::event::{ChildResult, Event, decode_events};
+use crate::grant::Manifest;
+use crate::record::{InvocationRecord, Outcome};
+use crate::value::{DecodeError, Digest};
+
+/// One digest an object names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// What it is to the object that names it, for people: `journal`, `answer`.
+    pub what: &'static str,
+    /// The digest.
+    pub digest: Digest,
+    /// What kind of object it names.
+    pub kind: Kind,
+}
+
+/// The kinds of object a reference can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A blob: a value, a journal, a log, a manifest, a file.
+    Blob,
+    /// A component's bytes (with its index entry).
+    Component,
+    /// Another invocation's record, which names objects of its own.
+    Invocation,
+}
+
+const fn blob(what: &'static str, digest: Digest) -> Reference {
+    Reference { what, digest, kind: Kind::Blob }
+}
+
+impl Event {
+    /// The digests this event names.
+    pub fn references(&self) -> Vec<Reference> {
+        match self {
+            Event::Invoke(call) => {
+                let mut refs = vec![blob("child config", call.config), blob("child input", call.input)];
+                if let Some(component) = call.component {
+                    refs.push(Reference { what: "child component", digest: component, kind: Kind::Component });
+                }
+                if let Some(child) = call.child {
+                    refs.push(Reference { what: "child invocation", digest: child, kind: Kind::Invocation });
+                }
+                if let ChildResult::Completed(output) = &call.result {
+                    refs.push(blob("child output", *output));
+                }
+                refs
+            }
+            Event::Input(call) => vec![blob("input request", call.request), blob("answer", call.answer)],
+            Event::Llm(call) => {
+                let mut refs = vec![blob("completion request", call.request)];
+                if let Ok(completion) = &call.result {
+                    refs.push(blob("completion", *completion));
+                }
+                refs
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl InvocationRecord {
+    /// The digests this record names itself (not those inside its journal
+    /// or its granted snapshots: see [`walk`]).
+    pub fn references(&self) -> Vec<Reference> {
+        let mut refs = vec![
+            Reference { what: "component", digest: self.component, kind: Kind::Component },
+            blob("invokable", self.invokable),
+            blob("config", self.config),
+            blob("input", self.input),
+            blob("journal", self.journal),
+        ];
+        if let Some(logs) = self.logs {
+            refs.push(blob("log", logs));
+        }
+        match &self.outcome {
+            Outcome::Completed { output } => refs.push(blob("output", *output)),
+            Outcome::AwaitingInput { request } => refs.push(blob("pending input request", *request)),
+            _ => {}
+        }
+        if let Some(parent) = self.parent {
+            refs.push(Reference { what: "parent invocation", digest: parent, kind: Kind::Invocation });
+        }
+        refs.extend(self.grants.iter().map(|g| blob("granted directory", g.snapshot)));
+        refs
+    }
+}
+
+/// Everything `record` names: its own references, those of its journal's
+/// events, and the files of its granted snapshots. `fetch` gives a blob's
+/// bytes when it is there; a journal or manifest that is not is listed
+/// (for the caller to find missing) but not looked into.
+///
+/// # Errors
+/// A journal or manifest that does not decode, or what `fetch` returns.
+pub fn walk<E: From<DecodeError>>(
+    record: &InvocationRecord,
+    mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+) -> Result<Vec<Reference>, E> {
+    let mut refs = record.references();
+    if let Some(bytes) = fetch(&record.journal)? {
+        let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
+        refs.extend(events.iter().flat_map(Event::references));
+    }
+    for grant in &record.grants {
+        if let Some(bytes) = fetch(&grant.snapshot)? {
+            let files = Manifest::decode(&grant.snapshot, &bytes)?.files;
+            refs.extend(files.into_values().map(|digest| blob("granted file", digest)));
+        }
+    }
+    Ok(refs)
+}

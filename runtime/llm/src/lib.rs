@@ -1,0 +1,343 @@
+//! Language models for enact: an OpenAI-compatible HTTP client (OpenAI,
+//! Ollama, vLLM, the llama.cpp server), a scripted provider for demos and
+//! tests, and an answerer that asks a model.
+//!
+//! A provider is only ever called live. Its response is journaled verbatim
+//! (by the runtime, which this crate does not know) before the guest sees it
+//! and is never requested again: a replay serves it from the journal and
+//! contacts no provider.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use enact_core::answer::{Answer, Answerer, InputRequest, parse_answer};
+pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Provider, Usage};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Settings of the OpenAI-compatible client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpConfig {
+    /// The API base, e.g. `http://127.0.0.1:11434/v1` (Ollama) or a hosted service's `/v1` URL.
+    pub url: String,
+    /// Sent as a bearer token when present.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// The model when a request names none.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Timeout of one attempt, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Attempts after the first, on 429, 5xx, timeouts and refused connections.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// First backoff, in milliseconds; doubled on every retry.
+    #[serde(default = "default_backoff_ms")]
+    pub backoff_ms: u64,
+}
+
+fn default_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_retries() -> u32 {
+    3
+}
+
+fn default_backoff_ms() -> u64 {
+    500
+}
+
+impl HttpConfig {
+    /// A config for `url` with the defaults: 60 s timeout, 3 retries from 500 ms.
+    pub fn new(url: &str) -> HttpConfig {
+        HttpConfig {
+            url: url.trim_end_matches('/').to_string(),
+            api_key: None,
+            model: None,
+            timeout_ms: default_timeout_ms(),
+            retries: default_retries(),
+            backoff_ms: default_backoff_ms(),
+        }
+    }
+}
+
+/// An OpenAI-compatible chat-completions client. One call, with all its
+/// retries, is one journal event.
+pub struct HttpProvider {
+    config: HttpConfig,
+    agent: ureq::Agent,
+}
+
+impl HttpProvider {
+    /// A client for `config`.
+    pub fn new(config: HttpConfig) -> HttpProvider {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(config.timeout_ms)))
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        HttpProvider { config, agent }
+    }
+
+    fn body(&self, request: &CompletionRequest) -> Value {
+        let model = request.model.clone().or_else(|| self.config.model.clone());
+        let mut body = json!({ "model": model, "messages": request.messages });
+        if let Some(t) = request.temperature {
+            body["temperature"] = json!(t);
+        }
+        if let Some(m) = request.max_tokens {
+            body["max_tokens"] = json!(m);
+        }
+        if !request.stop.is_empty() {
+            body["stop"] = json!(request.stop);
+        }
+        if let Some(schema) = &request.response_format {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": { "name": "response", "schema": schema, "strict": true },
+            });
+        }
+        body
+    }
+
+    /// One attempt: `Err((failure, retryable))`.
+    fn attempt(&self, body: &Value) -> Result<Completion, (LlmFailure, bool)> {
+        let url = format!("{}/chat/completions", self.config.url);
+        let mut post = self.agent.post(&url).header("content-type", "application/json");
+        if let Some(key) = &self.config.api_key {
+            post = post.header("authorization", &format!("Bearer {key}"));
+        }
+        let response = post.send(body.to_string().as_bytes());
+        let mut response = match response {
+            Ok(r) => r,
+            Err(ureq::Error::Timeout(_)) => {
+                return Err((
+                    LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)),
+                    true,
+                ));
+            }
+            Err(e) => return Err((LlmFailure::Unavailable(format!("cannot reach `{url}`: {e}")), true)),
+        };
+        let status = response.status().as_u16();
+        let text = match response.body_mut().read_to_string() {
+            Ok(text) => text,
+            Err(ureq::Error::Timeout(_)) => {
+                return Err((
+                    LlmFailure::Timeout(format!("no answer from `{url}` within {} ms", self.config.timeout_ms)),
+                    true,
+                ));
+            }
+            Err(e) => return Err((LlmFailure::Malformed(format!("unreadable body from `{url}`: {e}")), false)),
+        };
+        match status {
+            200..=299 => parse_completion(&text).map_err(|m| (LlmFailure::Malformed(m), false)),
+            429 => Err((LlmFailure::Unavailable(format!("rate limited by `{url}` (HTTP 429)")), true)),
+            500..=599 => {
+                Err((LlmFailure::Unavailable(format!("`{url}` failed with HTTP {status}: {}", snippet(&text))), true))
+            }
+            _ => Err((LlmFailure::Rejected(format!("`{url}` answered HTTP {status}: {}", snippet(&text))), false)),
+        }
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let text = text.trim();
+    if text.len() > 200 {
+        let mut end = 200;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &text[..end])
+    } else {
+        text.to_string()
+    }
+}
+
+/// Reads an OpenAI chat-completions response body.
+fn parse_completion(text: &str) -> Result<Completion, String> {
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let choice = &body["choices"][0];
+    let content = choice["message"]["content"]
+        .as_str()
+        .ok_or_else(|| format!("no `choices[0].message.content` in {}", snippet(text)))?;
+    let count = |key: &str| body["usage"][key].as_u64().unwrap_or(0) as u32;
+    Ok(Completion {
+        text: content.to_string(),
+        finish_reason: choice["finish_reason"].as_str().unwrap_or("stop").to_string(),
+        usage: Usage { prompt_tokens: count("prompt_tokens"), completion_tokens: count("completion_tokens") },
+        model: body["model"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+impl Provider for HttpProvider {
+    fn name(&self) -> String {
+        format!("openai:{}", self.config.url)
+    }
+
+    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmFailure> {
+        let body = self.body(request);
+        let mut backoff = Duration::from_millis(self.config.backoff_ms);
+        let mut attempt = 0;
+        loop {
+            match self.attempt(&body) {
+                Ok(completion) => return Ok(completion),
+                Err((failure, true)) if attempt < self.config.retries => {
+                    tracing::info!(attempt, "retrying llm request: {failure}");
+                    std::thread::sleep(backoff);
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                Err((failure, _)) => return Err(failure),
+            }
+        }
+    }
+}
+
+/// Completions read from a file, handed out in order: a JSON list whose items
+/// are strings (the text) or `{"text", "finish_reason"?, "model"?}` objects.
+pub struct ScriptedProvider {
+    path: PathBuf,
+    responses: Mutex<VecDeque<Completion>>,
+}
+
+impl ScriptedProvider {
+    /// Loads the script at `path`.
+    ///
+    /// # Errors
+    /// The file cannot be read or is not a list of responses.
+    pub fn open(path: &Path) -> Result<ScriptedProvider, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let items: Vec<Value> =
+            serde_json::from_str(&text).map_err(|e| format!("`{}` is not a JSON list: {e}", path.display()))?;
+        let responses = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let text = item.as_str().or_else(|| item["text"].as_str()).ok_or_else(|| {
+                    format!("response {i} of `{}` is neither a string nor an object with `text`", path.display())
+                })?;
+                Ok(Completion {
+                    text: text.to_string(),
+                    finish_reason: item["finish_reason"].as_str().unwrap_or("stop").to_string(),
+                    usage: Usage::default(),
+                    model: item["model"].as_str().unwrap_or("scripted").to_string(),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(ScriptedProvider { path: path.to_path_buf(), responses: Mutex::new(responses) })
+    }
+}
+
+impl Provider for ScriptedProvider {
+    fn name(&self) -> String {
+        format!("scripted:{}", self.path.display())
+    }
+
+    fn complete(&self, _request: &CompletionRequest) -> Result<Completion, LlmFailure> {
+        let mut responses = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        responses.pop_front().ok_or_else(|| {
+            LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display()))
+        })
+    }
+}
+
+/// The provider a `--llm` value names: `scripted:FILE`, or an http(s) URL
+/// (with the key and model of `settings`, if given).
+///
+/// # Errors
+/// An unknown form, or a script that cannot be loaded.
+pub fn provider_from_spec(spec: &str, settings: Option<HttpConfig>) -> Result<Box<dyn Provider>, String> {
+    if let Some(file) = spec.strip_prefix("scripted:") {
+        return Ok(Box::new(ScriptedProvider::open(Path::new(file))?));
+    }
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        let mut config = settings.unwrap_or_else(|| HttpConfig::new(spec));
+        config.url = spec.trim_end_matches('/').to_string();
+        return Ok(Box::new(HttpProvider::new(config)));
+    }
+    Err(format!(
+        "`{spec}` is not an LLM provider; hint: use `scripted:FILE` or an http(s) URL of an OpenAI-compatible API"
+    ))
+}
+
+/// The provider `settings` name (read from the environment by the caller),
+/// else the one `llm.json` in the enact home configures, else none.
+///
+/// # Errors
+/// A config file that is not valid.
+pub fn configured_provider(home: &Path, settings: Option<HttpConfig>) -> Result<Option<Box<dyn Provider>>, String> {
+    if let Some(config) = settings {
+        return Ok(Some(Box::new(HttpProvider::new(config))));
+    }
+    let path = home.join("llm.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut config: HttpConfig =
+        serde_json::from_str(&text).map_err(|e| format!("`{}` is not a valid LLM config: {e}", path.display()))?;
+    config.url = config.url.trim_end_matches('/').to_string();
+    Ok(Some(Box::new(HttpProvider::new(config))))
+}
+
+/// Asks a language model to answer, with the schema as its response format.
+pub struct LlmAnswers {
+    provider: Arc<dyn Provider>,
+}
+
+impl LlmAnswers {
+    /// Answers with `provider`.
+    pub fn new(provider: Arc<dyn Provider>) -> LlmAnswers {
+        LlmAnswers { provider }
+    }
+}
+
+impl Answerer for LlmAnswers {
+    fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
+        let mut system = "Answer the question with a single JSON value and nothing else.".to_string();
+        if let Some(schema) = &request.schema {
+            system.push_str(&format!(" The value must satisfy this JSON Schema: {schema}"));
+        }
+        let mut question = request.prompt_text();
+        if let Some(context) = &request.context {
+            question.push_str(&format!("\nContext: {context}"));
+        }
+        let completion = self
+            .provider
+            .complete(&CompletionRequest {
+                model: None,
+                messages: vec![
+                    Message { role: "system".into(), content: system },
+                    Message { role: "user".into(), content: question },
+                ],
+                temperature: None,
+                max_tokens: None,
+                stop: Vec::new(),
+                response_format: request.schema.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+        let value = parse_answer(&completion.text);
+        request.check(&value)?;
+        let model = if completion.model.is_empty() { self.provider.name() } else { completion.model };
+        Ok(Some(Answer { value, by: format!("llm:{model}") }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_an_openai_response() {
+        let body = r#"{"model":"m","choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#;
+        let c = parse_completion(body).unwrap();
+        assert_eq!(c.text, "hi");
+        assert_eq!(c.usage, Usage { prompt_tokens: 3, completion_tokens: 1 });
+        assert!(parse_completion("{}").is_err());
+        assert!(parse_completion("not json").is_err());
+    }
+}

@@ -1,0 +1,104 @@
+//! Adding a component: check that it is a component of the
+//! `enact:runtime/invokable` world, ask it to describe itself, and store it.
+
+use enact_core::component::Description;
+use enact_core::value::Digest;
+use enact_store::StorageError;
+use wasmtime::Engine;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker};
+
+use crate::host::{HostState, Metadata};
+
+impl From<Metadata> for Description {
+    fn from(m: Metadata) -> Self {
+        Description {
+            name: m.name,
+            doc: m.doc,
+            config_schema: m.config_schema,
+            input_schema: m.input_schema,
+            output_schema: m.output_schema,
+        }
+    }
+}
+
+/// Why a component cannot be added or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentError {
+    /// Not WebAssembly at all.
+    #[error("not a WebAssembly binary: it does not start with `\\0asm`")]
+    NotWasm,
+    /// A core module.
+    #[error("this is a core WebAssembly module, not a component")]
+    CoreModule,
+    /// Malformed or invalid.
+    #[error("invalid component: {0}")]
+    Invalid(String),
+    /// A required export is missing.
+    #[error("component does not export `{0}`")]
+    MissingExport(&'static str),
+    /// An export has the wrong type, or an import cannot be provided.
+    #[error("component does not fit the enact:runtime/invokable world: {0}")]
+    WrongWorld(String),
+    /// `describe` trapped or failed.
+    #[error("component's `describe` failed: {0}")]
+    Describe(String),
+    /// `describe` asked for a nondeterministic value.
+    #[error("component's `describe` asked for `{0}`: a description must follow from the component's bytes alone")]
+    ImpureDescribe(String),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Checks the binary header: WebAssembly, and a component rather than a module.
+///
+/// # Errors
+/// [`ComponentError::NotWasm`] or [`ComponentError::CoreModule`].
+pub fn check_header(bytes: &[u8]) -> Result<(), ComponentError> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(ComponentError::NotWasm);
+    }
+    // version 1, layer 0 is a core module; layer 1 is a component
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err(ComponentError::CoreModule);
+    }
+    if bytes[6..8] != [1, 0] {
+        return Err(ComponentError::Invalid(format!("unknown binary layer {:?}", &bytes[4..8])));
+    }
+    Ok(())
+}
+
+/// Checks the exports by name (for a clear message) and lists the imports.
+///
+/// # Errors
+/// [`ComponentError::MissingExport`] when `call` or `describe` is absent.
+pub fn check_world(engine: &Engine, component: &Component) -> Result<Vec<String>, ComponentError> {
+    let ty = component.component_type();
+    for required in ["call", "describe"] {
+        let found = ty
+            .exports(engine)
+            .any(|(name, item)| name == required && matches!(item.ty, ComponentItem::ComponentFunc(_)));
+        if !found {
+            return Err(ComponentError::MissingExport(required));
+        }
+    }
+    Ok(ty.imports(engine).map(|(name, _)| name.to_string()).collect())
+}
+
+/// Type-checks `component` against `linker` and the world's exports.
+///
+/// # Errors
+/// [`ComponentError::WrongWorld`] naming the import or export that does not fit.
+pub fn prepare(
+    linker: &Linker<HostState>,
+    component: &Component,
+) -> Result<crate::host::InvokablePre<HostState>, ComponentError> {
+    let pre = linker.instantiate_pre(component).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))?;
+    crate::host::InvokablePre::new(pre).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))
+}
+
+/// The digest of a component's bytes: its id.
+pub fn component_id(bytes: &[u8]) -> Digest {
+    Digest::of(bytes)
+}

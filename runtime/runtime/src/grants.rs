@@ -1,0 +1,122 @@
+//! Capabilities granted explicitly: directories a guest may see.
+//!
+//! A granted host directory is snapshotted into the store when the
+//! invocation starts (every file a content-addressed blob, the listing a
+//! manifest blob), and the guest gets a private copy made from the snapshot.
+//! So every byte the guest can read is recorded before it sees it, a replay
+//! reads the recorded bytes whatever the host directory holds by then, and
+//! a writable grant writes to the copy, never back to the host.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use enact_core::grant::{DirGrant, Grant, Manifest};
+use enact_core::limits::human_bytes;
+use enact_core::value::{Digest, canonical_record};
+use enact_store::{Reader, Storage, StorageError};
+
+/// Why a directory cannot be granted.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// The directory cannot be read.
+    #[error("cannot grant `{path}`: {message}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The directory holds more than the limit.
+    #[error("cannot grant `{path}`: it holds more than {limit}")]
+    TooLarge {
+        /// The path.
+        path: PathBuf,
+        /// The limit, for people.
+        limit: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Snapshots `grant` into the store (regular files only; links are skipped).
+///
+/// # Errors
+/// An unreadable directory, or one larger than `limit` bytes.
+pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant, GrantError> {
+    let read_err =
+        |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
+    let mut files = BTreeMap::new();
+    let mut blobs = Vec::new();
+    let mut total = 0u64;
+    let mut stack = vec![grant.host.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| read_err(&dir, e))? {
+            let entry = entry.map_err(|e| read_err(&dir, e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+                total += bytes.len() as u64;
+                if total > limit {
+                    return Err(GrantError::TooLarge { path: grant.host.clone(), limit: human_bytes(limit) });
+                }
+                let relative = path.strip_prefix(&grant.host).expect("below the grant").to_string_lossy().into_owned();
+                files.insert(relative, Digest::of(&bytes));
+                blobs.push(bytes);
+            }
+        }
+    }
+    let manifest = canonical_record(&Manifest { files });
+    let snapshot = storage.write(|w| {
+        w.put_blobs(blobs.iter().map(Vec::as_slice))?;
+        w.put_blob(&manifest)
+    })?;
+    Ok(DirGrant { guest: grant.guest.clone(), snapshot, writable: grant.writable })
+}
+
+/// The manifest of a grant's snapshot.
+fn manifest(reader: &Reader, grant: &DirGrant) -> Result<Manifest, StorageError> {
+    Ok(Manifest::decode(&grant.snapshot, &reader.blob(&grant.snapshot)?)?)
+}
+
+/// Private copies of granted snapshots, removed when dropped.
+pub struct Materialized {
+    _root: Option<tempfile::TempDir>,
+    /// (host copy, guest path, writable) for each grant.
+    pub preopens: Vec<(PathBuf, String, bool)>,
+}
+
+/// Makes a private copy of each snapshot, with every file time set to the
+/// Unix epoch so no host time shows through.
+///
+/// # Errors
+/// A missing blob, or the copy cannot be written.
+pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialized, GrantError> {
+    if grants.is_empty() {
+        return Ok(Materialized { _root: None, preopens: Vec::new() });
+    }
+    let reader = storage.read()?;
+    let root =
+        tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), message: e.to_string() })?;
+    let mut preopens = Vec::new();
+    for (i, grant) in grants.iter().enumerate() {
+        let base = root.path().join(i.to_string());
+        let write_err =
+            |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
+        std::fs::create_dir_all(&base).map_err(|e| write_err(&base, e))?;
+        for (relative, digest) in &manifest(&reader, grant)?.files {
+            let path = base.join(relative);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+            }
+            std::fs::write(&path, reader.blob(digest)?).map_err(|e| write_err(&path, e))?;
+            let file = std::fs::File::options().write(true).open(&path).map_err(|e| write_err(&path, e))?;
+            file.set_modified(std::time::UNIX_EPOCH).map_err(|e| write_err(&path, e))?;
+        }
+        preopens.push((base, grant.guest.clone(), grant.writable));
+    }
+    Ok(Materialized { _root: Some(root), preopens })
+}

@@ -1,0 +1,375 @@
+//! The journal of one running invocation: every nondeterministic value a
+//! guest receives, in order.
+//!
+//! A [`Journal`] serves requests either from recorded events (replay) or from
+//! live [`Sources`] (recording), and persists live events through a [`Sink`]
+//! before the invocation's outcome is acknowledged. A request that differs
+//! from the recorded one at the same index is a [`Divergence`].
+
+use std::sync::Arc;
+
+use enact_core::event::{Divergence, Event, Request};
+use enact_store::StorageError;
+
+use crate::observe::Observer;
+use crate::sources::Sources;
+
+/// Why the journal stopped serving requests.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A replay diverged.
+    #[error(transparent)]
+    Divergence(#[from] Divergence),
+    /// Live events could not be persisted.
+    #[error("cannot persist the journal: {0}")]
+    Storage(String),
+    /// The journal reached its length limit.
+    #[error("journal limit of {0} events exceeded")]
+    TooLong(u64),
+    /// A replay reached the point where the recorded run was stopped by a
+    /// limit that is not a function of the journal (wall time).
+    #[error("{0}")]
+    Stopped(String),
+}
+
+/// Live events are persisted in chunks of this many (and when the run ends).
+pub const FLUSH_EVERY: usize = 16 * 1024;
+
+/// Where a run's live events are persisted while it runs: implemented by
+/// the execution layer, which knows the store and the invocation tree.
+pub trait Sink: Send {
+    /// Durably writes `events`, the next chunk of the run's journal (the
+    /// first chunk starts at event 0), with `blobs` they or an effect about
+    /// to happen name. Called with no events to make only `blobs` durable.
+    ///
+    /// # Errors
+    /// The store failed.
+    fn append(&mut self, events: &[Event], blobs: &[Vec<u8>]) -> Result<(), StorageError>;
+
+    /// Whether any chunk (and so the run's header) was written.
+    fn wrote_any(&self) -> bool;
+
+    /// Whether a chunk with events was written: the next one continues it.
+    fn has_chunks(&self) -> bool;
+}
+
+/// The journal of one invocation: a recorded prefix to replay, then live events.
+pub struct Journal {
+    recorded: Arc<[Event]>,
+    cursor: usize,
+    live: Vec<Event>,
+    persisted: usize,
+    sink: Option<Box<dyn Sink>>,
+    sources: Sources,
+    max_events: u64,
+    exact: bool,
+    /// Replaying a run stopped by the wall-time limit: the trap reason,
+    /// given again when the guest asks past the recorded events.
+    stop: Option<String>,
+    /// When the recorded prefix was used up (or the journal made, if it
+    /// had none): live time limits count from here.
+    live_since: Option<std::time::Instant>,
+    fault: Option<JournalError>,
+    observer: Arc<dyn Observer>,
+    depth: u32,
+}
+
+impl Journal {
+    /// A journal that first replays `recorded`, then samples `sources` live.
+    pub fn new(recorded: Arc<[Event]>, sources: Sources, max_events: u64) -> Journal {
+        let recorded_empty = recorded.is_empty();
+        Journal {
+            recorded,
+            cursor: 0,
+            live: Vec::new(),
+            persisted: 0,
+            sink: None,
+            sources,
+            max_events,
+            exact: false,
+            stop: None,
+            live_since: recorded_empty.then(std::time::Instant::now),
+            fault: None,
+            observer: Arc::new(crate::observe::Unobserved),
+            depth: 0,
+        }
+    }
+
+    /// Treat any request past the recorded events as a divergence: for
+    /// replaying an invocation that finished.
+    pub fn forbid_live(&mut self) {
+        self.exact = true;
+    }
+
+    /// Replaying a run that the wall-time limit stopped after its recorded
+    /// events: a request past them (or the guest returning) ends the
+    /// replay with the same `reason`, at the same point.
+    pub fn stop_at_end(&mut self, reason: String) {
+        self.exact = true;
+        self.stop = Some(reason);
+    }
+
+    /// The reason a replay of a time-stopped run stops with, once every
+    /// recorded event was served.
+    pub fn stopped(&self) -> Option<&str> {
+        self.stop.as_deref().filter(|_| self.unused() == 0)
+    }
+
+    /// Whether the next request will be served from recorded events.
+    pub fn replaying(&self) -> bool {
+        self.cursor < self.recorded.len()
+    }
+
+    /// How long the journal has been serving live, if it has: the recorded
+    /// prefix is served at replay speed and does not count against time limits.
+    pub fn live_for(&self) -> Option<std::time::Duration> {
+        self.live_since.map(|since| since.elapsed())
+    }
+
+    /// How long to wait for real until the live monotonic clock reaches `deadline`.
+    pub fn wait_until(&mut self, deadline: u64) -> std::time::Duration {
+        self.sources.wait_until(deadline)
+    }
+
+    /// Tells `observer` of every event served, as those of an invocation at `depth`.
+    pub fn observe(&mut self, observer: Arc<dyn Observer>, depth: u32) {
+        self.observer = observer;
+        self.depth = depth;
+    }
+
+    /// Persist live events through `sink` while the invocation runs.
+    pub fn persist_to(&mut self, sink: Box<dyn Sink>) {
+        self.sink = Some(sink);
+    }
+
+    /// Serves `request`: the recorded event at the cursor, or a live sample
+    /// from the sources. `request` must be one the sources can answer (not
+    /// [`Request::Invoke`]).
+    ///
+    /// # Errors
+    /// Once this fails it keeps failing: the invocation must stop.
+    pub fn serve(&mut self, request: Request) -> Result<Event, JournalError> {
+        if let Some(event) = self.next_recorded(&request)? {
+            return Ok(event);
+        }
+        let event = self.sources.sample(&request).expect("callers serve only source-backed requests");
+        self.record_live(event.clone())?;
+        Ok(event)
+    }
+
+    /// The recorded event answering `request`, or `None` when the journal has
+    /// run out and the caller must produce the event live ([`Journal::record_live`]).
+    ///
+    /// # Errors
+    /// A divergence, the length limit, or an earlier fault.
+    pub fn next_recorded(&mut self, request: &Request) -> Result<Option<Event>, JournalError> {
+        if let Some(fault) = &self.fault {
+            return Err(fault.clone());
+        }
+        let index = self.len();
+        if index as u64 >= self.max_events {
+            return Err(self.fail(JournalError::TooLong(self.max_events)));
+        }
+        if let Some(event) = self.recorded.get(self.cursor) {
+            if event.request() != *request {
+                let divergence = Divergence::Request {
+                    index: index as u64,
+                    recorded: event.request().to_string(),
+                    actual: request.to_string(),
+                };
+                return Err(self.fail(divergence.into()));
+            }
+            self.cursor += 1;
+            if let Event::WasiMonotonicClock { nanoseconds } | Event::WasiTimer { now: nanoseconds, .. } = event {
+                // Live readings after the replay must not go backwards.
+                self.sources.raise_monotonic_floor(*nanoseconds);
+            }
+            if self.cursor == self.recorded.len() {
+                self.live_since = Some(std::time::Instant::now());
+            }
+            self.observer.event(self.depth, index as u64, event, true);
+            return Ok(Some(event.clone()));
+        }
+        if let Some(reason) = &self.stop {
+            let stopped = JournalError::Stopped(reason.clone());
+            return Err(self.fail(stopped));
+        }
+        if self.exact {
+            let divergence = Divergence::Request {
+                index: index as u64,
+                recorded: "the end of the journal".to_string(),
+                actual: request.to_string(),
+            };
+            return Err(self.fail(divergence.into()));
+        }
+        Ok(None)
+    }
+
+    /// Appends a live event, persisting a chunk when enough have gathered.
+    ///
+    /// # Errors
+    /// The chunk could not be persisted.
+    pub fn record_live(&mut self, event: Event) -> Result<(), JournalError> {
+        self.observer.event(self.depth, self.len() as u64, &event, false);
+        self.live.push(event);
+        if self.live.len() - self.persisted >= FLUSH_EVERY
+            && let Err(e) = self.flush()
+        {
+            return Err(self.fail(JournalError::Storage(e.to_string())));
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, error: JournalError) -> JournalError {
+        self.fault = Some(error.clone());
+        error
+    }
+
+    /// Persists the live events not yet persisted.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn flush(&mut self) -> Result<(), StorageError> {
+        self.persist_now(Vec::new())
+    }
+
+    /// Durably persists the live events not yet persisted, with `blobs`
+    /// they (or an effect about to happen) name. For values that must be
+    /// durable before anything outside sees them: a person's answer, an LLM
+    /// request before it is sent and its response before the guest sees it.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn persist_now(&mut self, blobs: Vec<Vec<u8>>) -> Result<(), StorageError> {
+        if let Some(sink) = &mut self.sink {
+            if !sink.has_chunks() && !self.live.is_empty() {
+                // The first chunk starts at event 0, with the replayed prefix,
+                // so a run's chunks always hold its whole journal.
+                let mut first = self.recorded[..self.cursor].to_vec();
+                first.extend_from_slice(&self.live[self.persisted..]);
+                sink.append(&first, &blobs)?;
+            } else {
+                sink.append(&self.live[self.persisted..], &blobs)?;
+            }
+        }
+        self.persisted = self.live.len();
+        Ok(())
+    }
+
+    /// Whether the run's header (and so possibly chunks) was written to the store.
+    pub fn persisted_any(&self) -> bool {
+        self.sink.as_ref().is_some_and(|s| s.wrote_any())
+    }
+
+    /// Why the journal stopped serving, if it did.
+    pub fn take_fault(&mut self) -> Option<JournalError> {
+        self.fault.take()
+    }
+
+    /// Events served so far, recorded and live.
+    pub fn len(&self) -> usize {
+        self.cursor + self.live.len()
+    }
+
+    /// No event was served.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Ends the replay at the event just served: it is given back, and every
+    /// recorded event from it on is dropped, so the journal goes live there.
+    /// For a recorded child that did not finish: the caller continues it.
+    pub fn end_replay_before_last(&mut self) {
+        self.cursor -= 1;
+        self.recorded = Arc::from(&self.recorded[..self.cursor]);
+        self.exact = false;
+        self.live_since = Some(std::time::Instant::now());
+    }
+
+    /// Recorded events the replay has not consumed.
+    pub fn unused(&self) -> usize {
+        self.recorded.len() - self.cursor
+    }
+
+    /// Whether any event was sampled live.
+    pub fn went_live(&self) -> bool {
+        !self.live.is_empty()
+    }
+
+    /// The whole journal as served: the consumed recorded prefix, then live events.
+    pub fn events(&self) -> Vec<Event> {
+        let mut all = Vec::with_capacity(self.len());
+        all.extend_from_slice(&self.recorded[..self.cursor]);
+        all.extend_from_slice(&self.live);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(events: Vec<Event>) -> Arc<[Event]> {
+        events.into()
+    }
+
+    #[test]
+    fn records_live_then_replays_identically() {
+        let mut live = Journal::new(recorded(vec![]), Sources::seeded(7), 100);
+        let a = live.serve(Request::RandomU64).unwrap();
+        let b = live.serve(Request::ClockNow).unwrap();
+        let events = live.events();
+        assert_eq!(events, vec![a.clone(), b.clone()]);
+
+        let mut replay = Journal::new(events.clone().into(), Sources::seeded(8), 100);
+        assert_eq!(replay.serve(Request::RandomU64).unwrap(), a);
+        assert_eq!(replay.serve(Request::ClockNow).unwrap(), b);
+        assert!(!replay.went_live());
+        assert_eq!(replay.events(), events);
+    }
+
+    #[test]
+    fn a_different_request_is_a_divergence_naming_the_index() {
+        let events = vec![Event::RandomU64 { value: 1 }, Event::RandomU64 { value: 2 }];
+        let mut replay = Journal::new(recorded(events), Sources::seeded(1), 100);
+        replay.serve(Request::RandomU64).unwrap();
+        let err = replay.serve(Request::RandomFill(4)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "replay diverged at event 1: the journal recorded `random.next-u64` but the guest asked for `random.fill(4)`"
+        );
+        // a fault is sticky
+        assert!(replay.serve(Request::RandomU64).is_err());
+    }
+
+    #[test]
+    fn replay_goes_live_where_the_journal_ends() {
+        let events = vec![Event::RandomU64 { value: 1 }];
+        let mut replay = Journal::new(recorded(events), Sources::seeded(1), 100);
+        assert_eq!(replay.serve(Request::RandomU64).unwrap(), Event::RandomU64 { value: 1 });
+        replay.serve(Request::RandomU64).unwrap();
+        assert!(replay.went_live());
+        assert_eq!(replay.len(), 2);
+    }
+
+    #[test]
+    fn the_monotonic_clock_never_goes_back_when_a_replay_goes_live() {
+        let far = u64::MAX / 2;
+        let events = vec![Event::WasiMonotonicClock { nanoseconds: far }];
+        let mut j = Journal::new(recorded(events), Sources::seeded(1), 100);
+        j.serve(Request::WasiMonotonicClock).unwrap();
+        let Event::WasiMonotonicClock { nanoseconds } = j.serve(Request::WasiMonotonicClock).unwrap() else {
+            panic!("a clock reading");
+        };
+        assert!(nanoseconds >= far);
+    }
+
+    #[test]
+    fn the_length_limit_stops_the_journal() {
+        let mut j = Journal::new(recorded(vec![]), Sources::seeded(1), 2);
+        j.serve(Request::RandomU64).unwrap();
+        j.serve(Request::RandomU64).unwrap();
+        let err = j.serve(Request::RandomU64).unwrap_err().to_string();
+        assert_eq!(err, "journal limit of 2 events exceeded");
+    }
+}

@@ -1,0 +1,431 @@
+//! [`Runtime`]: the facade. It is built once ([`Runtime::builder`]: the
+//! store, the live sources, the LLM provider, the default limits) and cloned
+//! freely; every operation takes its own options ([`Call`],
+//! [`ReplayOptions`]). Nothing below this module uses it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use enact_core::answer::{Answerer, NoAnswers};
+use enact_core::component::ComponentInfo;
+use enact_core::event::Event;
+use enact_core::grant::Grant;
+use enact_core::limits::Limits;
+use enact_core::llm::Provider;
+use enact_core::record::{EngineInfo, Invocation, InvocationRecord, LogLine};
+use enact_core::value::Digest;
+use enact_store::bundle::{self, BundleError, BundleSummary};
+use enact_store::verify::VerifyReport;
+use enact_store::{Storage, StorageError, load, resolve};
+use serde_json::Value;
+
+use crate::error::RuntimeError;
+use crate::exec::{Exec, Replay, Rerun, Root};
+use crate::observe::{Observer, Unobserved};
+use crate::registry::Registry;
+use crate::sources::Sources;
+
+/// The store file inside an enact home directory.
+pub fn store_path(home: &Path) -> PathBuf {
+    home.join("enact.redb")
+}
+
+/// The runtime: compiles, links, runs, records and replays components.
+/// Cloning is cheap: clones share the engine, the store and the caches.
+#[derive(Clone)]
+pub struct Runtime {
+    exec: Arc<Exec>,
+}
+
+/// How a [`Runtime`] is made: see [`Runtime::builder`].
+pub struct Builder {
+    storage: Arc<Storage>,
+    sources: Box<dyn Fn() -> Sources + Send + Sync>,
+    llm: Option<Arc<dyn Provider>>,
+    limits: Limits,
+}
+
+impl Builder {
+    /// Uses `sources` for live nondeterminism instead of the real clock and
+    /// entropy: each run calls it once.
+    pub fn sources(mut self, sources: impl Fn() -> Sources + Send + Sync + 'static) -> Builder {
+        self.sources = Box::new(sources);
+        self
+    }
+
+    /// Uses `provider` for live LLM completions (none by default: a guest's
+    /// request then gets `unavailable`).
+    pub fn llm(mut self, provider: Arc<dyn Provider>) -> Builder {
+        self.llm = Some(provider);
+        self
+    }
+
+    /// Runs new invocations under `limits` unless a [`Call`] says otherwise.
+    pub fn limits(mut self, limits: Limits) -> Builder {
+        self.limits = limits;
+        self
+    }
+
+    /// Builds the engine and the runtime.
+    ///
+    /// # Errors
+    /// wasmtime cannot be configured.
+    pub fn build(self) -> Result<Runtime, RuntimeError> {
+        let registry = Registry::new(self.storage.clone())?;
+        let exec = Exec { registry, storage: self.storage, sources: self.sources, llm: self.llm, limits: self.limits };
+        Ok(Runtime { exec: Arc::new(exec) })
+    }
+}
+
+/// One invocation: what to run and its own options.
+pub struct Call {
+    component: Digest,
+    config: String,
+    input: String,
+    answerer: Box<dyn Answerer>,
+    grants: Vec<Grant>,
+    limits: Option<Limits>,
+    observer: Arc<dyn Observer>,
+}
+
+impl Call {
+    /// Invokes `component` with config `{}` and input `null`, no answerer
+    /// (an input request suspends), no grants, the runtime's limits, and no
+    /// observer.
+    pub fn new(component: Digest) -> Call {
+        Call {
+            component,
+            config: "{}".into(),
+            input: "null".into(),
+            answerer: Box::new(NoAnswers),
+            grants: Vec::new(),
+            limits: None,
+            observer: Arc::new(Unobserved),
+        }
+    }
+
+    /// The config, as JSON text.
+    pub fn config(mut self, config: &str) -> Call {
+        self.config = config.to_string();
+        self
+    }
+
+    /// The input, as JSON text.
+    pub fn input(mut self, input: &str) -> Call {
+        self.input = input.to_string();
+        self
+    }
+
+    /// Who answers input requests; when it declines, the invocation
+    /// suspends as `awaiting-input`.
+    pub fn answerer(mut self, answerer: Box<dyn Answerer>) -> Call {
+        self.answerer = answerer;
+        self
+    }
+
+    /// Grants the guest `grants`: each directory is snapshotted into the
+    /// store first, and the guest sees a private copy of the snapshot.
+    pub fn grants(mut self, grants: Vec<Grant>) -> Call {
+        self.grants = grants;
+        self
+    }
+
+    /// Runs under `limits` instead of the runtime's.
+    pub fn limits(mut self, limits: Limits) -> Call {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Tells `observer` what happens as the invocation runs.
+    pub fn observer(mut self, observer: Arc<dyn Observer>) -> Call {
+        self.observer = observer;
+        self
+    }
+
+    /// Checks that config and input are JSON, before anything runs.
+    pub(crate) fn check_json(&self) -> Result<(), RuntimeError> {
+        enact_core::value::canonicalize(&self.config).map_err(|error| RuntimeError::Json { what: "config", error })?;
+        enact_core::value::canonicalize(&self.input).map_err(|error| RuntimeError::Json { what: "input", error })?;
+        Ok(())
+    }
+}
+
+/// How to replay, resume or continue: see [`Runtime::replay_with`].
+pub struct ReplayOptions {
+    /// Run the first failed or trapped child of the root again, live,
+    /// instead of reusing its recorded failure.
+    pub retry_failed: bool,
+    /// Replace the recorded response of root event `.0` with `.1` and go on
+    /// live from there.
+    pub override_event: Option<(u64, Value)>,
+    /// Who answers input requests once the replay goes live.
+    pub answerer: Box<dyn Answerer>,
+    /// Who watches.
+    pub observer: Arc<dyn Observer>,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            retry_failed: false,
+            override_event: None,
+            answerer: Box::new(NoAnswers),
+            observer: Arc::new(Unobserved),
+        }
+    }
+}
+
+impl Runtime {
+    /// A runtime over `storage` with the real clock and entropy, no LLM
+    /// provider and the default limits, until told otherwise.
+    pub fn builder(storage: Arc<Storage>) -> Builder {
+        Builder { storage, sources: Box::new(Sources::system), llm: None, limits: Limits::default() }
+    }
+
+    /// A runtime with the defaults over an open store.
+    ///
+    /// # Errors
+    /// wasmtime cannot be configured.
+    pub fn new(storage: Arc<Storage>) -> Result<Runtime, RuntimeError> {
+        Runtime::builder(storage).build()
+    }
+
+    /// Opens the store in `home`, and a runtime with the defaults over it.
+    ///
+    /// # Errors
+    /// The store cannot be opened, or wasmtime cannot be configured.
+    pub fn open(home: &Path) -> Result<Runtime, RuntimeError> {
+        Runtime::new(Arc::new(Storage::open(&store_path(home))?))
+    }
+
+    /// The store.
+    pub fn storage(&self) -> &Storage {
+        &self.exec.storage
+    }
+
+    /// The engine's version and compatibility hash.
+    pub fn engine_info(&self) -> &EngineInfo {
+        &self.exec.registry.engine_info
+    }
+
+    /// The limits new invocations run under by default.
+    pub fn limits(&self) -> &Limits {
+        &self.exec.limits
+    }
+
+    /// The live LLM provider, if any.
+    pub fn llm(&self) -> Option<&Arc<dyn Provider>> {
+        self.exec.llm.as_ref()
+    }
+
+    /// Component instances created so far by this runtime (and its clones):
+    /// a replay that reuses recorded children does not add to it.
+    pub fn instantiations(&self) -> u64 {
+        self.exec.registry.instantiations()
+    }
+
+    /// Adds a component (and optionally names it); adding the same bytes again
+    /// only updates the name.
+    ///
+    /// # Errors
+    /// When the bytes are not an invokable component (or its `describe`
+    /// reads a live source); then nothing is written.
+    pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), RuntimeError> {
+        if let Some(name) = name {
+            check_name(name)?;
+        }
+        let compiled = self.exec.registry.compile(bytes)?;
+        let (digest, info) = (compiled.digest, compiled.info.clone());
+        let compatibility = self.exec.registry.engine_info.compatibility;
+        self.storage().write(|w| {
+            w.put_blob(bytes)?;
+            w.put_artifact(&digest, &compatibility, &compiled.code)?;
+            w.put_component(&digest, &info)?;
+            if let Some(name) = name {
+                w.set_name(name, &digest)?;
+            }
+            Ok::<_, StorageError>(())
+        })?;
+        self.exec.registry.keep(compiled);
+        Ok((digest, info))
+    }
+
+    /// What the store knows of component `digest`.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn component_info(&self, digest: &Digest) -> Result<Option<ComponentInfo>, RuntimeError> {
+        Ok(self.exec.registry.info(digest)?)
+    }
+
+    /// The component's name from `describe`, else its short id.
+    pub fn component_name(&self, digest: &Digest) -> String {
+        self.exec.registry.name(digest)
+    }
+
+    /// Resolves a component id, unique hex prefix (12+ digits) or name.
+    ///
+    /// # Errors
+    /// Nothing or several match.
+    pub fn resolve_component(&self, target: &str) -> Result<Digest, RuntimeError> {
+        Ok(resolve::component(&self.storage().read()?, target)?)
+    }
+
+    /// Resolves an invocation id or unique hex prefix (12+ digits).
+    ///
+    /// # Errors
+    /// Nothing or several match.
+    pub fn resolve_invocation(&self, target: &str) -> Result<Digest, RuntimeError> {
+        Ok(resolve::invocation(&self.storage().read()?, target)?)
+    }
+
+    /// The cut-off run a `run:<hex>` text names (the full id or a prefix of 8+ digits).
+    ///
+    /// # Errors
+    /// Nothing or several match.
+    pub fn resolve_run(&self, target: &str) -> Result<u128, RuntimeError> {
+        Ok(resolve::run(&self.storage().read()?, target)?)
+    }
+
+    /// Invokes `call`, recording every nondeterministic value, and seals the
+    /// invocation.
+    ///
+    /// # Errors
+    /// Invalid JSON or input that does not fit the schemas (nothing is
+    /// written), or a store, engine or host failure. A guest that fails or
+    /// traps is not an error: see the outcome.
+    pub fn invoke(&self, call: Call) -> Result<Invocation, RuntimeError> {
+        let tree = self.exec.tree(call.answerer, call.observer);
+        let root = Root {
+            component: call.component,
+            config: call.config,
+            input: call.input,
+            limits: call.limits.unwrap_or_else(|| self.exec.limits.clone()),
+            grants: call.grants,
+        };
+        self.exec.invoke(root, tree)
+    }
+
+    /// Replays invocation `id` from its journal, under its recorded limits.
+    /// Same as [`Runtime::replay_with`] with default options.
+    ///
+    /// # Errors
+    /// See [`Runtime::replay_with`].
+    pub fn replay(&self, id: &Digest) -> Result<Replay, RuntimeError> {
+        self.replay_with(id, ReplayOptions::default())
+    }
+
+    /// Replays invocation `id` from its journal, under its recorded limits.
+    ///
+    /// A finished invocation must replay exactly: the same requests, output and
+    /// journal; it is then returned unchanged, and recorded children are reused
+    /// without being instantiated. An incomplete one goes on live where its
+    /// journal ends and is sealed as a new invocation whose parent is `id`; so
+    /// does a replay with an override, or one that retries a failed child.
+    ///
+    /// # Errors
+    /// [`RuntimeError::Divergence`] when the guest asks for something else or
+    /// ends differently; nothing is written then.
+    pub fn replay_with(&self, id: &Digest, options: ReplayOptions) -> Result<Replay, RuntimeError> {
+        let rerun = Rerun { retry_failed: options.retry_failed, override_event: options.override_event };
+        let tree = self.exec.tree(options.answerer, options.observer);
+        self.exec.replay(id, &rerun, tree)
+    }
+
+    /// Answers the input request invocation `id` awaits with `answer`, then
+    /// continues it as a new invocation (parent `id`): the journal is replayed,
+    /// the answer handed to the pending request, and later requests go to
+    /// `options.answerer` (which answers the pending one too when `answer` is
+    /// `None`). An `incomplete` invocation (cut off) takes no answer and is
+    /// simply continued.
+    ///
+    /// # Errors
+    /// [`RuntimeError::BadAnswer`] when the answer does not fit the request's
+    /// schema, and other misuse, before anything is written.
+    pub fn resume(
+        &self,
+        id: &Digest,
+        answer: Option<Value>,
+        options: ReplayOptions,
+    ) -> Result<Invocation, RuntimeError> {
+        let answerer = self.exec.resume_answerer(id, answer, options.answerer)?;
+        let tree = self.exec.tree(answerer, options.observer);
+        Ok(self.exec.replay(id, &Rerun::default(), tree)?.invocation)
+    }
+
+    /// Finishes a run that was cut off (its process died): replays the journal
+    /// it persisted and goes on live, then seals it as a new invocation and
+    /// forgets the run.
+    ///
+    /// # Errors
+    /// An unknown run, or a store failure.
+    pub fn resume_run(&self, run: u128, options: ReplayOptions) -> Result<Invocation, RuntimeError> {
+        let tree = self.exec.tree(options.answerer, options.observer);
+        self.exec.resume_run(run, tree)
+    }
+
+    /// A new, incomplete invocation whose journal is that of `id` without its
+    /// last `n` events (a child counts as one). Replaying it re-samples from
+    /// that point on. `id` itself is not changed.
+    ///
+    /// # Errors
+    /// [`RuntimeError::RewindTooFar`] when the journal holds fewer than `n` events.
+    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RuntimeError> {
+        self.exec.rewind(id, n)
+    }
+
+    /// Loads a sealed invocation.
+    ///
+    /// # Errors
+    /// Unknown id, or a corrupt store.
+    pub fn load(&self, id: &Digest) -> Result<Invocation, RuntimeError> {
+        Ok(load::invocation(&self.storage().read()?, id)?)
+    }
+
+    /// The journal of a sealed invocation.
+    ///
+    /// # Errors
+    /// A missing or corrupt blob.
+    pub fn journal_of(&self, record: &InvocationRecord) -> Result<Vec<Event>, RuntimeError> {
+        Ok(load::journal(&self.storage().read()?, record)?)
+    }
+
+    /// The captured log lines of a sealed invocation.
+    ///
+    /// # Errors
+    /// A missing or corrupt blob.
+    pub fn logs_of(&self, record: &InvocationRecord) -> Result<Vec<LogLine>, RuntimeError> {
+        Ok(load::logs(&self.storage().read()?, record)?)
+    }
+
+    /// A bundle of `targets` and everything they reference: see [`bundle::export`].
+    ///
+    /// # Errors
+    /// A target that names nothing, or a damaged store.
+    pub fn export(&self, targets: &[String]) -> Result<(Vec<u8>, BundleSummary), BundleError> {
+        bundle::export(self.storage(), targets)
+    }
+
+    /// Takes in a bundle, verified whole first: see [`bundle::import`].
+    ///
+    /// # Errors
+    /// A malformed, tampered or incomplete bundle; nothing is written then.
+    pub fn import(&self, bytes: &[u8]) -> Result<BundleSummary, BundleError> {
+        bundle::import(self.storage(), bytes)
+    }
+
+    /// Checks the whole store.
+    ///
+    /// # Errors
+    /// The store cannot be read at all.
+    pub fn verify(&self) -> Result<VerifyReport, StorageError> {
+        enact_store::verify::verify(self.storage())
+    }
+}
+
+fn check_name(name: &str) -> Result<(), RuntimeError> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok { Ok(()) } else { Err(RuntimeError::BadName(name.to_string())) }
+}

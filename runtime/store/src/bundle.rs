@@ -1,0 +1,208 @@
+//! Sharing by hash. A bundle is one file holding components, values and
+//! invocations with everything they reference (for an invocation: its
+//! components, values, journal, children, answers, completions and parents),
+//! so that another store can replay it without any provider.
+//!
+//! Importing verifies every object against its hash, and every reference,
+//! before anything is written; a tampered bundle is refused whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use enact_core::component::ComponentInfo;
+use enact_core::record::{InvocationEntry, InvocationRecord};
+use enact_core::references::{self, Kind};
+use enact_core::value::{Digest, decode_json};
+
+use crate::resolve::{self, ResolveError};
+use crate::{Reader, Storage, StorageError};
+
+/// The first bytes of every bundle.
+const MAGIC: &[u8] = b"enact-bundle 1\n";
+
+#[derive(Default, Serialize, Deserialize)]
+struct Bundle {
+    blobs: BTreeMap<Digest, Vec<u8>>,
+    components: BTreeMap<Digest, Vec<u8>>,
+    invocations: BTreeMap<Digest, Vec<u8>>,
+}
+
+/// What an export or import carried.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleSummary {
+    /// Blobs.
+    pub blobs: usize,
+    /// Components.
+    pub components: usize,
+    /// Invocations.
+    pub invocations: usize,
+}
+
+/// Why a bundle cannot be made or taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// Not a bundle at all.
+    #[error("not an enact bundle: {0}")]
+    Format(String),
+    /// An object whose bytes do not match its hash.
+    #[error("bundle is damaged: object `{0}` does not match its hash; nothing was imported")]
+    Tampered(Digest),
+    /// A reference to an object neither in the bundle nor in the store.
+    #[error(
+        "bundle is incomplete: `{owner}` needs its {what} `{missing}`, which neither the bundle nor the store holds; nothing was imported"
+    )]
+    Missing {
+        /// The object that refers.
+        owner: Digest,
+        /// What the missing object is to it.
+        what: &'static str,
+        /// What it refers to.
+        missing: Digest,
+    },
+    /// A target to export that names nothing.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+struct Collector<'a> {
+    reader: &'a Reader,
+    bundle: Bundle,
+    seen: BTreeSet<Digest>,
+}
+
+impl Collector<'_> {
+    fn blob(&mut self, digest: &Digest) -> Result<Vec<u8>, BundleError> {
+        let bytes = self.reader.blob(digest)?;
+        self.bundle.blobs.insert(*digest, bytes.clone());
+        Ok(bytes)
+    }
+
+    fn component(&mut self, digest: &Digest) -> Result<(), BundleError> {
+        if !self.seen.insert(*digest) {
+            return Ok(());
+        }
+        self.blob(digest)?;
+        if let Some(info) = self.reader.component::<ComponentInfo>(digest)? {
+            self.bundle.components.insert(*digest, serde_json::to_vec(&info).expect("serializes"));
+        }
+        Ok(())
+    }
+
+    fn invocation(&mut self, id: &Digest) -> Result<(), BundleError> {
+        if !self.seen.insert(*id) {
+            return Ok(());
+        }
+        let record: InvocationRecord =
+            decode_json(id, "an invocation record", &self.blob(id)?).map_err(StorageError::from)?;
+        if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
+            self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
+        }
+        let reader = self.reader;
+        for reference in references::walk(&record, |d| reader.find_blob(d)).map_err(BundleError::Storage)? {
+            match reference.kind {
+                Kind::Blob => drop(self.blob(&reference.digest)?),
+                Kind::Component => self.component(&reference.digest)?,
+                Kind::Invocation => self.invocation(&reference.digest)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Makes a bundle of `targets` (invocation ids or prefixes, component ids,
+/// prefixes or names, or value digests) and everything they reference.
+///
+/// # Errors
+/// A target that names nothing, or a damaged store.
+pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleSummary), BundleError> {
+    let reader = storage.read()?;
+    let mut collector = Collector { reader: &reader, bundle: Bundle::default(), seen: BTreeSet::new() };
+    for target in targets {
+        if let Ok(id) = resolve::invocation(&reader, target) {
+            collector.invocation(&id)?;
+        } else if let Ok(component) = resolve::component(&reader, target) {
+            collector.component(&component)?;
+        } else if let Ok(digest) = target.parse::<Digest>()
+            && reader.has_blob(&digest)?
+        {
+            collector.blob(&digest)?;
+        } else {
+            return Err(ResolveError::NotFound { kind: "object", target: target.clone() }.into());
+        }
+    }
+    let bundle = collector.bundle;
+    let summary = BundleSummary {
+        blobs: bundle.blobs.len(),
+        components: bundle.components.len(),
+        invocations: bundle.invocations.len(),
+    };
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend(postcard::to_stdvec(&bundle).expect("a bundle encodes"));
+    Ok((bytes, summary))
+}
+
+/// Takes in a bundle: verifies every object and reference, then writes
+/// them all in one transaction. Importing the same bundle twice is a no-op.
+///
+/// # Errors
+/// [`BundleError`] for a bundle that is malformed, tampered with or
+/// incomplete; nothing is written then.
+pub fn import(storage: &Storage, bytes: &[u8]) -> Result<BundleSummary, BundleError> {
+    let body = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| BundleError::Format("it does not start with the bundle header".into()))?;
+    let bundle: Bundle = postcard::from_bytes(body).map_err(|e| BundleError::Format(e.to_string()))?;
+    for (digest, bytes) in &bundle.blobs {
+        if Digest::of(bytes) != *digest {
+            return Err(BundleError::Tampered(*digest));
+        }
+    }
+    let reader = storage.read()?;
+    // From the bundle, else from the store.
+    let fetch = |d: &Digest| -> Result<Option<Vec<u8>>, StorageError> {
+        match bundle.blobs.get(d) {
+            Some(bytes) => Ok(Some(bytes.clone())),
+            None => reader.find_blob(d),
+        }
+    };
+    let have = |d: &Digest| -> Result<bool, StorageError> { Ok(bundle.blobs.contains_key(d) || reader.has_blob(d)?) };
+    for digest in bundle.components.keys() {
+        if !have(digest)? {
+            return Err(BundleError::Missing { owner: *digest, what: "bytes", missing: *digest });
+        }
+    }
+    for id in bundle.invocations.keys() {
+        let bytes = fetch(id)?.ok_or(BundleError::Missing { owner: *id, what: "record", missing: *id })?;
+        let record: InvocationRecord = decode_json(id, "an invocation record", &bytes).map_err(StorageError::from)?;
+        for reference in references::walk(&record, fetch).map_err(BundleError::Storage)? {
+            if !have(&reference.digest)? {
+                let missing = BundleError::Missing { owner: *id, what: reference.what, missing: reference.digest };
+                return Err(missing);
+            }
+        }
+    }
+    for info in bundle.components.values().chain(bundle.invocations.values()) {
+        serde_json::from_slice::<serde_json::Value>(info)
+            .map_err(|e| BundleError::Format(format!("an index entry is not JSON: {e}")))?;
+    }
+    drop(reader);
+    storage.write(|w| {
+        w.put_blobs(bundle.blobs.values().map(Vec::as_slice))?;
+        for (digest, info) in &bundle.components {
+            let info: serde_json::Value = serde_json::from_slice(info).expect("checked above");
+            w.put_component(digest, &info)?;
+        }
+        let entries: Vec<(Digest, serde_json::Value)> =
+            bundle.invocations.iter().map(|(id, e)| (*id, serde_json::from_slice(e).expect("checked above"))).collect();
+        w.put_invocations(entries.iter().map(|(id, e)| (id, e)))
+    })?;
+    Ok(BundleSummary {
+        blobs: bundle.blobs.len(),
+        components: bundle.components.len(),
+        invocations: bundle.invocations.len(),
+    })
+}

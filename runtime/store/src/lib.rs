@@ -1,0 +1,567 @@
+//! enact-store: one redb file holding blobs, names, invocations, run journals
+//! and compiled artifacts (table layout: `tables.rs`), and what is read from
+//! it without an engine: names and prefixes ([`resolve`]), sealed invocations
+//! ([`load`]), bundles ([`bundle`]) and verification ([`verify`]).
+//!
+//! Reads go through [`Reader`], writes through [`Writer`]; each is one redb
+//! transaction, so a group of writes is atomic. Every blob read checks that the
+//! bytes hash to their key (invariant 4). Execution reaches the store only
+//! through this API, so that another backend can stand behind it.
+
+pub mod bundle;
+pub mod load;
+pub mod resolve;
+mod tables;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use enact_core::value::{DecodeError, Digest};
+use tables::*;
+
+/// An error of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The store file could not be opened or created.
+    #[error("cannot open store `{path}`: {message}")]
+    Open {
+        /// The store file.
+        path: PathBuf,
+        /// What redb said.
+        message: String,
+    },
+    /// Another process holds the store.
+    #[error("store `{path}` is in use by another enact process")]
+    InUse {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// A blob's bytes do not hash to its name.
+    #[error("blob `{0}` is corrupt: its bytes do not match its hash")]
+    Corrupt(Digest),
+    /// A blob that should be there is not.
+    #[error("blob `{0}` is missing from the store")]
+    Missing(Digest),
+    /// A record in the store could not be decoded.
+    #[error("record `{key}` in table `{table}` cannot be decoded: {message}")]
+    Decode {
+        /// The table.
+        table: &'static str,
+        /// The key, as text.
+        key: String,
+        /// What the decoder said.
+        message: String,
+    },
+    /// Any other error of the database.
+    #[error("store error: {0}")]
+    Database(#[from] redb::Error),
+}
+
+impl From<DecodeError> for StorageError {
+    fn from(e: DecodeError) -> Self {
+        StorageError::Decode {
+            table: "blobs",
+            key: e.digest.to_string(),
+            message: format!("not {}: {}", e.what, e.message),
+        }
+    }
+}
+
+impl StorageError {
+    /// Blob `digest` should hold text and does not.
+    pub fn not_text(digest: &Digest, error: std::string::FromUtf8Error) -> StorageError {
+        StorageError::Decode { table: "blobs", key: digest.to_string(), message: format!("not UTF-8 text: {error}") }
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StorageError {
+            fn from(e: $t) -> Self {
+                StorageError::Database(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The store file.
+pub struct Storage {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Storage {
+    /// Opens the store at `path`, creating it and its tables when absent.
+    ///
+    /// # Errors
+    /// [`StorageError::InUse`] when another process has it open;
+    /// [`StorageError::Open`] when the file cannot be created or is not a store.
+    pub fn open(path: &Path) -> Result<Storage> {
+        Storage::open_waiting(path, std::time::Duration::ZERO)
+    }
+
+    /// Like [`Storage::open`], but while another process holds the store,
+    /// retries for up to `wait` before giving up with [`StorageError::InUse`].
+    ///
+    /// # Errors
+    /// See [`Storage::open`].
+    pub fn open_waiting(path: &Path, wait: std::time::Duration) -> Result<Storage> {
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(5);
+        loop {
+            match Storage::try_open(path) {
+                Err(StorageError::InUse { .. }) if start.elapsed() + pause <= wait => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<Storage> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Open { path: path.to_path_buf(), message: e.to_string() })?;
+        }
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.to_path_buf() },
+            other => StorageError::Open { path: path.to_path_buf(), message: other.to_string() },
+        })?;
+        let storage = Storage { db, path: path.to_path_buf() };
+        storage.write(|w| {
+            w.txn.open_table(BLOBS)?;
+            w.txn.open_table(COMPONENTS)?;
+            w.txn.open_table(NAMES)?;
+            w.txn.open_table(INVOCATIONS)?;
+            w.txn.open_table(RUNS)?;
+            w.txn.open_table(RUN_EVENTS)?;
+            w.txn.open_table(ARTIFACTS)?;
+            w.txn.open_table(MEMO)?;
+            Ok::<(), StorageError>(())
+        })?;
+        Ok(storage)
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction and commits it durably.
+    ///
+    /// # Errors
+    /// Whatever `f` returns, or a database error; nothing is written then.
+    pub fn write<T, E: From<StorageError>>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E> {
+        let txn = self.db.begin_write().map_err(StorageError::from)?;
+        let mut writer = Writer { txn };
+        let value = f(&mut writer)?;
+        writer.txn.commit().map_err(StorageError::from)?;
+        Ok(value)
+    }
+
+    /// A consistent snapshot to read from.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn read(&self) -> Result<Reader> {
+        Ok(Reader { txn: self.db.begin_read()? })
+    }
+}
+
+/// One write transaction.
+pub struct Writer {
+    txn: redb::WriteTransaction,
+}
+
+/// One read transaction.
+pub struct Reader {
+    txn: redb::ReadTransaction,
+}
+
+/// The key of a compiled artifact: component digest then engine compatibility digest.
+fn artifact_key(component: &Digest, engine: &Digest) -> [u8; 64] {
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(&component.0);
+    key[32..].copy_from_slice(&engine.0);
+    key
+}
+
+fn encode_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("index entries serialize to JSON")
+}
+
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    table: &'static str,
+    key: &dyn std::fmt::Display,
+    bytes: &[u8],
+) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StorageError::Decode {
+        table,
+        key: key.to_string(),
+        message: e.to_string(),
+    })
+}
+
+impl Writer {
+    /// Stores `bytes` under their digest; storing the same bytes twice is a no-op.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_blob(&mut self, bytes: &[u8]) -> Result<Digest> {
+        let digest = Digest::of(bytes);
+        let mut table = self.txn.open_table(BLOBS)?;
+        if table.get(&digest.0)?.is_none() {
+            table.insert(&digest.0, bytes)?;
+        }
+        Ok(digest)
+    }
+
+    /// Stores many blobs with one table handle; idempotent like [`Writer::put_blob`].
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = &'b [u8]>) -> Result<()> {
+        // In key order and once each: neighbouring keys share b-tree pages.
+        let blobs: std::collections::BTreeMap<Digest, &[u8]> = blobs.into_iter().map(|b| (Digest::of(b), b)).collect();
+        let mut table = self.txn.open_table(BLOBS)?;
+        for (digest, bytes) in blobs {
+            if table.get(&digest.0)?.is_none() {
+                table.insert(&digest.0, bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a component's index entry.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_component<T: Serialize>(&mut self, digest: &Digest, info: &T) -> Result<()> {
+        self.txn.open_table(COMPONENTS)?.insert(&digest.0, encode_json(info).as_slice())?;
+        Ok(())
+    }
+
+    /// Points `name` at `digest`, replacing what it named before.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_name(&mut self, name: &str, digest: &Digest) -> Result<()> {
+        self.txn.open_table(NAMES)?.insert(name, &digest.0)?;
+        Ok(())
+    }
+
+    /// Indexes a sealed invocation record.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_invocation<T: Serialize>(&mut self, digest: &Digest, entry: &T) -> Result<()> {
+        let mut table = self.txn.open_table(INVOCATIONS)?;
+        if table.get(&digest.0)?.is_none() {
+            table.insert(&digest.0, encode_json(entry).as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Indexes many sealed invocation records with one table handle.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_invocations<'e, T: Serialize + 'e>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'e Digest, &'e T)>,
+    ) -> Result<()> {
+        let mut entries: Vec<_> = entries.into_iter().collect();
+        entries.sort_unstable_by_key(|(digest, _)| **digest);
+        let mut table = self.txn.open_table(INVOCATIONS)?;
+        for (digest, entry) in entries {
+            if table.get(&digest.0)?.is_none() {
+                table.insert(&digest.0, encode_json(entry).as_slice())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers that calling a pure component with `key` gave invocation `id`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_memo(&mut self, key: &Digest, id: &Digest) -> Result<()> {
+        self.txn.open_table(MEMO)?.insert(&key.0, &id.0)?;
+        Ok(())
+    }
+
+    /// Records the start of a run.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_run<T: Serialize>(&mut self, run: u128, header: &T) -> Result<()> {
+        self.txn.open_table(RUNS)?.insert(run, encode_json(header).as_slice())?;
+        Ok(())
+    }
+
+    /// Appends chunk `seq` of a run's journal.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_run_events(&mut self, run: u128, seq: u64, chunk: &[u8]) -> Result<()> {
+        self.txn.open_table(RUN_EVENTS)?.insert((run, seq), chunk)?;
+        Ok(())
+    }
+
+    /// Forgets a run and its journal chunks (after it was sealed).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_run(&mut self, run: u128) -> Result<()> {
+        self.txn.open_table(RUNS)?.remove(run)?;
+        let mut events = self.txn.open_table(RUN_EVENTS)?;
+        events.retain_in((run, 0)..=(run, u64::MAX), |_, _| false)?;
+        Ok(())
+    }
+
+    /// Stores compiled code for `component` on the engine `engine`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_artifact(&mut self, component: &Digest, engine: &Digest, code: &[u8]) -> Result<()> {
+        let blob = self.put_blob(code)?;
+        self.txn.open_table(ARTIFACTS)?.insert(&artifact_key(component, engine), &blob.0)?;
+        Ok(())
+    }
+}
+
+impl Reader {
+    /// The bytes of blob `digest`, verified against it.
+    ///
+    /// # Errors
+    /// [`StorageError::Missing`] when absent, [`StorageError::Corrupt`] when the
+    /// bytes do not hash to `digest`.
+    pub fn blob(&self, digest: &Digest) -> Result<Vec<u8>> {
+        self.find_blob(digest)?.ok_or(StorageError::Missing(*digest))
+    }
+
+    /// Like [`Reader::blob`], but `None` when absent.
+    ///
+    /// # Errors
+    /// [`StorageError::Corrupt`] when the bytes do not hash to `digest`.
+    pub fn find_blob(&self, digest: &Digest) -> Result<Option<Vec<u8>>> {
+        let table = self.txn.open_table(BLOBS)?;
+        let Some(guard) = table.get(&digest.0)? else {
+            return Ok(None);
+        };
+        let bytes = guard.value();
+        if Digest::of(bytes) != *digest {
+            return Err(StorageError::Corrupt(*digest));
+        }
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// Checks every blob against its hash: how many were checked, and the
+    /// digests of those whose bytes do not match.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn verify_blobs(&self) -> Result<(u64, Vec<Digest>)> {
+        let table = self.txn.open_table(BLOBS)?;
+        let mut checked = 0;
+        let mut damaged = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            checked += 1;
+            let digest = Digest(*k.value());
+            if Digest::of(v.value()) != digest {
+                damaged.push(digest);
+            }
+        }
+        Ok((checked, damaged))
+    }
+
+    /// Whether blob `digest` is present (without reading it).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn has_blob(&self, digest: &Digest) -> Result<bool> {
+        Ok(self.txn.open_table(BLOBS)?.get(&digest.0)?.is_some())
+    }
+
+    /// A component's index entry.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn component<T: DeserializeOwned>(&self, digest: &Digest) -> Result<Option<T>> {
+        let table = self.txn.open_table(COMPONENTS)?;
+        let entry = table.get(&digest.0)?;
+        entry.map(|g| decode_json("components", digest, g.value())).transpose()
+    }
+
+    /// Every component with its index entry, in digest order.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn components<T: DeserializeOwned>(&self) -> Result<Vec<(Digest, T)>> {
+        self.digest_table(COMPONENTS, "components")
+    }
+
+    /// Every sealed invocation with its index entry, in digest order.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn invocations<T: DeserializeOwned>(&self) -> Result<Vec<(Digest, T)>> {
+        self.digest_table(INVOCATIONS, "invocations")
+    }
+
+    /// An invocation's index entry.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn invocation<T: DeserializeOwned>(&self, digest: &Digest) -> Result<Option<T>> {
+        let table = self.txn.open_table(INVOCATIONS)?;
+        let entry = table.get(&digest.0)?;
+        entry.map(|g| decode_json("invocations", digest, g.value())).transpose()
+    }
+
+    fn digest_table<T: DeserializeOwned>(
+        &self,
+        def: TableDefinition<&[u8; 32], &[u8]>,
+        name: &'static str,
+    ) -> Result<Vec<(Digest, T)>> {
+        let table = self.txn.open_table(def)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            let digest = Digest(*k.value());
+            out.push((digest, decode_json(name, &digest, v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// The digests in `table` whose hex form starts with `prefix` (lowercase hex).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn digests_with_prefix(&self, table: DigestTable, prefix: &str) -> Result<Vec<Digest>> {
+        let def = match table {
+            DigestTable::Components => COMPONENTS,
+            DigestTable::Invocations => INVOCATIONS,
+        };
+        let table = self.txn.open_table(def)?;
+        let Some((low, high)) = prefix_range(prefix) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for row in table.range::<&[u8; 32]>(&low..=&high)? {
+            let (k, _) = row?;
+            out.push(Digest(*k.value()));
+        }
+        Ok(out)
+    }
+
+    /// The invocation that a pure component gave for `key`, if any.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn memo(&self, key: &Digest) -> Result<Option<Digest>> {
+        Ok(self.txn.open_table(MEMO)?.get(&key.0)?.map(|g| Digest(*g.value())))
+    }
+
+    /// The component `name` points at.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn name(&self, name: &str) -> Result<Option<Digest>> {
+        let table = self.txn.open_table(NAMES)?;
+        Ok(table.get(name)?.map(|g| Digest(*g.value())))
+    }
+
+    /// Every name with its component, in name order.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn names(&self) -> Result<Vec<(String, Digest)>> {
+        let table = self.txn.open_table(NAMES)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), Digest(*v.value())));
+        }
+        Ok(out)
+    }
+
+    /// Compiled code for `component` on engine `engine`, verified.
+    ///
+    /// # Errors
+    /// A database error, or a corrupt artifact blob.
+    pub fn artifact(&self, component: &Digest, engine: &Digest) -> Result<Option<Vec<u8>>> {
+        let table = self.txn.open_table(ARTIFACTS)?;
+        let Some(blob) = table.get(&artifact_key(component, engine))?.map(|g| Digest(*g.value())) else {
+            return Ok(None);
+        };
+        self.find_blob(&blob)
+    }
+
+    /// Runs that started and were never sealed, with their headers.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn runs<T: DeserializeOwned>(&self) -> Result<Vec<(u128, T)>> {
+        let table = self.txn.open_table(RUNS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((k.value(), decode_json("runs", &format!("{:032x}", k.value()), v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// The journal chunks of `run`, in order.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn run_events(&self, run: u128) -> Result<Vec<Vec<u8>>> {
+        let table = self.txn.open_table(RUN_EVENTS)?;
+        let mut out = Vec::new();
+        for row in table.range((run, 0)..=(run, u64::MAX))? {
+            let (_, v) = row?;
+            out.push(v.value().to_vec());
+        }
+        Ok(out)
+    }
+}
+
+/// The tables whose keys are digests and that names can resolve into.
+#[derive(Clone, Copy, Debug)]
+pub enum DigestTable {
+    /// Added components.
+    Components,
+    /// Sealed invocations.
+    Invocations,
+}
+
+/// The lowest and highest 32-byte keys whose hex starts with `prefix`; `None` if it is not hex.
+fn prefix_range(prefix: &str) -> Option<([u8; 32], [u8; 32])> {
+    if prefix.len() > 64 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut low = [0u8; 32];
+    let mut high = [0xffu8; 32];
+    for (i, c) in prefix.bytes().enumerate() {
+        let nibble = (c as char).to_digit(16).expect("checked hex") as u8;
+        let byte = i / 2;
+        if i % 2 == 0 {
+            low[byte] = nibble << 4;
+            high[byte] = nibble << 4 | 0x0f;
+        } else {
+            low[byte] |= nibble;
+            high[byte] = (high[byte] & 0xf0) | nibble;
+        }
+    }
+    Some((low, high))
+}
