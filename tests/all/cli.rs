@@ -197,3 +197,81 @@ fn a_reader_that_goes_away_stops_enact_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!status.success(), "50,000 lines cannot all fit in the pipe");
 }
+
+#[test]
+fn the_binary_behaves_as_run_does_in_process() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let spawned = home.spawn(&["invoke", "echo", "--input", "7", "--json"]);
+    let out = spawned.success().json();
+    assert_eq!(out["output"], 7);
+    let in_process = home.enact(&["show", out["invocation"].as_str().expect("id")]);
+    assert_eq!(in_process.success().stdout(), home.spawn(&["show", out["invocation"].as_str().expect("id")]).stdout());
+    let usage = home.spawn(&["ls", "nothing-of-the-kind"]);
+    assert_eq!(usage.code(), 2, "{}", usage.stderr());
+    assert_eq!(home.enact(&["ls", "nothing-of-the-kind"]).code(), 2);
+}
+
+/// The `enact ...` commands quoted in the `hint:` lines of `stderr`, with
+/// their placeholders filled in.
+fn hinted_commands(stderr: &str) -> Vec<Vec<String>> {
+    stderr
+        .lines()
+        .filter_map(|line| line.split_once("hint:").map(|(_, hint)| hint.to_string()))
+        .flat_map(|hint| {
+            hint.split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|quoted| quoted.starts_with("enact "))
+                .map(|command| {
+                    command
+                        .split_whitespace()
+                        .map(|word| match word {
+                            "TARGET" | "INVOCATION" => "dice".to_string(),
+                            "JSON" => "3".to_string(),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect::<Vec<Vec<String>>>()
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_a_hint_names_exists() {
+    let home = Home::new();
+    home.add_rust("ask-dice");
+    home.add_rust("dice");
+    let waiting = home.enact(&["invoke", "ask-dice", "--json"]).json();
+    let waiting = waiting["invocation"].as_str().expect("id").to_string();
+    let done = home.enact(&["invoke", "dice", "--input", r#"{"n":2}"#, "--json"]).json();
+    let done = done["invocation"].as_str().expect("id").to_string();
+    let rewound = home.enact(&["rewind", &done, "1"]).success().stdout().trim().to_string();
+    let error_paths: Vec<Vec<&str>> = vec![
+        vec!["invoke", "ask-dice"],                       // awaits input: how to answer
+        vec!["invoke", "no-such-component"],              // unknown component
+        vec!["show", "0123456789abcdef"],                 // unknown invocation
+        vec!["resume", "run:0123456789abcdef"],           // unknown cut-off run
+        vec!["resume", &waiting],                         // awaits an answer
+        vec!["resume", &waiting, "--answer", "99"],       // an answer that does not fit
+        vec!["resume", &done],                            // finished: nothing to resume
+        vec!["resume", &rewound, "--answer", "1"],        // incomplete: awaits no answer
+        vec!["rewind", &done],                            // rewound: how to continue
+        vec!["rewind", &done, "9"],                       // too far
+        vec!["invoke", "dice", "--input", r#"{"n":-1}"#], // does not fit the schema
+    ];
+    let mut checked = 0;
+    for args in error_paths {
+        let run = home.enact(&args);
+        let commands = hinted_commands(&run.stderr());
+        assert!(!commands.is_empty() || run.stderr().contains("hint:"), "{args:?} gives a hint: {}", run.stderr());
+        for command in commands {
+            if let Err(e) = <enact::Cli as clap::Parser>::try_parse_from(&command) {
+                panic!("{args:?} hints at `{}`, which does not parse: {e}", command.join(" "));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} hinted commands were checked");
+}

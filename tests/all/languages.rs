@@ -47,14 +47,10 @@ fn every_scenario_records_and_replays_identically_in_every_language() {
 /// asserts it is identical, with the same status, output and error.
 #[track_caller]
 fn replays_identically(home: &Home, original: &Value, what: &str) {
-    let replay = std::process::Command::new(env!("CARGO_BIN_EXE_enact"))
-        .args(["replay", &invocation(original), "--json"])
-        .env("ENACT_HOME", home.path())
-        .env("ENACT_LLM_URL", "http://127.0.0.1:1/v1")
-        .output()
-        .expect("enact runs");
-    let replayed: Value = serde_json::from_slice(&replay.stdout)
-        .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(&replay.stderr)));
+    let replay =
+        home.enact_with(&["replay", &invocation(original), "--json"], &[("ENACT_LLM_URL", "http://127.0.0.1:1/v1")]);
+    let replayed: Value =
+        serde_json::from_str(&replay.stdout()).unwrap_or_else(|e| panic!("{what}: {e}: {}", replay.stderr()));
     assert_eq!(replayed["identical"], true, "{what}");
     for field in ["status", "output", "error"] {
         assert_eq!(replayed[field], original[field], "{what}: {field}");

@@ -468,3 +468,43 @@ fn a_granted_directory_is_a_recorded_snapshot() {
     assert_eq!(bad.code(), 2);
     assert!(bad.stderr().contains("cannot grant `/no/such/dir`"), "{}", bad.stderr());
 }
+
+#[test]
+fn a_grant_never_reaches_outside_its_directory() {
+    let home = Home::new();
+    home.add_rust("probe");
+    let data = home.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    std::fs::write(data.join("inside.txt"), "granted").expect("write");
+    std::fs::write(home.path().join("secret.txt"), "not granted").expect("write");
+    std::os::unix::fs::symlink(home.path().join("secret.txt"), data.join("link.txt")).expect("symlink");
+    std::os::unix::fs::symlink("..", data.join("up")).expect("symlink");
+    let grant = format!("{}:/data", data.display());
+    let read = |path: &str| {
+        let config = serde_json::json!({ "read": path }).to_string();
+        home.enact(&["invoke", "probe", "--config", &config, "--dir", &grant, "--json"]).success().json()
+    };
+    assert_eq!(read("/data/inside.txt")["output"]["file"]["ok"], "\"granted\"");
+    for outside in ["/data/link.txt", "/data/up/secret.txt", "/data/../secret.txt"] {
+        let out = read(outside);
+        assert!(out["output"]["file"]["denied"].is_string(), "{outside}: {out}");
+    }
+
+    // A forged snapshot whose manifest names a path above the copy: the
+    // copy is refused, and nothing is written outside it.
+    let out = read("/data/inside.txt");
+    let rt = crate::support::seeded_runtime(&home, 1);
+    let id: enact::Digest = out["invocation"].as_str().expect("id").parse().expect("a digest");
+    let mut record = rt.load(&id).expect("the invocation").record;
+    let escape = format!("escaped-{}.txt", id.hex());
+    let file = rt.storage().write(|w| w.put_blob(b"escaped")).expect("a blob");
+    let manifest = serde_json::json!({ "files": { format!("../../{escape}"): file } });
+    record.grants[0].snapshot =
+        rt.storage().write(|w| w.put_blob(&enact::canonical_record(&manifest))).expect("a manifest");
+    record.outcome = enact::Outcome::Incomplete;
+    let forged = crate::support::store_record(&rt, &record);
+    drop(rt);
+    let replay = home.enact(&["replay", &forged.to_string()]);
+    assert_eq!(replay.code(), 2, "{}", replay.stderr());
+    assert!(!std::env::temp_dir().join(&escape).exists(), "a file was written outside the copy");
+}

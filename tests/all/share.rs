@@ -26,14 +26,8 @@ fn an_invocation_exported_from_one_home_replays_in_another_without_any_provider(
     import.success();
     assert_eq!(b.enact(&["show", sum_id]).stdout(), a.enact(&["show", sum_id]).stdout());
     for (id, output) in [(sum_id, &sum["output"]), (chat_id, &chat["output"])] {
-        let replay = std::process::Command::new(env!("CARGO_BIN_EXE_enact"))
-            .args(["replay", id, "--json"])
-            .env("ENACT_HOME", b.path())
-            .env("ENACT_LLM_URL", "http://127.0.0.1:1/v1")
-            .output()
-            .expect("enact runs");
-        assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
-        let out: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("JSON");
+        let replay = b.enact_with(&["replay", id, "--json"], &[("ENACT_LLM_URL", "http://127.0.0.1:1/v1")]);
+        let out = replay.success().json();
         assert_eq!(&out["output"], output);
         assert_eq!(out["identical"], true);
     }

@@ -1,5 +1,6 @@
 //! Helpers shared by the test modules.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -32,27 +33,35 @@ impl Home {
         enact::store_path(self.path())
     }
 
-    /// Runs `enact ARGS` against this home.
+    /// Runs `enact ARGS` against this home, in this process.
     pub fn enact(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_enact"))
-            .args(args)
-            .env("ENACT_HOME", self.path())
-            .env_remove("ENACT_LOG")
-            .output()
-            .expect("enact runs");
-        Run { output }
+        self.enact_with(args, &[])
+    }
+
+    /// Runs `enact ARGS` in this process with the environment variables
+    /// `vars` besides `ENACT_HOME`.
+    pub fn enact_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.insert("ENACT_HOME".into(), self.path().to_str().expect("a UTF-8 path").into());
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let code = enact::run(std::iter::once("enact").chain(args.iter().copied()), &env, &mut stdout, &mut stderr);
+        Run { code: i32::from(code), stdout, stderr }
     }
 
     /// Runs `enact ARGS` with deterministic live values (`ENACT_SEED`).
     pub fn enact_seeded(&self, seed: u64, args: &[&str]) -> Run {
+        self.enact_with(args, &[("ENACT_SEED", &seed.to_string())])
+    }
+
+    /// Runs the `enact` binary with `ARGS` against this home, as a process.
+    pub fn spawn(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_enact"))
             .args(args)
             .env("ENACT_HOME", self.path())
-            .env("ENACT_SEED", seed.to_string())
             .env_remove("ENACT_LOG")
             .output()
             .expect("enact runs");
-        Run { output }
+        Run::of(output)
     }
 
     /// Runs `enact ARGS` with the runtime's debug log on stderr.
@@ -63,7 +72,7 @@ impl Home {
             .env("ENACT_LOG", "enact=debug")
             .output()
             .expect("enact runs");
-        Run { output }
+        Run::of(output)
     }
 
     /// `enact add` of a Rust guest under its own name; returns its id.
@@ -90,22 +99,30 @@ impl Home {
     }
 }
 
-/// A finished `enact` process.
+/// A finished `enact` command: its exit code and what it wrote.
 pub struct Run {
-    pub output: Output,
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
 }
 
 impl Run {
+    /// A finished `enact` process.
+    pub fn of(output: Output) -> Run {
+        let code = output.status.code().expect("exited, not killed");
+        Run { code, stdout: output.stdout, stderr: output.stderr }
+    }
+
     pub fn code(&self) -> i32 {
-        self.output.status.code().expect("exited, not killed")
+        self.code
     }
 
     pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
+        String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
+        String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
     /// Asserts exit code 0 and returns self.

@@ -1,5 +1,7 @@
 //! `enact add FILE.wasm [--name NAME]`
 
+use crate::Io;
+use crate::{errln, outln};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -16,12 +18,12 @@ pub(super) struct Args {
     name: Option<String>,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let (digest, info) =
         rt.add(&bytes, args.name.as_deref()).with_context(|| format!("cannot add `{}`", args.file.display()))?;
-    println!("{digest}");
+    outln!(io, "{digest}");
     let named = args.name.map(|n| format!(" as `{n}`")).unwrap_or_default();
-    eprintln!("added `{}`{named} ({})", info.metadata.name, enact_core::limits::human_bytes(info.size));
+    errln!(io, "added `{}`{named} ({})", info.metadata.name, enact_core::limits::human_bytes(info.size));
     Ok(Status::Completed)
 }

@@ -1,6 +1,8 @@
 //! `enact describe TARGET [--json]`: what a component says of itself, and
 //! which sources of nondeterminism it can reach.
 
+use crate::Io;
+use crate::outln;
 use anyhow::Context;
 use serde_json::{Value, json};
 
@@ -20,12 +22,13 @@ fn schema(text: &Option<String>) -> Value {
     text.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null)
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_component(&args.target)?;
     let info = rt.component_info(&id)?.context("the component's index entry is missing")?;
     let m = &info.metadata;
     if args.json {
-        println!(
+        outln!(
+            io,
             "{}",
             json!({
                 "component": id.to_string(),
@@ -42,20 +45,20 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
         );
         return Ok(Status::Completed);
     }
-    println!("{} ({id})", m.name);
+    outln!(io, "{} ({id})", m.name);
     if !m.doc.is_empty() {
-        println!("  {}", m.doc);
+        outln!(io, "  {}", m.doc);
     }
-    println!("  size: {}", enact_core::limits::human_bytes(info.size));
+    outln!(io, "  size: {}", enact_core::limits::human_bytes(info.size));
     for (what, text) in [("config", &m.config_schema), ("input", &m.input_schema), ("output", &m.output_schema)] {
         if let Some(text) = text {
-            println!("  {what} schema: {text}");
+            outln!(io, "  {what} schema: {text}");
         }
     }
     if info.is_pure() {
-        println!("  pure: imports no source of nondeterminism");
+        outln!(io, "  pure: imports no source of nondeterminism");
     } else {
-        println!("  nondeterministic sources: {}", info.sources().join(", "));
+        outln!(io, "  nondeterministic sources: {}", info.sources().join(", "));
     }
     Ok(Status::Completed)
 }

@@ -1,5 +1,6 @@
 //! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [limits] [--json]`
 
+use crate::Io;
 use anyhow::Context;
 
 use super::answers::AnswerArgs;
@@ -37,7 +38,7 @@ fn json_arg(text: &str) -> anyhow::Result<String> {
     }
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let limits = args.limits.apply(rt.limits().clone())?;
     let component = rt.resolve_component(&args.target)?;
     let call = Call::new(component)
@@ -46,7 +47,7 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
         .answerer(args.answers.answerer(rt)?)
         .grants(args.dirs)
         .limits(limits);
-    let inv = rt.invoke(call)?;
-    output::print_invocation(rt, &inv, args.json)?;
+    let inv = crate::progress::watched(args.json, |observer| rt.invoke(call.observer(observer)))?;
+    output::print_invocation(rt, io, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }

@@ -11,6 +11,7 @@ mod invoke;
 mod limits;
 mod ls;
 mod output;
+mod progress;
 mod replay;
 mod resume;
 mod rewind;
@@ -42,6 +43,8 @@ pub use enact_store::bundle::{BundleError, BundleSummary};
 pub use enact_store::verify::VerifyReport;
 pub use enact_store::{Reader, Storage, StorageError, Writer};
 
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -104,46 +107,97 @@ pub enum Status {
     AwaitingInput,
 }
 
-impl From<Status> for ExitCode {
-    fn from(s: Status) -> Self {
-        ExitCode::from(match s {
+impl Status {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
             Status::Completed => 0,
             Status::Failed => 1,
             Status::AwaitingInput => 3,
-        })
+        }
     }
 }
 
 /// Exit code for usage and runtime errors.
 pub const EXIT_ERROR: u8 = 2;
 
-/// Parses the arguments, runs the command, and maps its result to an exit code.
+/// Where a command writes, and the environment it reads.
+pub struct Io<'a> {
+    /// Data: outputs, listings, JSON.
+    pub out: &'a mut dyn Write,
+    /// Everything else: ids, statuses, errors, hints.
+    pub err: &'a mut dyn Write,
+    /// The environment variables, by name.
+    pub env: &'a HashMap<String, String>,
+}
+
+impl Io<'_> {
+    fn var(&self, name: &str) -> Option<&str> {
+        self.env.get(name).map(String::as_str)
+    }
+}
+
+/// A line on stdout; a closed stdout is not an error of the command.
+macro_rules! outln {
+    ($io:expr) => { { let _ = writeln!($io.out); } };
+    ($io:expr, $($arg:tt)*) => { { let _ = writeln!($io.out, $($arg)*); } };
+}
+/// Text on stdout.
+macro_rules! out {
+    ($io:expr, $($arg:tt)*) => { { let _ = write!($io.out, $($arg)*); } };
+}
+/// A line on stderr.
+macro_rules! errln {
+    ($io:expr, $($arg:tt)*) => { { let _ = writeln!($io.err, $($arg)*); } };
+}
+pub(crate) use {errln, out, outln};
+
+/// The `enact` process: the real arguments, environment and streams.
 pub fn main() -> ExitCode {
     init_tracing();
-    let cli = match Cli::try_parse() {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
+    ExitCode::from(run(std::env::args_os(), &env, &mut stdout, &mut stderr))
+}
+
+/// Parses `args` (the first is the program name), runs the command against
+/// `env`, writes to `stdout` and `stderr`, and returns the exit code: 0
+/// completed, 1 failed or trapped, 2 usage or runtime error, 3 awaiting input.
+pub fn run<I, T>(args: I, env: &HashMap<String, String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut io = Io { out: stdout, err: stderr, env };
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            let text = if e.use_stderr() { e.render().ansi().to_string() } else { e.render().to_string() };
+            if e.use_stderr() {
+                let _ = write!(io.err, "{text}");
+            } else {
+                let _ = write!(io.out, "{text}");
+            }
+            return code;
         }
     };
-    match run(cli) {
-        Ok(status) => status.into(),
+    match execute(cli, &mut io) {
+        Ok(status) => status.code(),
         Err(e) => {
-            print_error(&e);
-            ExitCode::from(EXIT_ERROR)
+            print_error(&mut io, &e);
+            EXIT_ERROR
         }
     }
 }
 
 /// The home directory: `--home`, else `$ENACT_HOME`, else `enact` under
 /// the XDG data directory.
-fn home_of(cli: &Cli) -> PathBuf {
+fn home_of(cli: &Cli, io: &Io) -> PathBuf {
     if let Some(home) = &cli.home {
         return home.clone();
     }
-    if let Some(home) = std::env::var_os("ENACT_HOME") {
+    if let Some(home) = io.var("ENACT_HOME") {
         return PathBuf::from(home);
     }
     dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("enact")
@@ -151,64 +205,60 @@ fn home_of(cli: &Cli) -> PathBuf {
 
 /// The OpenAI-compatible API the environment names: `ENACT_LLM_URL`, with
 /// `ENACT_LLM_API_KEY` and `ENACT_LLM_MODEL`.
-fn llm_settings() -> Option<HttpConfig> {
-    let url = std::env::var("ENACT_LLM_URL").ok()?;
-    let mut config = HttpConfig::new(&url);
-    config.api_key = std::env::var("ENACT_LLM_API_KEY").ok();
-    config.model = std::env::var("ENACT_LLM_MODEL").ok();
+fn llm_settings(io: &Io) -> Option<HttpConfig> {
+    let mut config = HttpConfig::new(io.var("ENACT_LLM_URL")?);
+    config.api_key = io.var("ENACT_LLM_API_KEY").map(str::to_string);
+    config.model = io.var("ENACT_LLM_MODEL").map(str::to_string);
     Some(config)
 }
 
-fn run(cli: Cli) -> anyhow::Result<Status> {
-    let home = home_of(&cli);
+fn execute(cli: Cli, io: &mut Io) -> anyhow::Result<Status> {
+    let home = home_of(&cli, io);
     // Another enact process may hold the store for the length of one
     // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
-    let wait = std::env::var("ENACT_LOCK_TIMEOUT_MS")
-        .ok()
+    let wait = io
+        .var("ENACT_LOCK_TIMEOUT_MS")
         .and_then(|ms| ms.parse().ok())
         .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
     let storage = Storage::open_waiting(&enact_runtime::store_path(&home), wait)?;
     let mut builder = Runtime::builder(Arc::new(storage));
-    if let Some(seed) = std::env::var_os("ENACT_SEED") {
+    if let Some(seed) = io.var("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
         // reproducible demos and tests.
-        let seed: u64 = seed
-            .to_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
+        let seed: u64 = seed.parse().map_err(|_| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
         builder = builder.sources(Sources::seeded_sequence(seed));
     }
     let provider = match &cli.llm {
-        Some(spec) => Some(enact_llm::provider_from_spec(spec, llm_settings()).map_err(anyhow::Error::msg)?),
-        None => enact_llm::configured_provider(&home, llm_settings()).map_err(anyhow::Error::msg)?,
+        Some(spec) => Some(enact_llm::provider_from_spec(spec, llm_settings(io)).map_err(anyhow::Error::msg)?),
+        None => enact_llm::configured_provider(&home, llm_settings(io)).map_err(anyhow::Error::msg)?,
     };
     if let Some(provider) = provider {
         builder = builder.llm(Arc::from(provider));
     }
     let rt = builder.build()?;
     match cli.command {
-        Command::Add(args) => add::run(&rt, args),
-        Command::Describe(args) => describe::run(&rt, args),
-        Command::Invoke(args) => invoke::run(&rt, args),
-        Command::Show(args) => show::run(&rt, args),
-        Command::Replay(args) => replay::run(&rt, args),
-        Command::Rewind(args) => rewind::run(&rt, args),
-        Command::Resume(args) => resume::run(&rt, args),
-        Command::Ls(args) => ls::run(&rt, args),
-        Command::Verify(args) => verify::run(&rt, args),
-        Command::Export(args) => share::export(&rt, args),
-        Command::Import(args) => share::import(&rt, args),
+        Command::Add(args) => add::run(&rt, io, args),
+        Command::Describe(args) => describe::run(&rt, io, args),
+        Command::Invoke(args) => invoke::run(&rt, io, args),
+        Command::Show(args) => show::run(&rt, io, args),
+        Command::Replay(args) => replay::run(&rt, io, args),
+        Command::Rewind(args) => rewind::run(&rt, io, args),
+        Command::Resume(args) => resume::run(&rt, io, args),
+        Command::Ls(args) => ls::run(&rt, io, args),
+        Command::Verify(args) => verify::run(&rt, io, args),
+        Command::Export(args) => share::export(&rt, io, args),
+        Command::Import(args) => share::import(&rt, io, args),
     }
 }
 
 /// `error: message`, with a `hint:` on its own line when the error has one.
-fn print_error(e: &anyhow::Error) {
+fn print_error(io: &mut Io, e: &anyhow::Error) {
     let text = format!("{e:#}");
     match text.split_once("; hint: ") {
-        Some((message, hint)) => eprintln!("error: {message}\n  hint: {hint}"),
+        Some((message, hint)) => errln!(io, "error: {message}\n  hint: {hint}"),
         None => match hints::hint(e) {
-            Some(hint) => eprintln!("error: {text}\n  hint: {hint}"),
-            None => eprintln!("error: {text}"),
+            Some(hint) => errln!(io, "error: {text}\n  hint: {hint}"),
+            None => errln!(io, "error: {text}"),
         },
     }
 }

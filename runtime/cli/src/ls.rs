@@ -1,6 +1,8 @@
 //! `enact ls [components|invocations|names]`
 
 use super::Status;
+use crate::Io;
+use crate::outln;
 use enact_core::component::ComponentInfo;
 use enact_core::record::{InvocationEntry, RunHeader};
 use enact_runtime::Runtime;
@@ -22,14 +24,15 @@ enum What {
     Names,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let reader = rt.storage().read()?;
     match args.what {
         What::Components => {
             let names = reader.names()?;
             for (digest, info) in reader.components::<ComponentInfo>()? {
                 let aliases: Vec<_> = names.iter().filter(|(_, d)| *d == digest).map(|(n, _)| n.as_str()).collect();
-                println!(
+                outln!(
+                    io,
                     "{digest}  {:<16} {:>10}  {}",
                     info.metadata.name,
                     enact_core::limits::human_bytes(info.size),
@@ -43,17 +46,17 @@ pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
             rows.sort_by_key(|(_, e)| e.created_ms);
             for (digest, entry) in rows {
                 let time = enact_core::time::rfc3339(entry.created_ms / 1000, 0);
-                println!("{digest}  {:<10} {:<16} {time}", entry.status, entry.name);
+                outln!(io, "{digest}  {:<10} {:<16} {time}", entry.status, entry.name);
             }
             for (run, header) in reader.runs::<RunHeader>()? {
                 let time = enact_core::time::rfc3339(header.started_ms / 1000, 0);
                 let name = rt.component_name(&header.component);
-                println!("run:{run:032x}  {:<10} {name:<16} {time}", "incomplete");
+                outln!(io, "run:{run:032x}  {:<10} {name:<16} {time}", "incomplete");
             }
         }
         What::Names => {
             for (name, digest) in reader.names()? {
-                println!("{name}  {digest}");
+                outln!(io, "{name}  {digest}");
             }
         }
     }

@@ -1,5 +1,7 @@
 //! Rendering invocations for people and as JSON.
 
+use crate::Io;
+use crate::{errln, outln};
 use serde_json::{Value, json};
 
 use super::Status;
@@ -49,27 +51,27 @@ pub(super) fn invocation_json(rt: &Runtime, inv: &Invocation) -> anyhow::Result<
 }
 
 /// Prints an invocation: the output on stdout, id and status on stderr.
-pub(super) fn print_invocation(rt: &Runtime, inv: &Invocation, json: bool) -> anyhow::Result<()> {
+pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", invocation_json(rt, inv)?);
+        outln!(io, "{}", invocation_json(rt, inv)?);
         return Ok(());
     }
     match &inv.record.outcome {
         Outcome::Completed { .. } => {
-            println!("{}", inv.output.clone().unwrap_or(Value::Null));
+            outln!(io, "{}", inv.output.clone().unwrap_or(Value::Null));
         }
-        Outcome::Failed { error } => eprintln!("error: {error}"),
-        Outcome::Trapped { reason, .. } => eprintln!("trapped: {reason}"),
+        Outcome::Failed { error } => errln!(io, "error: {error}"),
+        Outcome::Trapped { reason, .. } => errln!(io, "trapped: {reason}"),
         Outcome::AwaitingInput { request } => {
             let request = enact_store::load::json(&rt.storage().read()?, request)?;
-            eprintln!("awaiting input: {}", request["prompt"]);
+            errln!(io, "awaiting input: {}", request["prompt"]);
             if !request["schema"].is_null() {
-                eprintln!("  schema: {}", request["schema"]);
+                errln!(io, "  schema: {}", request["schema"]);
             }
-            eprintln!("  hint: answer with `enact resume {} --answer JSON`", inv.id.short());
+            errln!(io, "  hint: answer with `enact resume {} --answer JSON`", inv.id.short());
         }
         Outcome::Incomplete => {}
     }
-    eprintln!("invocation {} {} ({} events)", inv.id, inv.record.outcome.status(), inv.record.events);
+    errln!(io, "invocation {} {} ({} events)", inv.id, inv.record.outcome.status(), inv.record.events);
     Ok(())
 }

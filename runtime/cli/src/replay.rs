@@ -1,6 +1,8 @@
 //! `enact replay INVOCATION [--json]`
 
 use super::{Status, output};
+use crate::Io;
+use crate::{errln, outln};
 use enact_runtime::{ReplayOptions, Runtime};
 
 #[derive(Debug, clap::Args)]
@@ -25,26 +27,29 @@ fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
     Ok((index, value))
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
-    let options = ReplayOptions {
-        retry_failed: args.retry_failed,
-        override_event: args.override_event,
-        ..ReplayOptions::default()
-    };
-    let replay = rt.replay_with(&id, options)?;
+    let replay = crate::progress::watched(args.json, |observer| {
+        let options = ReplayOptions {
+            retry_failed: args.retry_failed,
+            override_event: args.override_event,
+            observer,
+            ..ReplayOptions::default()
+        };
+        rt.replay_with(&id, options)
+    })?;
     let inv = &replay.invocation;
     if args.json {
         let mut obj = output::invocation_json(rt, inv)?;
         obj["identical"] = serde_json::json!(replay.identical);
         obj["replayed"] = serde_json::json!(id.to_string());
-        println!("{obj}");
+        outln!(io, "{obj}");
     } else {
-        output::print_invocation(rt, inv, false)?;
+        output::print_invocation(rt, io, inv, false)?;
         if replay.identical {
-            eprintln!("replay identical: same output and journal ({} events)", inv.record.events);
+            errln!(io, "replay identical: same output and journal ({} events)", inv.record.events);
         } else {
-            eprintln!("replay went live: new invocation {} from {id}", inv.id);
+            errln!(io, "replay went live: new invocation {} from {id}", inv.id);
         }
     }
     Ok(output::status_of(&inv.record.outcome))

@@ -2,6 +2,7 @@
 
 use super::answers::AnswerArgs;
 use super::{Status, output};
+use crate::Io;
 use enact_core::answer::parse_answer;
 use enact_runtime::{ReplayOptions, Runtime};
 
@@ -19,22 +20,27 @@ pub(super) struct Args {
     json: bool,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let then = args.answers.answerer(rt)?;
     let answer = args.answer.as_deref().map(parse_answer);
     let inv = if args.invocation.starts_with("run:") {
         if answer.is_some() {
             anyhow::bail!("a cut-off run awaits no answer; hint: resume it without `--answer`");
         }
-        rt.resume_run(rt.resolve_run(&args.invocation)?, ReplayOptions { answerer: then, ..ReplayOptions::default() })?
+        let run = rt.resolve_run(&args.invocation)?;
+        crate::progress::watched(args.json, |observer| {
+            rt.resume_run(run, ReplayOptions { answerer: then, observer, ..ReplayOptions::default() })
+        })?
     } else {
         let id = rt.resolve_invocation(&args.invocation)?;
         let awaiting = matches!(rt.load(&id)?.record.outcome, enact_core::record::Outcome::AwaitingInput { .. });
         if awaiting && answer.is_none() && !args.answers.given() {
             return Err(enact_runtime::RuntimeError::AnswerNeeded(id).into());
         }
-        rt.resume(&id, answer, ReplayOptions { answerer: then, ..ReplayOptions::default() })?
+        crate::progress::watched(args.json, |observer| {
+            rt.resume(&id, answer, ReplayOptions { answerer: then, observer, ..ReplayOptions::default() })
+        })?
     };
-    output::print_invocation(rt, &inv, args.json)?;
+    output::print_invocation(rt, io, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }

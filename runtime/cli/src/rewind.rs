@@ -1,6 +1,8 @@
 //! `enact rewind INVOCATION [N] [--json]`
 
 use super::{Status, output};
+use crate::Io;
+use crate::{errln, outln};
 use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
@@ -15,14 +17,15 @@ pub(super) struct Args {
     json: bool,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
     let rewound = rt.rewind(&id, args.n)?;
     if args.json {
-        println!("{}", output::invocation_json(rt, &rewound)?);
+        outln!(io, "{}", output::invocation_json(rt, &rewound)?);
     } else {
-        println!("{}", rewound.id);
-        eprintln!(
+        outln!(io, "{}", rewound.id);
+        errln!(
+            io,
             "rewound by {} {}: a new incomplete invocation keeps the first {}; hint: `enact replay {}` continues it",
             args.n,
             if args.n == 1 { "event" } else { "events" },

@@ -1,5 +1,7 @@
 //! `enact export ID... -o FILE` and `enact import FILE`: sharing by hash.
 
+use crate::Io;
+use crate::errln;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -23,10 +25,11 @@ pub(super) struct ImportArgs {
     file: PathBuf,
 }
 
-pub(super) fn export(rt: &Runtime, args: ExportArgs) -> anyhow::Result<Status> {
+pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Result<Status> {
     let (bytes, summary) = rt.export(&args.ids)?;
     std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write `{}`", args.output.display()))?;
-    eprintln!(
+    errln!(
+        io,
         "exported {} invocations, {} components and {} blobs to `{}` ({})",
         summary.invocations,
         summary.components,
@@ -37,12 +40,15 @@ pub(super) fn export(rt: &Runtime, args: ExportArgs) -> anyhow::Result<Status> {
     Ok(Status::Completed)
 }
 
-pub(super) fn import(rt: &Runtime, args: ImportArgs) -> anyhow::Result<Status> {
+pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let summary = rt.import(&bytes).with_context(|| format!("cannot import `{}`", args.file.display()))?;
-    eprintln!(
+    errln!(
+        io,
         "imported {} invocations, {} components and {} blobs, every one verified",
-        summary.invocations, summary.components, summary.blobs
+        summary.invocations,
+        summary.components,
+        summary.blobs
     );
     Ok(Status::Completed)
 }

@@ -2,6 +2,8 @@
 //! line per call, `->name[config](input) = output`, children indented beneath
 //! their parent, and with `--events` the journal and log lines of each call.
 
+use crate::Io;
+use crate::{out, outln};
 use serde_json::{Value, json};
 
 use super::{Status, output};
@@ -25,16 +27,16 @@ pub(super) struct Args {
     json: bool,
 }
 
-pub(super) fn run(rt: &Runtime, args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
     let inv = rt.load(&id)?;
     let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
     if args.json {
-        println!("{}", view.json(&inv, 0)?);
+        outln!(io, "{}", view.json(&inv, 0)?);
     } else {
         let mut out = String::new();
         view.text(&inv, 0, &mut out)?;
-        print!("{out}");
+        out!(io, "{out}");
     }
     Ok(Status::Completed)
 }

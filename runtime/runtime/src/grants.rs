@@ -5,10 +5,17 @@
 //! manifest blob), and the guest gets a private copy made from the snapshot.
 //! So every byte the guest can read is recorded before it sees it, a replay
 //! reads the recorded bytes whatever the host directory holds by then, and
-//! a writable grant writes to the copy, never back to the host.
+//! a writable grant writes to the copy, never back to the host. The host
+//! reads the granted directory, and writes the copy, through cap-std
+//! capability handles on them: no path, `..` or symbolic link reaches
+//! outside either, by construction.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions};
 
 use enact_core::grant::{DirGrant, Grant, Manifest};
 use enact_core::limits::human_bytes;
@@ -39,32 +46,36 @@ pub enum GrantError {
     Storage(#[from] StorageError),
 }
 
-/// Snapshots `grant` into the store (regular files only; links are skipped).
+/// Snapshots `grant` into the store: regular files only, read through a
+/// capability handle on the granted directory, so that no symlink or `..`
+/// can lead outside it (symbolic links are not granted).
 ///
 /// # Errors
 /// An unreadable directory, or one larger than `limit` bytes.
 pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant, GrantError> {
     let read_err =
-        |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
+        |path: &Path, e: std::io::Error| GrantError::Read { path: grant.host.join(path), message: e.to_string() };
+    let root = Dir::open_ambient_dir(&grant.host, ambient_authority())
+        .map_err(|e| GrantError::Read { path: grant.host.clone(), message: e.to_string() })?;
     let mut files = BTreeMap::new();
     let mut blobs = Vec::new();
     let mut total = 0u64;
-    let mut stack = vec![grant.host.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| read_err(&dir, e))? {
-            let entry = entry.map_err(|e| read_err(&dir, e))?;
-            let path = entry.path();
+    let mut stack = vec![(root, PathBuf::new())];
+    while let Some((dir, at)) = stack.pop() {
+        for entry in dir.entries().map_err(|e| read_err(&at, e))? {
+            let entry = entry.map_err(|e| read_err(&at, e))?;
+            let path = at.join(entry.file_name());
             let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
             if kind.is_dir() {
-                stack.push(path);
+                stack.push((entry.open_dir().map_err(|e| read_err(&path, e))?, path));
             } else if kind.is_file() {
-                let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+                let mut bytes = Vec::new();
+                entry.open().and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| read_err(&path, e))?;
                 total += bytes.len() as u64;
                 if total > limit {
                     return Err(GrantError::TooLarge { path: grant.host.clone(), limit: human_bytes(limit) });
                 }
-                let relative = path.strip_prefix(&grant.host).expect("below the grant").to_string_lossy().into_owned();
-                files.insert(relative, Digest::of(&bytes));
+                files.insert(path.to_string_lossy().into_owned(), Digest::of(&bytes));
                 blobs.push(bytes);
             }
         }
@@ -105,16 +116,19 @@ pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialize
     for (i, grant) in grants.iter().enumerate() {
         let base = root.path().join(i.to_string());
         let write_err =
-            |path: &Path, e: std::io::Error| GrantError::Read { path: path.to_path_buf(), message: e.to_string() };
-        std::fs::create_dir_all(&base).map_err(|e| write_err(&base, e))?;
+            |path: &Path, e: std::io::Error| GrantError::Read { path: base.join(path), message: e.to_string() };
+        std::fs::create_dir(&base).map_err(|e| write_err(Path::new(""), e))?;
+        // Every write goes through a handle on the copy: a manifest's path
+        // cannot lead outside it.
+        let copy = Dir::open_ambient_dir(&base, ambient_authority()).map_err(|e| write_err(Path::new(""), e))?;
         for (relative, digest) in &manifest(&reader, grant)?.files {
-            let path = base.join(relative);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+            let path = Path::new(relative);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                copy.create_dir_all(dir).map_err(|e| write_err(dir, e))?;
             }
-            std::fs::write(&path, reader.blob(digest)?).map_err(|e| write_err(&path, e))?;
-            let file = std::fs::File::options().write(true).open(&path).map_err(|e| write_err(&path, e))?;
-            file.set_modified(std::time::UNIX_EPOCH).map_err(|e| write_err(&path, e))?;
+            copy.write(path, reader.blob(digest)?).map_err(|e| write_err(path, e))?;
+            let file = copy.open_with(path, OpenOptions::new().write(true)).map_err(|e| write_err(path, e))?;
+            file.into_std().set_modified(std::time::UNIX_EPOCH).map_err(|e| write_err(path, e))?;
         }
         preopens.push((base, grant.guest.clone(), grant.writable));
     }
