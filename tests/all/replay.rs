@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use enact::{Digest, Event, InvocationRecord, Outcome, Runtime, RuntimeError};
+use enact::{Digest, Event, InvocationRecord, Outcome, ReplayError, RunError, Runtime};
 
 use crate::support::{Home, guest, seeded_runtime};
 
@@ -73,7 +73,7 @@ fn a_request_other_than_the_recorded_one_is_a_divergence_naming_the_index() {
     let forged = forge(&rt, &recorded.record, &journal);
 
     let err = rt.replay(&forged).expect_err("a divergence");
-    assert!(matches!(err, RuntimeError::Divergence(_)), "{err:?}");
+    assert!(matches!(err, ReplayError::Run(RunError::Divergence(_))), "{err:?}");
     assert_eq!(
         err.to_string(),
         "replay diverged at event 1: the journal recorded `clock.now` but the guest asked for `random.next-u64`"

@@ -2,54 +2,77 @@
 //! only: the crates below say what went wrong, the command line says which
 //! `enact` command helps. Every command a hint names parses (a test checks).
 
-use enact_runtime::{ComponentError, GrantError, RuntimeError};
+use enact_runtime::{
+    AddError, ComponentError, GrantError, InvokeError, PrepareError, ReplayError, ResumeError, RewindError, RunError,
+};
 use enact_store::StorageError;
 use enact_store::bundle::BundleError;
 use enact_store::resolve::ResolveError;
 
 /// The hint for `error`, if there is one.
 pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
-    for cause in error.chain() {
-        let hint = if let Some(e) = cause.downcast_ref::<RuntimeError>() {
-            runtime(e)
-        } else if let Some(e) = cause.downcast_ref::<ResolveError>() {
-            resolve(e)
-        } else if let Some(e) = cause.downcast_ref::<ComponentError>() {
-            component(e)
-        } else if let Some(e) = cause.downcast_ref::<StorageError>() {
-            storage(e)
-        } else if let Some(e) = cause.downcast_ref::<BundleError>() {
-            match e {
-                BundleError::Resolve(e) => resolve(e),
-                BundleError::Storage(e) => storage(e),
-                _ => None,
-            }
-        } else if let Some(GrantError::TooLarge { .. }) = cause.downcast_ref::<GrantError>() {
-            Some("grant a smaller directory".into())
-        } else {
-            None
+    // Each operation's error type, then the shared ones it may wrap.
+    if let Some(e) = error.downcast_ref::<AddError>() {
+        return match e {
+            AddError::Component(e) => component(e),
+            AddError::Storage(e) => storage(e),
+            AddError::BadName(_) => None,
         };
-        if hint.is_some() {
-            return hint;
-        }
+    }
+    if let Some(e) = error.downcast_ref::<InvokeError>() {
+        return match e {
+            InvokeError::Schema { .. } => Some("`enact describe TARGET` shows the schemas".into()),
+            InvokeError::Json { .. } => None,
+            InvokeError::Run(e) => run(e),
+        };
+    }
+    if let Some(e) = error.downcast_ref::<ReplayError>() {
+        return match e {
+            ReplayError::NoSuchEvent { .. } | ReplayError::BadOverride { .. } => {
+                Some("`enact show INVOCATION --events` numbers the events".into())
+            }
+            ReplayError::Run(e) => run(e),
+        };
+    }
+    if let Some(e) = error.downcast_ref::<ResumeError>() {
+        return match e {
+            ResumeError::BadAnswer(_) => Some("`enact show INVOCATION --json` shows the request and its schema".into()),
+            ResumeError::NotAwaiting(id) => Some(format!("resume it without an answer: `enact resume {}`", id.short())),
+            ResumeError::Finished { id, .. } => Some(format!("`enact replay {}` runs it again", id.short())),
+            ResumeError::Resolve(e) => resolve(e),
+            ResumeError::Run(e) => run(e),
+        };
+    }
+    if let Some(e) = error.downcast_ref::<RewindError>() {
+        return match e {
+            RewindError::TooFar { len, .. } => Some(format!("rewind at most {len} events")),
+            RewindError::Storage(e) => storage(e),
+        };
+    }
+    if let Some(e) = error.downcast_ref::<BundleError>() {
+        return match e {
+            BundleError::Resolve(e) => resolve(e),
+            BundleError::Storage(e) => storage(e),
+            _ => None,
+        };
+    }
+    if let Some(e) = error.downcast_ref::<ResolveError>() {
+        return resolve(e);
+    }
+    if let Some(e) = error.downcast_ref::<StorageError>() {
+        return storage(e);
     }
     None
 }
 
-fn runtime(e: &RuntimeError) -> Option<String> {
-    Some(match e {
-        RuntimeError::Resolve(e) => return resolve(e),
-        RuntimeError::Component(e) => return component(e),
-        RuntimeError::Storage(e) => return storage(e),
-        RuntimeError::Schema { .. } => "`enact describe TARGET` shows the schemas".into(),
-        RuntimeError::BadAnswer(_) => "`enact show INVOCATION --json` shows the request and its schema".into(),
-        RuntimeError::AnswerNeeded(id) => format!("give it with `enact resume {} --answer JSON`", id.short()),
-        RuntimeError::NotAwaiting(id) => format!("resume it without an answer: `enact resume {}`", id.short()),
-        RuntimeError::Finished { id, .. } => format!("`enact replay {}` runs it again", id.short()),
-        RuntimeError::Divergence(_) => "`enact show INVOCATION --events` shows the recorded journal".into(),
-        RuntimeError::RewindTooFar { len, .. } => format!("rewind at most {len} events"),
-        _ => return None,
-    })
+fn run(e: &RunError) -> Option<String> {
+    match e {
+        RunError::Storage(e) => storage(e),
+        RunError::Prepare(PrepareError::Component(e)) => component(e),
+        RunError::Grant(GrantError::TooLarge { .. }) => Some("grant a smaller directory".into()),
+        RunError::Divergence(_) => Some("`enact show INVOCATION --events` shows the recorded journal".into()),
+        _ => None,
+    }
 }
 
 fn resolve(e: &ResolveError) -> Option<String> {

@@ -36,8 +36,9 @@ pub use enact_core::time::rfc3339;
 pub use enact_core::value::{Digest, InvalidJson, ParseDigestError, canonical_bytes, canonical_record, canonicalize};
 pub use enact_llm as llm;
 pub use enact_runtime::{
-    Builder, Call, ComponentError, EngineError, FLUSH_EVERY, Observer, Replay, ReplayOptions, Runtime, RuntimeError,
-    Session, Sources, Step, WASMTIME_VERSION, store_path,
+    AddError, Builder, Call, ComponentError, EngineError, FLUSH_EVERY, InvokeError, Observer, OpenError, Replay,
+    ReplayError, ReplayOptions, ResumeError, RewindError, RunError, Runtime, SessionError, Sources, Step,
+    WASMTIME_VERSION, store_path,
 };
 pub use enact_store::bundle::{BundleError, BundleSummary};
 pub use enact_store::verify::VerifyReport;

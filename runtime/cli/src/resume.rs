@@ -35,7 +35,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         let id = rt.resolve_invocation(&args.invocation)?;
         let awaiting = matches!(rt.load(&id)?.record.outcome, enact_core::record::Outcome::AwaitingInput { .. });
         if awaiting && answer.is_none() && !args.answers.given() {
-            return Err(enact_runtime::RuntimeError::AnswerNeeded(id).into());
+            let id = id.short();
+            anyhow::bail!("invocation `{id}` awaits input; hint: give it with `enact resume {id} --answer JSON`");
         }
         crate::progress::watched(args.json, |observer| {
             rt.resume(&id, answer, ReplayOptions { answerer: then, observer, ..ReplayOptions::default() })

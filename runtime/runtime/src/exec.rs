@@ -23,7 +23,7 @@ use enact_store::{Reader, Storage, StorageError, Writer, load};
 use serde_json::Value;
 use wasmtime::Store;
 
-use crate::error::RuntimeError;
+use crate::error::{InvokeError, ReplayError, ResumeError, RewindError, RunError};
 use crate::host::{ChildError, ChildOutcome, Children, HostState};
 use crate::journal::{Journal, JournalError, Sink};
 use crate::observe::Observer;
@@ -77,12 +77,12 @@ impl Exec {
     }
 
     /// Invokes `root`, recording every nondeterministic value, and seals it.
-    pub fn invoke(self: &Arc<Self>, root: Root, tree: Arc<Tree>) -> Result<Invocation, RuntimeError> {
-        let config = value::canonicalize(&root.config).map_err(|error| RuntimeError::Json { what: "config", error })?;
-        let input = value::canonicalize(&root.input).map_err(|error| RuntimeError::Json { what: "input", error })?;
+    pub fn invoke(self: &Arc<Self>, root: Root, tree: Arc<Tree>) -> Result<Invocation, InvokeError> {
+        let config = value::canonicalize(&root.config).map_err(|error| InvokeError::Json { what: "config", error })?;
+        let input = value::canonicalize(&root.input).map_err(|error| InvokeError::Json { what: "input", error })?;
         self.registry.prepared(&root.component)?;
         if let Some(info) = self.registry.info(&root.component)? {
-            info.check_call(&config, &input).map_err(|(what, message)| RuntimeError::Schema { what, message })?;
+            info.check_call(&config, &input).map_err(|(what, message)| InvokeError::Schema { what, message })?;
         }
         let limit = root.limits.output_bytes.max(256 << 20);
         let grants = root
@@ -91,10 +91,10 @@ impl Exec {
             .map(|g| crate::grants::snapshot(&self.storage, g, limit))
             .collect::<Result<Vec<_>, _>>()?;
         let spec = RunSpec { grants, ..RunSpec::root(root.component, config, input, root.limits, tree) };
-        on_big_stack(&spec.limits, || {
+        Ok(on_big_stack(&spec.limits, || {
             let result = execute(self, &spec)?;
             seal(self, &spec, result)
-        })
+        })?)
     }
 
     /// Replays invocation `id` in `tree`, under its recorded limits.
@@ -105,7 +105,7 @@ impl Exec {
     /// where its journal ends and is sealed as a new invocation whose parent
     /// is `id`; so does a replay with an override, or one that retries a
     /// failed child.
-    pub fn replay(self: &Arc<Self>, id: &Digest, options: &Rerun, tree: Arc<Tree>) -> Result<Replay, RuntimeError> {
+    pub fn replay(self: &Arc<Self>, id: &Digest, options: &Rerun, tree: Arc<Tree>) -> Result<Replay, ReplayError> {
         tree.rerun_pure.store(options.retry_failed, Ordering::Relaxed);
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
@@ -116,9 +116,9 @@ impl Exec {
         let mut exact = finished;
         if let Some((index, value)) = &options.override_event {
             let len = recorded.len() as u64;
-            let event = recorded.get(*index as usize).ok_or(RuntimeError::NoSuchEvent { index: *index, len })?;
+            let event = recorded.get(*index as usize).ok_or(ReplayError::NoSuchEvent { index: *index, len })?;
             let (event, blob) =
-                event.with_response(value).map_err(|message| RuntimeError::BadOverride { index: *index, message })?;
+                event.with_response(value).map_err(|message| ReplayError::BadOverride { index: *index, message })?;
             if let Some(blob) = blob {
                 self.storage.write(|w| w.put_blob(&blob))?;
             }
@@ -192,28 +192,28 @@ impl Exec {
         id: &Digest,
         answer: Option<Value>,
         then: Box<dyn Answerer>,
-    ) -> Result<Box<dyn Answerer>, RuntimeError> {
+    ) -> Result<Box<dyn Answerer>, ResumeError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
         Ok(match (&original.record.outcome, answer) {
             (Outcome::AwaitingInput { request }, Some(answer)) => {
                 let request: InputRequest = value::decode_json(request, "an input request", &reader.blob(request)?)
                     .map_err(StorageError::from)?;
-                request.check(&answer).map_err(RuntimeError::BadAnswer)?;
+                request.check(&answer).map_err(ResumeError::BadAnswer)?;
                 Box::new(FirstThen::new(Answer { value: answer, by: "person".into() }, then))
             }
             // `then` answers the pending request too (a file, the terminal, a model).
             (Outcome::AwaitingInput { .. }, None) => then,
             (Outcome::Incomplete, None) => then,
-            (Outcome::Incomplete, Some(_)) => return Err(RuntimeError::NotAwaiting(*id)),
-            (other, _) => return Err(RuntimeError::Finished { id: *id, status: other.status() }),
+            (Outcome::Incomplete, Some(_)) => return Err(ResumeError::NotAwaiting(*id)),
+            (other, _) => return Err(ResumeError::Finished { id: *id, status: other.status() }),
         })
     }
 
     /// Finishes a run that was cut off (its process died): replays the
     /// journal it persisted and goes on live, then seals it as a new
     /// invocation and forgets the run.
-    pub fn resume_run(self: &Arc<Self>, run: u128, tree: Arc<Tree>) -> Result<Invocation, RuntimeError> {
+    pub fn resume_run(self: &Arc<Self>, run: u128, tree: Arc<Tree>) -> Result<Invocation, ResumeError> {
         let reader = self.storage.read()?;
         let header: RunHeader = reader
             .runs::<RunHeader>()?
@@ -249,22 +249,22 @@ impl Exec {
 
     /// A new, incomplete invocation whose journal is that of `id` without
     /// its last `n` events (a child counts as one).
-    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RuntimeError> {
+    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RewindError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
         let events = load::journal(&reader, &original.record)?;
         drop(reader);
         let len = events.len() as u64;
         if n > len {
-            return Err(RuntimeError::RewindTooFar { n, len });
+            return Err(RewindError::TooFar { n, len });
         }
-        seal_rewound(self, id, &original.record, &events[..(len - n) as usize])
+        Ok(seal_rewound(self, id, &original.record, &events[..(len - n) as usize])?)
     }
 }
 
 /// Runs `f` on a thread whose stack holds a full tree of nested invocations:
 /// each nested store may use the engine's whole wasm stack.
-fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> T + Send) -> T {
+fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
     let per_level = crate::engine::MAX_WASM_STACK + (512 << 10);
     let size = per_level * (limits.max_depth as usize + 1) + (8 << 20);
     std::thread::scope(|scope| {
@@ -272,7 +272,7 @@ fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> T + Send) -> T {
             std::thread::Builder::new().name("enact-invocation".into()).stack_size(size).spawn_scoped(scope, f);
         match handle {
             Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(e) => panic!("cannot start an invocation thread with a {size}-byte stack: {e}"),
+            Err(e) => Err(RunError::Thread(e)),
         }
     })
 }
@@ -448,7 +448,7 @@ fn now_ms() -> u64 {
 }
 
 /// Runs `spec`: the journal is persisted as it grows; nothing is sealed.
-pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RuntimeError> {
+pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunError> {
     let pre = ex.registry.prepared(&spec.component)?;
     let storage = &ex.storage;
     let run: u128 = rand::random();
@@ -487,7 +487,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, Runti
         reader: OnceLock::new(),
         outputs: Mutex::default(),
     };
-    let copies = crate::grants::materialize(storage, &spec.grants).map_err(RuntimeError::Grant)?;
+    let copies = crate::grants::materialize(storage, &spec.grants)?;
     let state = HostState::new(journal.clone(), &spec.limits, Some(Box::new(invoker)), &copies.preopens);
     let mut store = Store::new(&ex.registry.engine, state);
     store.limiter(|s| &mut s.limits);
@@ -509,7 +509,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, Runti
         if spec.exact && crate::host::lock(&journal).persisted_any() {
             storage.write(|w| w.remove_run(run))?;
         }
-        return Err(RuntimeError::from_fault(fault));
+        return Err(RunError::from_fault(fault));
     }
 
     let mut journal = crate::host::lock(&journal);
@@ -520,7 +520,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, Runti
             }
             return Err(d.into());
         }
-        Some(e @ JournalError::Storage(_)) => return Err(RuntimeError::Journal(e)),
+        Some(e @ JournalError::Storage(_)) => return Err(RunError::Journal(e)),
         Some(e @ (JournalError::TooLong(_) | JournalError::Stopped(_))) => {
             let timed_out = matches!(e, JournalError::Stopped(_));
             let (events, persisted) = (journal.events(), journal.persisted_any());
@@ -598,7 +598,7 @@ fn apply_all(writes: Vec<SealWrites>, w: &mut Writer) -> Result<(), StorageError
 /// index entry, and forgets the run. A root (with every child sealed in its
 /// tree) is written in one durable transaction; a child is queued in its
 /// [`Tree`].
-pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invocation, RuntimeError> {
+pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invocation, RunError> {
     let mut blobs = Vec::new();
     let mut keep = |bytes: Vec<u8>| {
         let digest = Digest::of(&bytes);
@@ -670,7 +670,7 @@ pub(crate) fn seal_rewound(
     id: &Digest,
     original: &InvocationRecord,
     events: &[Event],
-) -> Result<Invocation, RuntimeError> {
+) -> Result<Invocation, StorageError> {
     let name = ex.registry.name(&original.component);
     let invocation = ex.storage.write(|w| -> Result<Invocation, StorageError> {
         let record = InvocationRecord {
@@ -710,7 +710,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
     if invoker.tree.children.fetch_add(1, Ordering::Relaxed) >= limits.max_children {
         return Err(ChildError::Limit(format!("limit of {} child invocations exceeded", limits.max_children)));
     }
-    let fault = |e: RuntimeError| ChildError::Fault(Box::new(e));
+    let fault = |e: RunError| ChildError::Fault(Box::new(e));
     let call = ChildCall {
         config: Digest::of(&config),
         input: Digest::of(&input),
@@ -728,7 +728,8 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
             let call = ChildCall { result: ChildResult::Failed(error), ..call };
             return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output: None, awaiting: None });
         }
-        Err(e) => return Err(fault(e.into())),
+        Err(ResolveError::Storage(e)) => return Err(fault(e.into())),
+        Err(e) => return Err(fault(RunError::Host(Box::new(e)))),
     };
     let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
@@ -774,7 +775,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
 }
 
 /// The earlier invocation a pure component gave for `key`, if the store has one.
-fn memoized(ex: &Exec, key: &Digest) -> Result<Option<Invocation>, RuntimeError> {
+fn memoized(ex: &Exec, key: &Digest) -> Result<Option<Invocation>, RunError> {
     let reader = ex.storage.read()?;
     match reader.memo(key)? {
         Some(id) => Ok(Some(load::invocation(&reader, &id)?)),
@@ -798,11 +799,15 @@ fn child_result(outcome: Outcome) -> ChildResult {
 ///
 /// # Errors
 /// A divergence in the child, or a store failure.
-fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome, RuntimeError> {
+fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome, RunError> {
     let Some(child) = recorded.child else {
         unreachable!("only recorded children that ran are continued");
     };
-    let continued = invoker.exec.replay(&child, &Rerun::default(), invoker.tree.clone())?.invocation;
+    let continued = match invoker.exec.replay(&child, &Rerun::default(), invoker.tree.clone()) {
+        Ok(replay) => replay.invocation,
+        Err(ReplayError::Run(e)) => return Err(e),
+        Err(e) => return Err(RunError::Host(Box::new(e))),
+    };
     let output = continued.output.as_ref().map(value::canonical_bytes);
     let awaiting = match &continued.record.outcome {
         // Sealed just now, after this replay's snapshot: read afresh.

@@ -25,13 +25,13 @@ use enact_store::{Reader, Storage, StorageError};
 /// Why a directory cannot be granted.
 #[derive(Debug, thiserror::Error)]
 pub enum GrantError {
-    /// The directory cannot be read.
-    #[error("cannot grant `{path}`: {message}")]
+    /// The directory cannot be read, or its private copy written.
+    #[error("cannot grant `{path}`: {source}")]
     Read {
         /// The path.
         path: PathBuf,
         /// What went wrong.
-        message: String,
+        source: std::io::Error,
     },
     /// The directory holds more than the limit.
     #[error("cannot grant `{path}`: it holds more than {limit}")]
@@ -54,9 +54,9 @@ pub enum GrantError {
 /// An unreadable directory, or one larger than `limit` bytes.
 pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant, GrantError> {
     let read_err =
-        |path: &Path, e: std::io::Error| GrantError::Read { path: grant.host.join(path), message: e.to_string() };
+        |path: &Path, e: std::io::Error| GrantError::Read { path: grant.host.join(path), source: e };
     let root = Dir::open_ambient_dir(&grant.host, ambient_authority())
-        .map_err(|e| GrantError::Read { path: grant.host.clone(), message: e.to_string() })?;
+        .map_err(|e| GrantError::Read { path: grant.host.clone(), source: e })?;
     let mut files = BTreeMap::new();
     let mut blobs = Vec::new();
     let mut total = 0u64;
@@ -111,12 +111,12 @@ pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialize
     }
     let reader = storage.read()?;
     let root =
-        tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), message: e.to_string() })?;
+        tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), source: e })?;
     let mut preopens = Vec::new();
     for (i, grant) in grants.iter().enumerate() {
         let base = root.path().join(i.to_string());
         let write_err =
-            |path: &Path, e: std::io::Error| GrantError::Read { path: base.join(path), message: e.to_string() };
+            |path: &Path, e: std::io::Error| GrantError::Read { path: base.join(path), source: e };
         std::fs::create_dir(&base).map_err(|e| write_err(Path::new(""), e))?;
         // Every write goes through a handle on the copy: a manifest's path
         // cannot lead outside it.

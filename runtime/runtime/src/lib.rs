@@ -14,7 +14,7 @@
 //! component   checking a component against the world
 //! grants      granted directories: snapshots and private copies
 //! registry    the engine, the linker and the prepared components
-//! error       RuntimeError
+//! error       the errors, one per operation
 //! exec        running, sealing, replaying; implements Sink and Children
 //! runtime     the Runtime facade, built once, with per-call options
 //! session     driving an invocation from Rust
@@ -48,7 +48,7 @@ mod sources;
 
 pub use component::{ComponentError, check_header};
 pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION};
-pub use error::RuntimeError;
+pub use error::{AddError, InvokeError, OpenError, ReplayError, ResumeError, RewindError, RunError, SessionError};
 pub use exec::Replay;
 pub use grants::GrantError;
 pub use journal::{FLUSH_EVERY, Journal, JournalError, Sink};

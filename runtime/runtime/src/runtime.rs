@@ -15,11 +15,13 @@ use enact_core::llm::Provider;
 use enact_core::record::{EngineInfo, Invocation, InvocationRecord, LogLine};
 use enact_core::value::Digest;
 use enact_store::bundle::{self, BundleError, BundleSummary};
+use enact_store::resolve::ResolveError;
 use enact_store::verify::VerifyReport;
 use enact_store::{Storage, StorageError, load, resolve};
 use serde_json::Value;
 
-use crate::error::RuntimeError;
+use crate::engine::EngineError;
+use crate::error::{AddError, InvokeError, OpenError, ReplayError, ResumeError, RewindError};
 use crate::exec::{Exec, Replay, Rerun, Root};
 use crate::observe::{Observer, Unobserved};
 use crate::registry::Registry;
@@ -70,7 +72,7 @@ impl Builder {
     ///
     /// # Errors
     /// wasmtime cannot be configured.
-    pub fn build(self) -> Result<Runtime, RuntimeError> {
+    pub fn build(self) -> Result<Runtime, EngineError> {
         let registry = Registry::new(self.storage.clone())?;
         let exec = Exec { registry, storage: self.storage, sources: self.sources, llm: self.llm, limits: self.limits };
         Ok(Runtime { exec: Arc::new(exec) })
@@ -143,9 +145,9 @@ impl Call {
     }
 
     /// Checks that config and input are JSON, before anything runs.
-    pub(crate) fn check_json(&self) -> Result<(), RuntimeError> {
-        enact_core::value::canonicalize(&self.config).map_err(|error| RuntimeError::Json { what: "config", error })?;
-        enact_core::value::canonicalize(&self.input).map_err(|error| RuntimeError::Json { what: "input", error })?;
+    pub(crate) fn check_json(&self) -> Result<(), InvokeError> {
+        enact_core::value::canonicalize(&self.config).map_err(|error| InvokeError::Json { what: "config", error })?;
+        enact_core::value::canonicalize(&self.input).map_err(|error| InvokeError::Json { what: "input", error })?;
         Ok(())
     }
 }
@@ -186,7 +188,7 @@ impl Runtime {
     ///
     /// # Errors
     /// wasmtime cannot be configured.
-    pub fn new(storage: Arc<Storage>) -> Result<Runtime, RuntimeError> {
+    pub fn new(storage: Arc<Storage>) -> Result<Runtime, EngineError> {
         Runtime::builder(storage).build()
     }
 
@@ -194,8 +196,8 @@ impl Runtime {
     ///
     /// # Errors
     /// The store cannot be opened, or wasmtime cannot be configured.
-    pub fn open(home: &Path) -> Result<Runtime, RuntimeError> {
-        Runtime::new(Arc::new(Storage::open(&store_path(home))?))
+    pub fn open(home: &Path) -> Result<Runtime, OpenError> {
+        Ok(Runtime::new(Arc::new(Storage::open(&store_path(home))?))?)
     }
 
     /// The store.
@@ -230,7 +232,7 @@ impl Runtime {
     /// # Errors
     /// When the bytes are not an invokable component (or its `describe`
     /// reads a live source); then nothing is written.
-    pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), RuntimeError> {
+    pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), AddError> {
         if let Some(name) = name {
             check_name(name)?;
         }
@@ -254,8 +256,8 @@ impl Runtime {
     ///
     /// # Errors
     /// A store error.
-    pub fn component_info(&self, digest: &Digest) -> Result<Option<ComponentInfo>, RuntimeError> {
-        Ok(self.exec.registry.info(digest)?)
+    pub fn component_info(&self, digest: &Digest) -> Result<Option<ComponentInfo>, StorageError> {
+        self.exec.registry.info(digest)
     }
 
     /// The component's name from `describe`, else its short id.
@@ -267,24 +269,24 @@ impl Runtime {
     ///
     /// # Errors
     /// Nothing or several match.
-    pub fn resolve_component(&self, target: &str) -> Result<Digest, RuntimeError> {
-        Ok(resolve::component(&self.storage().read()?, target)?)
+    pub fn resolve_component(&self, target: &str) -> Result<Digest, ResolveError> {
+        resolve::component(&self.storage().read()?, target)
     }
 
     /// Resolves an invocation id or unique hex prefix (12+ digits).
     ///
     /// # Errors
     /// Nothing or several match.
-    pub fn resolve_invocation(&self, target: &str) -> Result<Digest, RuntimeError> {
-        Ok(resolve::invocation(&self.storage().read()?, target)?)
+    pub fn resolve_invocation(&self, target: &str) -> Result<Digest, ResolveError> {
+        resolve::invocation(&self.storage().read()?, target)
     }
 
     /// The cut-off run a `run:<hex>` text names (the full id or a prefix of 8+ digits).
     ///
     /// # Errors
     /// Nothing or several match.
-    pub fn resolve_run(&self, target: &str) -> Result<u128, RuntimeError> {
-        Ok(resolve::run(&self.storage().read()?, target)?)
+    pub fn resolve_run(&self, target: &str) -> Result<u128, ResolveError> {
+        resolve::run(&self.storage().read()?, target)
     }
 
     /// Invokes `call`, recording every nondeterministic value, and seals the
@@ -294,7 +296,7 @@ impl Runtime {
     /// Invalid JSON or input that does not fit the schemas (nothing is
     /// written), or a store, engine or host failure. A guest that fails or
     /// traps is not an error: see the outcome.
-    pub fn invoke(&self, call: Call) -> Result<Invocation, RuntimeError> {
+    pub fn invoke(&self, call: Call) -> Result<Invocation, InvokeError> {
         let tree = self.exec.tree(call.answerer, call.observer);
         let root = Root {
             component: call.component,
@@ -311,7 +313,7 @@ impl Runtime {
     ///
     /// # Errors
     /// See [`Runtime::replay_with`].
-    pub fn replay(&self, id: &Digest) -> Result<Replay, RuntimeError> {
+    pub fn replay(&self, id: &Digest) -> Result<Replay, ReplayError> {
         self.replay_with(id, ReplayOptions::default())
     }
 
@@ -324,9 +326,9 @@ impl Runtime {
     /// does a replay with an override, or one that retries a failed child.
     ///
     /// # Errors
-    /// [`RuntimeError::Divergence`] when the guest asks for something else or
+    /// a divergence ([`ReplayError::Run`]) when the guest asks for something else or
     /// ends differently; nothing is written then.
-    pub fn replay_with(&self, id: &Digest, options: ReplayOptions) -> Result<Replay, RuntimeError> {
+    pub fn replay_with(&self, id: &Digest, options: ReplayOptions) -> Result<Replay, ReplayError> {
         let rerun = Rerun { retry_failed: options.retry_failed, override_event: options.override_event };
         let tree = self.exec.tree(options.answerer, options.observer);
         self.exec.replay(id, &rerun, tree)
@@ -340,17 +342,21 @@ impl Runtime {
     /// simply continued.
     ///
     /// # Errors
-    /// [`RuntimeError::BadAnswer`] when the answer does not fit the request's
+    /// [`ResumeError::BadAnswer`] when the answer does not fit the request's
     /// schema, and other misuse, before anything is written.
     pub fn resume(
         &self,
         id: &Digest,
         answer: Option<Value>,
         options: ReplayOptions,
-    ) -> Result<Invocation, RuntimeError> {
+    ) -> Result<Invocation, ResumeError> {
         let answerer = self.exec.resume_answerer(id, answer, options.answerer)?;
         let tree = self.exec.tree(answerer, options.observer);
-        Ok(self.exec.replay(id, &Rerun::default(), tree)?.invocation)
+        match self.exec.replay(id, &Rerun::default(), tree) {
+            Ok(replay) => Ok(replay.invocation),
+            Err(ReplayError::Run(e)) => Err(ResumeError::Run(e)),
+            Err(e) => unreachable!("a resume overrides no event: {e}"),
+        }
     }
 
     /// Finishes a run that was cut off (its process died): replays the journal
@@ -359,7 +365,7 @@ impl Runtime {
     ///
     /// # Errors
     /// An unknown run, or a store failure.
-    pub fn resume_run(&self, run: u128, options: ReplayOptions) -> Result<Invocation, RuntimeError> {
+    pub fn resume_run(&self, run: u128, options: ReplayOptions) -> Result<Invocation, ResumeError> {
         let tree = self.exec.tree(options.answerer, options.observer);
         self.exec.resume_run(run, tree)
     }
@@ -369,8 +375,8 @@ impl Runtime {
     /// that point on. `id` itself is not changed.
     ///
     /// # Errors
-    /// [`RuntimeError::RewindTooFar`] when the journal holds fewer than `n` events.
-    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RuntimeError> {
+    /// [`RewindError::TooFar`] when the journal holds fewer than `n` events.
+    pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RewindError> {
         self.exec.rewind(id, n)
     }
 
@@ -378,24 +384,24 @@ impl Runtime {
     ///
     /// # Errors
     /// Unknown id, or a corrupt store.
-    pub fn load(&self, id: &Digest) -> Result<Invocation, RuntimeError> {
-        Ok(load::invocation(&self.storage().read()?, id)?)
+    pub fn load(&self, id: &Digest) -> Result<Invocation, StorageError> {
+        load::invocation(&self.storage().read()?, id)
     }
 
     /// The journal of a sealed invocation.
     ///
     /// # Errors
     /// A missing or corrupt blob.
-    pub fn journal_of(&self, record: &InvocationRecord) -> Result<Vec<Event>, RuntimeError> {
-        Ok(load::journal(&self.storage().read()?, record)?)
+    pub fn journal_of(&self, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
+        load::journal(&self.storage().read()?, record)
     }
 
     /// The captured log lines of a sealed invocation.
     ///
     /// # Errors
     /// A missing or corrupt blob.
-    pub fn logs_of(&self, record: &InvocationRecord) -> Result<Vec<LogLine>, RuntimeError> {
-        Ok(load::logs(&self.storage().read()?, record)?)
+    pub fn logs_of(&self, record: &InvocationRecord) -> Result<Vec<LogLine>, StorageError> {
+        load::logs(&self.storage().read()?, record)
     }
 
     /// A bundle of `targets` and everything they reference: see [`bundle::export`].
@@ -423,9 +429,9 @@ impl Runtime {
     }
 }
 
-fn check_name(name: &str) -> Result<(), RuntimeError> {
+fn check_name(name: &str) -> Result<(), AddError> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.len() <= 128
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok { Ok(()) } else { Err(RuntimeError::BadName(name.to_string())) }
+    if ok { Ok(()) } else { Err(AddError::BadName(name.to_string())) }
 }

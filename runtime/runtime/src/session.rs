@@ -35,7 +35,7 @@ use serde_json::Value;
 use enact_core::answer::{Answer, Answerer, InputRequest};
 use enact_core::record::Invocation;
 
-use crate::error::RuntimeError;
+use crate::error::{InvokeError, SessionError};
 use crate::runtime::{Call, Runtime};
 
 /// What a running invocation did next.
@@ -49,7 +49,7 @@ pub enum Step {
 
 enum Message {
     Ask(InputRequest),
-    Done(Box<Result<Invocation, RuntimeError>>),
+    Done(Box<Result<Invocation, InvokeError>>),
 }
 
 enum Reply {
@@ -89,7 +89,7 @@ impl Runtime {
     ///
     /// # Errors
     /// Invalid config or input JSON, checked before anything runs.
-    pub fn start(&self, call: Call) -> Result<Session, RuntimeError> {
+    pub fn start(&self, call: Call) -> Result<Session, SessionError> {
         call.check_json()?;
         let (message_tx, messages) = channel();
         let (replies, reply_rx) = channel();
@@ -101,7 +101,7 @@ impl Runtime {
                 let result = rt.invoke(call.answerer(Box::new(answerer)));
                 let _ = message_tx.send(Message::Done(Box::new(result)));
             })
-            .map_err(|e| RuntimeError::Thread(e.to_string()))?;
+            .map_err(SessionError::Thread)?;
         Ok(Session { messages, replies, pending: None, thread: Some(thread) })
     }
 }
@@ -114,7 +114,7 @@ impl Session {
     ///
     /// # Panics
     /// If called again while a request is pending.
-    pub fn step(&mut self) -> Result<Step, RuntimeError> {
+    pub fn step(&mut self) -> Result<Step, SessionError> {
         assert!(self.pending.is_none(), "answer the pending request before asking for the next step");
         match self.messages.recv() {
             Ok(Message::Ask(request)) => {
@@ -125,9 +125,9 @@ impl Session {
                 if let Some(thread) = self.thread.take() {
                     let _ = thread.join();
                 }
-                (*result).map(|invocation| Step::Finished(Box::new(invocation)))
+                Ok((*result).map(|invocation| Step::Finished(Box::new(invocation)))?)
             }
-            Err(_) => Err(RuntimeError::Thread("the invocation thread ended without a result".into())),
+            Err(_) => Err(SessionError::Ended),
         }
     }
 
@@ -135,9 +135,9 @@ impl Session {
     /// the guest sees it.
     ///
     /// # Errors
-    /// [`RuntimeError::BadAnswer`] when it does not fit the request's schema;
+    /// [`SessionError::BadAnswer`] when it does not fit the request's schema;
     /// the request stays pending.
-    pub fn answer(&mut self, value: Value) -> Result<(), RuntimeError> {
+    pub fn answer(&mut self, value: Value) -> Result<(), SessionError> {
         self.answer_by(value, "person")
     }
 
@@ -145,10 +145,10 @@ impl Session {
     ///
     /// # Errors
     /// See [`Session::answer`].
-    pub fn answer_by(&mut self, value: Value, by: &str) -> Result<(), RuntimeError> {
+    pub fn answer_by(&mut self, value: Value, by: &str) -> Result<(), SessionError> {
         let request =
-            self.pending.as_ref().ok_or_else(|| RuntimeError::BadAnswer("no input request is pending".into()))?;
-        request.check(&value).map_err(RuntimeError::BadAnswer)?;
+            self.pending.as_ref().ok_or_else(|| SessionError::BadAnswer("no input request is pending".into()))?;
+        request.check(&value).map_err(SessionError::BadAnswer)?;
         self.pending = None;
         let _ = self.replies.send(Reply::Answer(Answer { value, by: by.to_string() }));
         Ok(())
@@ -158,7 +158,7 @@ impl Session {
     ///
     /// # Errors
     /// What the invocation failed with.
-    pub fn suspend(mut self) -> Result<Invocation, RuntimeError> {
+    pub fn suspend(mut self) -> Result<Invocation, SessionError> {
         loop {
             if self.pending.take().is_some() {
                 let _ = self.replies.send(Reply::Suspend);
