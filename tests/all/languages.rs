@@ -176,3 +176,26 @@ fn chat(home: &Home, language: &str) {
     assert!(out["error"]["message"].as_str().is_some_and(|m| m.contains("no more responses")), "{what}: {out}");
     replays_identically(home, &out, &what);
 }
+
+#[test]
+fn an_exception_in_user_code_is_returned_with_code_exception_and_its_traceback() {
+    let home = Home::new();
+    for (language, message, trace) in [
+        ("python", "KeyError: 'missing'", "Traceback (most recent call last)"),
+        ("js", "TypeError: can't access property \"missing\", input is null", "run@"),
+    ] {
+        let path = guest(language, "fail");
+        let name = named("fail", language);
+        home.enact(&["add", path.to_str().expect("utf-8"), "--name", &name]).success();
+        let run = home.enact(&["invoke", &name, "--json"]);
+        assert_eq!(run.code(), 1, "{language}: {}", run.stderr());
+        let out = run.json();
+        assert_eq!(out["status"], "failed", "{language}: {out}");
+        assert_eq!(out["error"]["code"], "exception", "{language}: {out}");
+        assert_eq!(out["error"]["message"], message, "{language}");
+        let details: Value = serde_json::from_str(out["error"]["details"].as_str().expect("details")).expect("JSON");
+        let trace_text = details["traceback"].as_str().or(details["stack"].as_str()).expect("a trace");
+        assert!(trace_text.contains(trace), "{language}: {details}");
+        replays_identically(&home, &out, &format!("fail in {language}"));
+    }
+}

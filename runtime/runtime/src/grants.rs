@@ -53,8 +53,7 @@ pub enum GrantError {
 /// # Errors
 /// An unreadable directory, or one larger than `limit` bytes.
 pub fn snapshot(storage: &Storage, grant: &Grant, limit: u64) -> Result<DirGrant, GrantError> {
-    let read_err =
-        |path: &Path, e: std::io::Error| GrantError::Read { path: grant.host.join(path), source: e };
+    let read_err = |path: &Path, e: std::io::Error| GrantError::Read { path: grant.host.join(path), source: e };
     let root = Dir::open_ambient_dir(&grant.host, ambient_authority())
         .map_err(|e| GrantError::Read { path: grant.host.clone(), source: e })?;
     let mut files = BTreeMap::new();
@@ -110,13 +109,11 @@ pub fn materialize(storage: &Storage, grants: &[DirGrant]) -> Result<Materialize
         return Ok(Materialized { _root: None, preopens: Vec::new() });
     }
     let reader = storage.read()?;
-    let root =
-        tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), source: e })?;
+    let root = tempfile::tempdir().map_err(|e| GrantError::Read { path: std::env::temp_dir(), source: e })?;
     let mut preopens = Vec::new();
     for (i, grant) in grants.iter().enumerate() {
         let base = root.path().join(i.to_string());
-        let write_err =
-            |path: &Path, e: std::io::Error| GrantError::Read { path: base.join(path), source: e };
+        let write_err = |path: &Path, e: std::io::Error| GrantError::Read { path: base.join(path), source: e };
         std::fs::create_dir(&base).map_err(|e| write_err(Path::new(""), e))?;
         // Every write goes through a handle on the copy: a manifest's path
         // cannot lead outside it.
