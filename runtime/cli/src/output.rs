@@ -2,7 +2,7 @@
 
 use crate::Io;
 use crate::{errln, outln};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Status;
 use enact_core::record::{Invocation, Outcome};
@@ -17,40 +17,11 @@ pub(super) fn status_of(outcome: &Outcome) -> Status {
     }
 }
 
-/// The `--json` object: `invocation`, `status`, and `output`, `error` or `request`.
+/// The `--json` object: see [`enact_store::view::summary`].
 pub(super) fn invocation_json(rt: &Runtime, inv: &Invocation) -> anyhow::Result<Value> {
-    let mut obj = json!({
-        "invocation": inv.id.to_string(),
-        "status": inv.record.outcome.status(),
-        "component": inv.record.component.to_string(),
-        "events": inv.record.events,
-    });
-    let fields = obj.as_object_mut().expect("built as an object");
-    match &inv.record.outcome {
-        Outcome::Completed { .. } => {
-            fields.insert("output".into(), inv.output.clone().unwrap_or(Value::Null));
-        }
-        Outcome::Failed { error } => {
-            fields.insert(
-                "error".into(),
-                json!({ "code": error.code, "message": error.message, "details": error.details }),
-            );
-        }
-        Outcome::Trapped { reason, .. } => {
-            fields.insert("error".into(), json!({ "code": "trapped", "message": reason }));
-        }
-        Outcome::AwaitingInput { request } => {
-            fields.insert("request".into(), enact_store::load::json(&rt.storage().read()?, request)?);
-        }
-        Outcome::Incomplete => {}
-    }
-    if let Some(parent) = inv.record.parent {
-        fields.insert("parent".into(), json!(parent.to_string()));
-    }
-    Ok(obj)
+    Ok(enact_store::view::summary(&rt.storage().read()?, inv)?)
 }
 
-/// Prints an invocation: the output on stdout, id and status on stderr.
 pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json: bool) -> anyhow::Result<()> {
     if json {
         outln!(io, "{}", invocation_json(rt, inv)?);

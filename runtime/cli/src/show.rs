@@ -4,9 +4,9 @@
 
 use crate::Io;
 use crate::{out, outln};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Status, output};
+use super::Status;
 use enact_core::event::{ChildCall, ChildResult, Event};
 use enact_core::record::{Invocation, Outcome};
 use enact_core::value::Digest;
@@ -32,7 +32,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     let inv = rt.load(&id)?;
     let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
     if args.json {
-        outln!(io, "{}", view.json(&inv, 0)?);
+        let tree = enact_store::view::tree(&rt.storage().read()?, &inv, view.max_depth, view.events)?;
+        outln!(io, "{tree}");
     } else {
         let mut out = String::new();
         view.text(&inv, 0, &mut out)?;
@@ -135,42 +136,5 @@ impl View<'_> {
         let indent = "  ".repeat(depth);
         out.push_str(&format!("{indent}{}{result}\n", self.label(&name, config, input)?));
         Ok(())
-    }
-
-    fn json(&self, inv: &Invocation, depth: usize) -> anyhow::Result<Value> {
-        let record = &inv.record;
-        let mut obj = output::invocation_json(self.rt, inv)?;
-        obj["name"] = json!(self.rt.component_name(&record.component));
-        obj["config"] = self.value(&record.config)?;
-        obj["input"] = self.value(&record.input)?;
-        obj["engine"] = json!(record.engine);
-        obj["limits"] = json!(record.limits);
-        let journal = self.rt.journal_of(record)?;
-        let mut children = Vec::new();
-        for (i, event) in journal.iter().enumerate() {
-            let Event::Invoke(call) = event else { continue };
-            let ChildCall { target, config, input, child, result, .. } = &**call;
-            if depth >= self.max_depth {
-                break;
-            }
-            let mut node = match child {
-                Some(child) => self.json(&self.rt.load(child)?, depth + 1)?,
-                None => json!({
-                    "name": target,
-                    "config": self.value(config)?,
-                    "input": self.value(input)?,
-                    "result": result,
-                    "overridden": matches!(result, ChildResult::Completed(_)),
-                }),
-            };
-            node["event"] = json!(i);
-            children.push(node);
-        }
-        obj["children"] = Value::Array(children);
-        if self.events {
-            obj["journal"] = Value::Array(journal.iter().map(Event::to_json).collect());
-            obj["logs"] = json!(self.rt.logs_of(record)?);
-        }
-        Ok(obj)
     }
 }

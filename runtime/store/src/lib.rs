@@ -1,7 +1,8 @@
 //! enact-store: one redb file holding blobs, names, invocations, run journals
 //! and compiled artifacts (table layout: `tables.rs`), and what is read from
 //! it without an engine: names and prefixes ([`resolve`]), sealed invocations
-//! ([`load`]), bundles ([`bundle`]) and verification ([`verify`]).
+//! ([`load`]) and their JSON read models ([`view`]), bundles ([`bundle`]) and
+//! verification ([`verify`]).
 //!
 //! Reads go through [`Reader`], writes through [`Writer`]; each is one redb
 //! transaction, so a group of writes is atomic. Every blob read checks that the
@@ -13,6 +14,7 @@ pub mod load;
 pub mod resolve;
 mod tables;
 pub mod verify;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,109 @@
+//! Read models: sealed invocations as JSON, built from the store alone,
+//! for `--json` output and for the HTTP API that is to come. Their shape is
+//! a contract: fields are added, never renamed.
+
+use enact_core::component::ComponentInfo;
+use enact_core::event::{ChildCall, ChildResult, Event};
+use enact_core::record::{Invocation, Outcome};
+use enact_core::value::Digest;
+use serde_json::{Value, json};
+
+use crate::{Reader, StorageError, load};
+
+/// An invocation's summary: `invocation`, `status`, `component`, `events`,
+/// then `output`, `error` or `request` as the status says, and `parent`.
+///
+/// # Errors
+/// A missing or corrupt blob.
+pub fn summary(reader: &Reader, inv: &Invocation) -> Result<Value, StorageError> {
+    let mut obj = json!({
+        "invocation": inv.id.to_string(),
+        "status": inv.record.outcome.status(),
+        "component": inv.record.component.to_string(),
+        "events": inv.record.events,
+    });
+    let fields = obj.as_object_mut().expect("built as an object");
+    match &inv.record.outcome {
+        Outcome::Completed { .. } => {
+            fields.insert("output".into(), inv.output.clone().unwrap_or(Value::Null));
+        }
+        Outcome::Failed { error } => {
+            fields.insert(
+                "error".into(),
+                json!({ "code": error.code, "message": error.message, "details": error.details }),
+            );
+        }
+        Outcome::Trapped { reason, .. } => {
+            fields.insert("error".into(), json!({ "code": "trapped", "message": reason }));
+        }
+        Outcome::AwaitingInput { request } => {
+            fields.insert("request".into(), load::json(reader, request)?);
+        }
+        Outcome::Incomplete => {}
+    }
+    if let Some(parent) = inv.record.parent {
+        fields.insert("parent".into(), json!(parent.to_string()));
+    }
+    Ok(obj)
+}
+
+/// The name a component gave itself, else its short id.
+pub fn component_name(reader: &Reader, component: &Digest) -> Result<String, StorageError> {
+    Ok(match reader.component::<ComponentInfo>(component)? {
+        Some(info) if !info.metadata.name.is_empty() => info.metadata.name,
+        _ => component.short(),
+    })
+}
+
+/// An invocation tree: the [`summary`] with `name`, `config`, `input`,
+/// `engine` and `limits`, and `children` (each with the journal `event` that
+/// made it) down to `max_depth`; with `events`, the `journal` and `logs` too.
+///
+/// # Errors
+/// A missing or corrupt blob.
+pub fn tree(reader: &Reader, inv: &Invocation, max_depth: usize, events: bool) -> Result<Value, StorageError> {
+    tree_at(reader, inv, 0, max_depth, events)
+}
+
+fn tree_at(
+    reader: &Reader,
+    inv: &Invocation,
+    depth: usize,
+    max_depth: usize,
+    events: bool,
+) -> Result<Value, StorageError> {
+    let record = &inv.record;
+    let mut obj = summary(reader, inv)?;
+    obj["name"] = json!(component_name(reader, &record.component)?);
+    obj["config"] = load::json(reader, &record.config)?;
+    obj["input"] = load::json(reader, &record.input)?;
+    obj["engine"] = json!(record.engine);
+    obj["limits"] = json!(record.limits);
+    let journal = load::journal(reader, record)?;
+    let mut children = Vec::new();
+    for (i, event) in journal.iter().enumerate() {
+        let Event::Invoke(call) = event else { continue };
+        let ChildCall { target, config, input, child, result, .. } = &**call;
+        if depth >= max_depth {
+            break;
+        }
+        let mut node = match child {
+            Some(child) => tree_at(reader, &load::invocation(reader, child)?, depth + 1, max_depth, events)?,
+            None => json!({
+                "name": target,
+                "config": load::json(reader, config)?,
+                "input": load::json(reader, input)?,
+                "result": result,
+                "overridden": matches!(result, ChildResult::Completed(_)),
+            }),
+        };
+        node["event"] = json!(i);
+        children.push(node);
+    }
+    obj["children"] = Value::Array(children);
+    if events {
+        obj["journal"] = Value::Array(journal.iter().map(Event::to_json).collect());
+        obj["logs"] = json!(load::logs(reader, record)?);
+    }
+    Ok(obj)
+}
