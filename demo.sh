@@ -78,6 +78,24 @@ out=$($enact invoke py-dice --input '{"n":3}' --json)
 echo "$out"
 run $enact replay "$(echo "$out" | invocation_of)"
 
+# Time is journaled too: a live run sleeps for real, its replay serves the
+# recorded timer readings and does not wait. A run stopped by the wall-time
+# limit replays to the same point.
+run $enact add target/guests/rust/timers.wasm --name timers
+step "enact invoke timers --input '{\"sleep_ms\":1000}' --json"
+started=$(date +%s%N)
+out=$($enact invoke timers --input '{"sleep_ms":1000}' --json)
+echo "$out"
+echo "(live run: $(( ($(date +%s%N) - started) / 1000000 )) ms)" >&2
+timers=$(echo "$out" | invocation_of)
+started=$(date +%s%N)
+run $enact replay "$timers"
+echo "(replay: $(( ($(date +%s%N) - started) / 1000000 )) ms)" >&2
+step "enact invoke dice --input '{\"n\":10000000}' --timeout 300ms --json"
+out=$($enact invoke dice --input '{"n":10000000}' --timeout 300ms --json) || true
+echo "$out"
+run $enact replay "$(echo "$out" | invocation_of)" || true
+
 # Any language in one tree: a Python roll-sum calling the Rust roll-die.
 run $enact add target/guests/python/roll-sum.wasm --name py-roll-sum
 step "enact invoke py-roll-sum --config '{\"die\":\"roll-die\"}' --input '{\"n\":3}' --json"

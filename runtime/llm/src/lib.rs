@@ -260,7 +260,7 @@ pub fn provider_from_spec(spec: &str, settings: Option<HttpConfig>) -> Result<Bo
         return Ok(Box::new(HttpProvider::new(config)));
     }
     Err(format!(
-        "`{spec}` is not an LLM provider; hint: use `scripted:FILE` or an http(s) URL of an OpenAI-compatible API"
+        "`{spec}` is not an LLM provider: give `scripted:FILE` or the http(s) URL of an OpenAI-compatible API"
     ))
 }
 
