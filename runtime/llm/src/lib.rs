@@ -259,9 +259,7 @@ pub fn provider_from_spec(spec: &str, settings: Option<HttpConfig>) -> Result<Bo
         config.url = spec.trim_end_matches('/').to_string();
         return Ok(Box::new(HttpProvider::new(config)));
     }
-    Err(format!(
-        "`{spec}` is not an LLM provider: give `scripted:FILE` or the http(s) URL of an OpenAI-compatible API"
-    ))
+    Err(format!("`{spec}` is not an LLM provider: give `scripted:FILE` or the http(s) URL of an OpenAI-compatible API"))
 }
 
 /// The provider `settings` name (read from the environment by the caller),

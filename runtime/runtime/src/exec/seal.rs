@@ -1,0 +1,159 @@
+//! Sealing: a run's result becomes a content-addressed invocation record.
+//! A root is written in one durable transaction with every child sealed in
+//! its tree; a child waits in its [`Tree`](super::tree::Tree) for the tree's next commit.
+
+use enact_core::event::{Event, encode_events};
+use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, Outcome};
+use enact_core::value::{Digest, canonical_record};
+use enact_store::{StorageError, Writer};
+
+use super::Exec;
+use super::run::{RunOutcome, RunResult, RunSpec, now_ms};
+
+use crate::error::RunError;
+
+/// The memo key of calling `component` with `config` and `input`.
+pub(super) fn memo_key(component: &Digest, config: &Digest, input: &Digest) -> Digest {
+    let mut bytes = Vec::with_capacity(96);
+    for d in [component, config, input] {
+        bytes.extend_from_slice(&d.0);
+    }
+    Digest::of(&bytes)
+}
+
+/// The writes that seal one invocation, computed in memory. A root applies
+/// them at once; a child's wait in its [`Tree`](super::tree::Tree) for the next
+/// commit of the tree (a journal chunk of any run in it, or the root's seal),
+/// so a child costs no transaction of its own and is durable before any
+/// durable journal names it.
+pub(crate) struct SealWrites {
+    blobs: Vec<Vec<u8>>,
+    id: Digest,
+    entry: InvocationEntry,
+    run: Option<u128>,
+    /// For a finished invocation of a pure component: its memo key.
+    memo: Option<Digest>,
+}
+
+impl SealWrites {
+    pub(crate) fn apply(self, w: &mut Writer) -> Result<(), StorageError> {
+        apply_all(vec![self], w)
+    }
+}
+
+/// Writes many seals in `w`'s transaction, each table opened once.
+pub(super) fn apply_all(writes: Vec<SealWrites>, w: &mut Writer) -> Result<(), StorageError> {
+    w.put_blobs(writes.iter().flat_map(|s| s.blobs.iter().map(Vec::as_slice)))?;
+    w.put_invocations(writes.iter().map(|s| (&s.id, &s.entry)))?;
+    for run in writes.iter().filter_map(|s| s.run) {
+        w.remove_run(run)?;
+    }
+    for write in &writes {
+        if let Some(key) = &write.memo {
+            w.put_memo(key, &write.id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Seals a run: stores journal, output and logs, writes the record and its
+/// index entry, and forgets the run. A root (with every child sealed in its
+/// tree) is written in one durable transaction; a child is queued in its
+/// [`Tree`](super::tree::Tree).
+pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invocation, RunError> {
+    let mut blobs = Vec::new();
+    let mut keep = |bytes: Vec<u8>| {
+        let digest = Digest::of(&bytes);
+        blobs.push(bytes);
+        digest
+    };
+    let config = keep(spec.config.clone());
+    let input = keep(spec.input.clone());
+    let invokable = keep(canonical_record(&serde_json::json!({
+        "component": spec.component,
+        "config": config,
+    })));
+    let journal = keep(encode_events(&result.events));
+    let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
+    let (outcome, output) = match result.outcome {
+        RunOutcome::Completed(bytes) => {
+            let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
+            (Outcome::Completed { output: keep(bytes) }, Some(value))
+        }
+        RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
+        RunOutcome::Trapped(reason) => {
+            let at_event = result.timed_out.then_some(result.events.len() as u64);
+            (Outcome::Trapped { reason, at_event }, None)
+        }
+        RunOutcome::AwaitingInput(request) => (Outcome::AwaitingInput { request: keep(request) }, None),
+    };
+    let record = InvocationRecord {
+        component: spec.component,
+        invokable,
+        config,
+        input,
+        journal,
+        events: result.events.len() as u64,
+        outcome,
+        logs,
+        parent: spec.parent,
+        engine: ex.registry.engine_info.clone(),
+        limits: spec.limits.clone(),
+        grants: spec.grants.clone(),
+    };
+    let id = keep(canonical_record(&record));
+    let entry = InvocationEntry {
+        status: record.outcome.status().to_string(),
+        component: spec.component,
+        name: ex.registry.name(&spec.component),
+        created_ms: now_ms(),
+        parent: spec.parent,
+        depth: spec.depth,
+    };
+    let memo = (spec.pure && matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. }))
+        .then(|| memo_key(&spec.component, &config, &input));
+    let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run), memo };
+    if spec.depth == 0 {
+        ex.storage.write(|w| {
+            spec.tree.drain_pending(w)?;
+            writes.apply(w)
+        })?;
+    } else {
+        spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+    }
+    spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
+    Ok(Invocation { id, record, output })
+}
+
+/// Seals the rewound copy of `original` (invocation `id`): its journal cut to
+/// `events`, outcome incomplete, parent `id`.
+pub(crate) fn seal_rewound(
+    ex: &Exec,
+    id: &Digest,
+    original: &InvocationRecord,
+    events: &[Event],
+) -> Result<Invocation, StorageError> {
+    let name = ex.registry.name(&original.component);
+    let invocation = ex.storage.write(|w| -> Result<Invocation, StorageError> {
+        let record = InvocationRecord {
+            journal: w.put_blob(&encode_events(events))?,
+            events: events.len() as u64,
+            outcome: Outcome::Incomplete,
+            logs: None,
+            parent: Some(*id),
+            ..original.clone()
+        };
+        let new_id = w.put_blob(&canonical_record(&record))?;
+        let entry = InvocationEntry {
+            status: record.outcome.status().to_string(),
+            component: record.component,
+            name,
+            created_ms: now_ms(),
+            parent: Some(*id),
+            depth: 0,
+        };
+        w.put_invocation(&new_id, &entry)?;
+        Ok(Invocation { id: new_id, record, output: None })
+    })?;
+    Ok(invocation)
+}

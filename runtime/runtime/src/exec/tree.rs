@@ -1,0 +1,230 @@
+//! The invocation tree: what its runs share, and the children a guest asks
+//! for, run or continued through the host's [`Children`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use enact_core::answer::{Answer, Answerer, InputRequest};
+use enact_core::event::{ChildCall, ChildResult, Event};
+use enact_core::limits::Limits;
+use enact_core::llm::Provider;
+use enact_core::record::{ErrorRecord, Invocation, Outcome};
+use enact_core::value::{self, Digest};
+use enact_store::resolve::{self, ResolveError};
+use enact_store::{Reader, StorageError, Writer, load};
+
+use super::run::{RunOutcome, RunSpec, execute};
+use super::seal::{SealWrites, apply_all, memo_key, seal};
+use super::{Exec, Rerun};
+use crate::error::{ReplayError, RunError};
+use crate::host::{ChildError, ChildOutcome, Children};
+use crate::observe::Observer;
+
+/// What every invocation of one tree shares: counters, child seals waiting
+/// for the next commit, the sources of answers and completions, and who
+/// watches.
+pub(crate) struct Tree {
+    children: AtomicU64,
+    pub(super) pending: Mutex<Vec<SealWrites>>,
+    pub answerer: Mutex<Box<dyn Answerer>>,
+    pub llm: Option<Arc<dyn Provider>>,
+    pub observer: Arc<dyn Observer>,
+    /// Run pure children even when the store knows their result (a retry).
+    pub rerun_pure: AtomicBool,
+}
+
+impl Tree {
+    pub fn new(answerer: Box<dyn Answerer>, llm: Option<Arc<dyn Provider>>, observer: Arc<dyn Observer>) -> Arc<Tree> {
+        Arc::new(Tree {
+            children: AtomicU64::new(0),
+            pending: Mutex::default(),
+            answerer: Mutex::new(answerer),
+            llm,
+            observer,
+            rerun_pure: AtomicBool::new(false),
+        })
+    }
+
+    /// Applies and clears the pending child seals in `w`'s transaction.
+    pub fn drain_pending(&self, w: &mut Writer) -> Result<(), StorageError> {
+        let writes = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        apply_all(writes, w)
+    }
+}
+
+/// Runs a child invocation for `invoke.call` and returns the parent's event,
+/// with the child's output when it completed.
+///
+/// # Errors
+/// A depth or children limit (a trap in the caller), or a host failure.
+fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
+    let ex = &invoker.exec;
+    let limits = &invoker.limits;
+    if invoker.depth + 1 > limits.max_depth {
+        return Err(ChildError::Limit(format!("child depth limit of {} exceeded", limits.max_depth)));
+    }
+    if invoker.tree.children.fetch_add(1, Ordering::Relaxed) >= limits.max_children {
+        return Err(ChildError::Limit(format!("limit of {} child invocations exceeded", limits.max_children)));
+    }
+    let fault = |e: RunError| ChildError::Fault(Box::new(e));
+    let call = ChildCall {
+        config: Digest::of(&config),
+        input: Digest::of(&input),
+        target,
+        component: None,
+        child: None,
+        result: ChildResult::Incomplete,
+        memoized: false,
+    };
+    let resolved = ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?;
+    let component = match resolved {
+        Ok(component) => component,
+        Err(e @ (ResolveError::NotFound { .. } | ResolveError::Ambiguous { .. })) => {
+            let error = ErrorRecord { code: "unknown-target".into(), message: e.to_string(), details: None };
+            let call = ChildCall { result: ChildResult::Failed(error), ..call };
+            return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output: None, awaiting: None });
+        }
+        Err(ResolveError::Storage(e)) => return Err(fault(e.into())),
+        Err(e) => return Err(fault(RunError::Host(Box::new(e)))),
+    };
+    let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;
+    let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
+    let earlier =
+        if reuse { memoized(ex, &memo_key(&component, &call.config, &call.input)).map_err(fault)? } else { None };
+    if let Some(earlier) = earlier {
+        let output = match &earlier.record.outcome {
+            Outcome::Completed { output } => Some(invoker.blob(output).map_err(|e| fault(e.into()))?),
+            _ => None,
+        };
+        let result = child_result(earlier.record.outcome);
+        let call = ChildCall { component: Some(component), child: Some(earlier.id), result, memoized: true, ..call };
+        return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting: None });
+    }
+    let spec = RunSpec {
+        component,
+        config,
+        input,
+        limits: limits.clone(),
+        recorded: Arc::from(Vec::new()),
+        exact: false,
+        parent: None,
+        depth: invoker.depth + 1,
+        tree: invoker.tree.clone(),
+        pure,
+        grants: Vec::new(),
+        stop: None,
+    };
+    let result = execute(ex, &spec).map_err(fault)?;
+    let (output, awaiting) = match &result.outcome {
+        RunOutcome::Completed(bytes) => (Some(bytes.clone()), None),
+        RunOutcome::AwaitingInput(request) => (None, Some(request.clone())),
+        _ => (None, None),
+    };
+    let child = seal(ex, &spec, result).map_err(fault)?;
+    let call = ChildCall {
+        component: Some(component),
+        child: Some(child.id),
+        result: child_result(child.record.outcome),
+        ..call
+    };
+    Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
+}
+
+/// The earlier invocation a pure component gave for `key`, if the store has one.
+fn memoized(ex: &Exec, key: &Digest) -> Result<Option<Invocation>, RunError> {
+    let reader = ex.storage.read()?;
+    match reader.memo(key)? {
+        Some(id) => Ok(Some(load::invocation(&reader, &id)?)),
+        None => Ok(None),
+    }
+}
+
+/// A child's outcome as its caller records it.
+fn child_result(outcome: Outcome) -> ChildResult {
+    match outcome {
+        Outcome::Completed { output } => ChildResult::Completed(output),
+        Outcome::Failed { error } => ChildResult::Failed(error),
+        Outcome::Trapped { reason, .. } => ChildResult::Trapped(reason),
+        Outcome::AwaitingInput { .. } | Outcome::Incomplete => ChildResult::Incomplete,
+    }
+}
+
+/// Continues a recorded child that did not finish: replays it in this tree
+/// (it goes on live where its journal ends, asking this tree's answerer) and
+/// returns the caller's new event.
+///
+/// # Errors
+/// A divergence in the child, or a store failure.
+fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome, RunError> {
+    let Some(child) = recorded.child else {
+        unreachable!("only recorded children that ran are continued");
+    };
+    let continued = match invoker.exec.replay(&child, &Rerun::default(), invoker.tree.clone()) {
+        Ok(replay) => replay.invocation,
+        Err(ReplayError::Run(e)) => return Err(e),
+        Err(e) => return Err(RunError::Host(Box::new(e))),
+    };
+    let output = continued.output.as_ref().map(value::canonical_bytes);
+    let awaiting = match &continued.record.outcome {
+        // Sealed just now, after this replay's snapshot: read afresh.
+        Outcome::AwaitingInput { request } => Some(invoker.exec.storage.read()?.blob(request)?),
+        _ => None,
+    };
+    let call = ChildCall { child: Some(continued.id), result: child_result(continued.record.outcome), ..recorded };
+    Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
+}
+
+/// What a running invocation reaches beyond its journal: the host's
+/// [`Children`].
+pub(super) struct Invoker {
+    pub exec: Arc<Exec>,
+    pub depth: u32,
+    pub tree: Arc<Tree>,
+    pub limits: Limits,
+    /// One snapshot for reading recorded blobs during a replay.
+    pub reader: OnceLock<Reader>,
+    /// Blobs already read (and verified) in this replay: children often
+    /// repeat an output (a die has six).
+    pub outputs: Mutex<HashMap<Digest, Vec<u8>>>,
+}
+
+impl Children for Invoker {
+    fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
+        run_child(self, target, config, input)
+    }
+
+    fn resume(&self, recorded: ChildCall) -> Result<ChildOutcome, ChildError> {
+        continue_child(self, recorded).map_err(|e| ChildError::Fault(Box::new(e)))
+    }
+
+    fn blob(&self, digest: &Digest) -> Result<Vec<u8>, StorageError> {
+        let mut outputs = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bytes) = outputs.get(digest) {
+            return Ok(bytes.clone());
+        }
+        if self.reader.get().is_none() {
+            let reader = self.exec.storage.read()?;
+            let _ = self.reader.set(reader);
+        }
+        let bytes = self.reader.get().expect("set above").blob(digest)?;
+        outputs.insert(*digest, bytes.clone());
+        Ok(bytes)
+    }
+
+    fn answer(&self, request: &InputRequest) -> Result<Option<Answer>, String> {
+        self.tree.answerer.lock().unwrap_or_else(|p| p.into_inner()).answer(request)
+    }
+
+    fn llm(&self) -> Option<Arc<dyn Provider>> {
+        self.tree.llm.clone()
+    }
+
+    fn observer(&self) -> &dyn Observer {
+        &*self.tree.observer
+    }
+
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+}
