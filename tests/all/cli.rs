@@ -275,3 +275,15 @@ fn every_command_a_hint_names_exists() {
     }
     assert!(checked >= 9, "only {checked} hinted commands were checked");
 }
+
+#[test]
+fn a_guest_that_panics_shows_its_panic_message_under_the_trap() {
+    let home = Home::new();
+    home.add_rust("fail");
+    let run = home.enact(&["invoke", "fail", "--config", r#"{"panic":true}"#, "--input", r#""out of dice""#]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(stderr.contains("trapped: "), "{stderr}");
+    assert!(stderr.lines().any(|l| l.starts_with("  | ") && l.contains("out of dice")), "{stderr}");
+    assert!(stderr.contains("--events` shows the whole log"), "{stderr}");
+}

@@ -197,5 +197,10 @@ fn an_exception_in_user_code_is_returned_with_code_exception_and_its_traceback()
         let trace_text = details["traceback"].as_str().or(details["stack"].as_str()).expect("a trace");
         assert!(trace_text.contains(trace), "{language}: {details}");
         replays_identically(&home, &out, &format!("fail in {language}"));
+
+        // for people, the trace is printed under the error
+        let shown = home.enact(&["invoke", &name]);
+        assert!(shown.stderr().contains(&format!("error: exception: {message}")), "{}", shown.stderr());
+        assert!(shown.stderr().contains(&format!("  | {trace}")), "{language}: {}", shown.stderr());
     }
 }

@@ -31,8 +31,22 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
         Outcome::Completed { .. } => {
             outln!(io, "{}", inv.output.clone().unwrap_or(Value::Null));
         }
-        Outcome::Failed { error } => errln!(io, "error: {error}"),
-        Outcome::Trapped { reason, .. } => errln!(io, "trapped: {reason}"),
+        Outcome::Failed { error } => {
+            errln!(io, "error: {error}");
+            let trace = error
+                .details
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<Value>(d).ok())
+                .and_then(|d| d["traceback"].as_str().or(d["stack"].as_str()).map(str::to_string));
+            match trace {
+                Some(trace) => print_tail(io, trace.lines()),
+                None => print_guest_stderr(rt, io, inv)?,
+            }
+        }
+        Outcome::Trapped { reason, .. } => {
+            errln!(io, "trapped: {reason}");
+            print_guest_stderr(rt, io, inv)?;
+        }
         Outcome::AwaitingInput { request } => {
             let request = enact_store::load::json(&rt.storage().read()?, request)?;
             errln!(io, "awaiting input: {}", request["prompt"]);
@@ -45,4 +59,29 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
     }
     errln!(io, "invocation {} {} ({} events)", inv.id, inv.record.outcome.status(), inv.record.events);
     Ok(())
+}
+
+/// The last lines the guest wrote to stderr (a Rust panic message, a
+/// runtime's complaint), under the error, and where the rest is.
+fn print_guest_stderr(rt: &Runtime, io: &mut Io, inv: &Invocation) -> anyhow::Result<()> {
+    let logs = rt.logs_of(&inv.record)?;
+    let stderr: Vec<&str> = logs.iter().filter(|l| l.level == "stderr").map(|l| l.message.as_str()).collect();
+    if !stderr.is_empty() {
+        print_tail(io, stderr.into_iter());
+        errln!(io, "  hint: `enact show {} --events` shows the whole log", inv.id.short());
+    }
+    Ok(())
+}
+
+/// The last lines of `lines`, indented, saying how many came before.
+fn print_tail<'a>(io: &mut Io, lines: impl Iterator<Item = &'a str>) {
+    const SHOWN: usize = 12;
+    let lines: Vec<&str> = lines.collect();
+    let skipped = lines.len().saturating_sub(SHOWN);
+    if skipped > 0 {
+        errln!(io, "  | … {skipped} lines before");
+    }
+    for line in &lines[skipped..] {
+        errln!(io, "  | {line}");
+    }
 }
