@@ -287,3 +287,30 @@ fn a_guest_that_panics_shows_its_panic_message_under_the_trap() {
     assert!(stderr.lines().any(|l| l.starts_with("  | ") && l.contains("out of dice")), "{stderr}");
     assert!(stderr.contains("--events` shows the whole log"), "{stderr}");
 }
+
+#[test]
+fn an_invocation_is_named_by_last_by_its_components_name_or_by_any_unique_prefix() {
+    let home = Home::new();
+    home.add_rust("dice");
+    home.add_rust("echo");
+    let dice = home.enact(&["invoke", "dice", "--input", r#"{"n":2}"#, "--json"]).json();
+    let dice = dice["invocation"].as_str().expect("id").to_string();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let echo = home.enact(&["invoke", "echo", "--input", "7", "--json"]).json();
+    let echo = echo["invocation"].as_str().expect("id").to_string();
+
+    let shown = |target: &str| home.enact(&["show", target, "--json"]).success().json()["invocation"].clone();
+    assert_eq!(shown("last"), echo.as_str(), "the latest invocation");
+    assert_eq!(shown("dice"), dice.as_str(), "the latest invocation of `dice`");
+    // the shortest prefix that tells the two apart
+    let hex = |id: &str| id.trim_start_matches("sha256:").to_string();
+    let (a, b) = (hex(&dice), hex(&echo));
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    assert_eq!(shown(&a[..=common]), dice.as_str());
+    if common > 0 {
+        let ambiguous = home.enact(&["show", &a[..common]]);
+        assert_eq!(ambiguous.code(), 2);
+        assert!(ambiguous.stderr().contains("is ambiguous"), "{}", ambiguous.stderr());
+    }
+    assert_eq!(home.enact(&["replay", "last", "--json"]).success().json()["identical"], true);
+}

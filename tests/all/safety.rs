@@ -58,6 +58,11 @@ fn a_run_killed_midway_is_listed_incomplete_and_resume_finishes_it() {
     let line = line.unwrap_or_else(|| panic!("no cut-off run listed: {}", listed.stdout()));
     assert!(line.contains("incomplete"), "{line}");
     let run = line.split_whitespace().next().expect("a run id").to_string();
+    // what it ran and how far it got, before it is finished
+    let shown = home.enact(&["show", &run, "--json"]).success().json();
+    assert_eq!(shown["status"], "incomplete", "{shown}");
+    assert!(shown["events"].as_u64().expect("events") > 0, "{shown}");
+    assert!(home.enact(&["show", &run]).success().stdout().contains("->dice("), "the run's call");
 
     let resumed = home.enact(&["resume", &run, "--json"]);
     resumed.success();

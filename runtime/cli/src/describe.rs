@@ -11,7 +11,7 @@ use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// A component id, unique id prefix (12+ hex digits) or name
+    /// A component: its name, its id, or a unique prefix of the id
     target: String,
     /// Print one JSON object on stdout
     #[arg(long)]

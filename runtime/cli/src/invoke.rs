@@ -10,7 +10,7 @@ use enact_runtime::{Call, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// A component id, unique id prefix (12+ hex digits) or name
+    /// A component: its name, its id, or a unique prefix of the id
     target: String,
     /// The config, as JSON, or `@FILE` to read it from a file
     #[arg(long, default_value = "{}")]

@@ -7,7 +7,7 @@ use enact_runtime::{ReplayOptions, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// An invocation id or unique id prefix (12+ hex digits)
+    /// An invocation: its id or a unique prefix, `last`, or a component's name (its latest invocation)
     invocation: String,
     /// Run the first failed child of the root again instead of reusing its failure
     #[arg(long)]

@@ -8,7 +8,7 @@ use enact_runtime::{ReplayOptions, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// An invocation id or unique id prefix (12+ hex digits), or a cut-off `run:<hex>`
+    /// An invocation: its id or a unique prefix, `last`, a component's name (its latest invocation), or a cut-off `run:<hex>`
     invocation: String,
     /// The answer to the pending request: JSON, or else taken as a string
     #[arg(long, value_name = "JSON")]

@@ -7,7 +7,7 @@ use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// An invocation id or unique id prefix (12+ hex digits)
+    /// An invocation: its id or a unique prefix, `last`, or a component's name (its latest invocation)
     invocation: String,
     /// How many events to drop from the end of the root's journal (a child counts as one)
     #[arg(default_value_t = 1)]

@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use super::Status;
 use enact_core::event::{ChildCall, ChildResult, Event};
-use enact_core::record::{Invocation, Outcome};
+use enact_core::record::{Invocation, Outcome, RunHeader};
 use enact_core::value::Digest;
 use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// An invocation id or unique id prefix (12+ hex digits)
+    /// An invocation: its id or a unique prefix, `last`, a component's name (its latest invocation), or a cut-off `run:<hex>`
     invocation: String,
     /// List the journal events and captured log lines under each call
     #[arg(long)]
@@ -28,6 +28,9 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
+    if args.invocation.starts_with("run:") {
+        return show_run(rt, io, &args);
+    }
     let id = rt.resolve_invocation(&args.invocation)?;
     let inv = rt.load(&id)?;
     let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
@@ -137,4 +140,49 @@ impl View<'_> {
         out.push_str(&format!("{indent}{}{result}\n", self.label(&name, config, input)?));
         Ok(())
     }
+}
+
+/// A run that was cut off (its process died): what it ran, and the events it
+/// persisted; `enact resume run:<hex>` finishes it.
+fn show_run(rt: &Runtime, io: &mut Io, args: &Args) -> anyhow::Result<Status> {
+    let run = rt.resolve_run(&args.invocation)?;
+    let reader = rt.storage().read()?;
+    let header: RunHeader =
+        reader.runs::<RunHeader>()?.into_iter().find_map(|(r, h)| (r == run).then_some(h)).ok_or_else(|| {
+            enact_store::resolve::ResolveError::NotFound { kind: "run", target: args.invocation.clone() }
+        })?;
+    let mut events = Vec::new();
+    for chunk in reader.run_events(run)? {
+        events.extend(enact_core::event::decode_events(&chunk)?);
+    }
+    let name = rt.component_name(&header.component);
+    if args.json {
+        let input = enact_store::load::json(&reader, &header.input)?;
+        let mut obj = serde_json::json!({
+            "run": format!("run:{run:032x}"),
+            "status": "incomplete",
+            "component": header.component.to_string(),
+            "name": name,
+            "input": input,
+            "events": events.len(),
+        });
+        if args.events {
+            obj["journal"] = Value::Array(events.iter().map(Event::to_json).collect());
+        }
+        outln!(io, "{obj}");
+        return Ok(Status::Completed);
+    }
+    let view = View { rt, events: args.events, max_depth: 0 };
+    let label = view.label(&name, &header.config, &header.input)?;
+    outln!(
+        io,
+        "{label} incomplete (cut off after {} persisted events; `enact resume run:{run:032x}` finishes it)",
+        events.len()
+    );
+    if args.events {
+        for (i, event) in events.iter().enumerate() {
+            outln!(io, "  #{i} {} -> {}", event.request(), event.response_text());
+        }
+    }
+    Ok(Status::Completed)
 }

@@ -122,7 +122,8 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
     let reader = storage.read()?;
     let mut collector = Collector { reader: &reader, bundle: Bundle::default(), seen: BTreeSet::new() };
     for target in targets {
-        if let Ok(id) = resolve::invocation(&reader, target) {
+        // A name here is a component's: what a name means stays put.
+        if let Ok(id) = resolve::invocation_by_id(&reader, target) {
             collector.invocation(&id)?;
         } else if let Ok(component) = resolve::component(&reader, target) {
             collector.component(&component)?;

@@ -1,6 +1,7 @@
 //! Names, ids and prefixes: how people point at components, invocations and
 //! cut-off runs.
 
+use enact_core::record::InvocationEntry;
 use enact_core::value::Digest;
 
 use crate::{DigestTable, Reader, StorageError};
@@ -17,7 +18,9 @@ pub enum ResolveError {
         target: String,
     },
     /// A prefix that matches several.
-    #[error("`{target}` is ambiguous: it matches {} {kind}s ({})", .matches.len(), .matches.iter().map(|d| d.short()).collect::<Vec<_>>().join(", "))]
+    #[error("`{target}` is ambiguous: it matches {} {kind}s ({}{})", .matches.len(),
+        .matches.iter().take(5).map(|d| d.short()).collect::<Vec<_>>().join(", "),
+        if .matches.len() > 5 { ", …" } else { "" })]
     Ambiguous {
         /// `component` or `invocation`.
         kind: &'static str,
@@ -34,7 +37,7 @@ pub enum ResolveError {
     Storage(#[from] StorageError),
 }
 
-/// Resolves a component id, unique hex prefix (12+ digits) or name.
+/// Resolves a component name, id, or unique hex prefix of an id.
 ///
 /// # Errors
 /// [`ResolveError::NotFound`] or [`ResolveError::Ambiguous`].
@@ -45,18 +48,46 @@ pub fn component(reader: &Reader, target: &str) -> Result<Digest, ResolveError> 
     by_prefix(reader, DigestTable::Components, "component", target)
 }
 
-/// Resolves an invocation id or unique hex prefix (12+ digits).
+/// Resolves an invocation: its id or a unique hex prefix of it, `last`
+/// (the latest root invocation), or a component's name (its latest root
+/// invocation).
 ///
 /// # Errors
 /// [`ResolveError::NotFound`] or [`ResolveError::Ambiguous`].
 pub fn invocation(reader: &Reader, target: &str) -> Result<Digest, ResolveError> {
+    let not_found = || ResolveError::NotFound { kind: "invocation", target: target.to_string() };
+    if target == "last" {
+        return latest(reader, None)?.ok_or_else(not_found);
+    }
+    match by_prefix(reader, DigestTable::Invocations, "invocation", target) {
+        Err(ResolveError::NotFound { .. }) => match reader.name(target)? {
+            Some(component) => latest(reader, Some(&component))?.ok_or_else(not_found),
+            None => Err(not_found()),
+        },
+        resolved => resolved,
+    }
+}
+
+/// Resolves an invocation by its id or a unique hex prefix of it only.
+///
+/// # Errors
+/// [`ResolveError::NotFound`] or [`ResolveError::Ambiguous`].
+pub fn invocation_by_id(reader: &Reader, target: &str) -> Result<Digest, ResolveError> {
     by_prefix(reader, DigestTable::Invocations, "invocation", target)
 }
 
+/// The latest root invocation (of `component`, if given).
+fn latest(reader: &Reader, component: Option<&Digest>) -> Result<Option<Digest>, StorageError> {
+    let entries = reader.invocations::<InvocationEntry>()?;
+    let roots = entries.into_iter().filter(|(_, e)| e.depth == 0 && component.is_none_or(|c| e.component == *c));
+    Ok(roots.max_by_key(|(_, e)| e.created_ms).map(|(id, _)| id))
+}
+
+/// A unique id or hex prefix (of any length) in `table`.
 fn by_prefix(reader: &Reader, table: DigestTable, kind: &'static str, target: &str) -> Result<Digest, ResolveError> {
     let not_found = || ResolveError::NotFound { kind, target: target.to_string() };
     let hex = target.strip_prefix("sha256:").unwrap_or(target).to_ascii_lowercase();
-    if hex.len() < 12 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.is_empty() || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
     let matches = reader.digests_with_prefix(table, &hex)?;
