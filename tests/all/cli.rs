@@ -314,3 +314,42 @@ fn an_invocation_is_named_by_last_by_its_components_name_or_by_any_unique_prefix
     }
     assert_eq!(home.enact(&["replay", "last", "--json"]).success().json()["identical"], true);
 }
+
+#[test]
+fn add_binds_the_components_own_name_and_never_moves_a_name_silently() {
+    let home = Home::new();
+    let clock = crate::support::guest("rust", "clock");
+    let echo = crate::support::guest("rust", "echo");
+    let (clock, echo) = (clock.to_str().expect("utf-8"), echo.to_str().expect("utf-8"));
+
+    let added = home.enact(&["add", clock]);
+    assert!(added.success().stderr().contains("added `clock` as `clock`"), "{}", added.stderr());
+    home.enact(&["invoke", "clock"]).success();
+
+    // a name that points at another component moves only with --force
+    let before = home.contents();
+    let refused = home.enact(&["add", echo, "--name", "clock"]);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains("`clock` names `sha256:"), "{}", refused.stderr());
+    assert!(refused.stderr().contains("--force"), "{}", refused.stderr());
+    assert_eq!(home.contents(), before, "nothing was written");
+    let moved = home.enact(&["add", echo, "--name", "clock", "--force"]);
+    assert!(moved.success().stderr().contains("the name moved from"), "{}", moved.stderr());
+    assert_eq!(home.enact(&["invoke", "clock", "--input", "5"]).success().stdout().trim(), "5");
+
+    // name and unname, with a .wasm path where a component is expected
+    home.enact(&["name", "timepiece", clock]).success();
+    home.enact(&["invoke", "timepiece"]).success();
+    home.enact(&["unname", "timepiece"]).success();
+    assert_eq!(home.enact(&["invoke", "timepiece"]).code(), 2);
+    assert_eq!(home.enact(&["unname", "timepiece"]).code(), 2);
+    let hexlike = home.enact(&["name", "cafe", clock]);
+    assert_eq!(hexlike.code(), 2);
+    assert!(hexlike.stderr().contains("looks like an id prefix"), "{}", hexlike.stderr());
+    assert_eq!(home.enact(&["invoke", echo, "--input", "3"]).success().stdout().trim(), "3");
+
+    // adding stored bytes again compiles nothing
+    let again = home.enact_logged(&["add", clock]);
+    again.success();
+    assert!(!again.stderr().contains("compiling component"), "{}", again.stderr());
+}

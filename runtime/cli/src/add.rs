@@ -1,29 +1,111 @@
-//! `enact add FILE.wasm [--name NAME]`
+//! `enact add FILE.wasm [--name NAME] [--force]`, `enact name NAME TARGET
+//! [--force]`, `enact unname NAME`, and `.wasm` paths where a component is
+//! expected.
 
-use crate::Io;
-use crate::{errln, outln};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use enact_core::value::Digest;
+use enact_runtime::{NameError, Runtime};
 
 use super::Status;
-use enact_runtime::Runtime;
+use crate::Io;
+use crate::{errln, outln};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
     /// The component (.wasm)
     file: PathBuf,
-    /// A name to invoke it by
+    /// A name to invoke it by [default: the name the component gives itself, if no other component has it]
     #[arg(long)]
     name: Option<String>,
+    /// Move the name to this component if it names another
+    #[arg(long, requires = "name")]
+    force: bool,
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
-    let (digest, info) =
-        rt.add(&bytes, args.name.as_deref()).with_context(|| format!("cannot add `{}`", args.file.display()))?;
+    let digest = enact_runtime::component_id(&bytes);
+    // A name that is taken is refused before anything is written.
+    let bind = match &args.name {
+        Some(name) => Some(rt.name_check(name, &digest, args.force)?),
+        None => None,
+    };
+    let (digest, info) = rt.add(&bytes, None).with_context(|| format!("cannot add `{}`", args.file.display()))?;
     outln!(io, "{digest}");
-    let named = args.name.map(|n| format!(" as `{n}`")).unwrap_or_default();
-    errln!(io, "added `{}`{named} ({})", info.metadata.name, enact_core::limits::human_bytes(info.size));
+    let size = enact_core::limits::human_bytes(info.size);
+    let own = info.metadata.name.as_str();
+    match (&args.name, bind) {
+        (Some(name), Some(previous)) => {
+            rt.name(name, &digest, args.force)?;
+            errln!(io, "added `{own}` as `{name}` ({size}){}", moved(previous, &digest));
+        }
+        _ => match rt.name(own, &digest, false) {
+            Ok(_) => errln!(io, "added `{own}` as `{own}` ({size})"),
+            Err(NameError::Taken { current, .. }) => errln!(
+                io,
+                "added `{own}` ({size}), unnamed: `{own}` names {} already; hint: `enact name NAME {}` names it",
+                current.short(),
+                digest.short()
+            ),
+            Err(_) => {
+                errln!(io, "added `{own}` ({size}), unnamed; hint: `enact name NAME {}` names it", digest.short())
+            }
+        },
+    }
     Ok(Status::Completed)
+}
+
+/// `; moved from …` when the name pointed elsewhere before.
+fn moved(previous: Option<Digest>, digest: &Digest) -> String {
+    match previous {
+        Some(previous) if previous != *digest => format!("; the name moved from {}", previous.short()),
+        _ => String::new(),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct NameArgs {
+    /// The name
+    name: String,
+    /// The component: its name, its id, a unique prefix of the id, or a .wasm file
+    target: String,
+    /// Move the name if it names another component
+    #[arg(long)]
+    force: bool,
+}
+
+pub(super) fn name(rt: &Runtime, io: &mut Io, args: NameArgs) -> anyhow::Result<Status> {
+    let digest = component_of(rt, io, &args.target)?;
+    let previous = rt.name(&args.name, &digest, args.force)?;
+    errln!(io, "`{}` names {}{}", args.name, digest.short(), moved(previous, &digest));
+    Ok(Status::Completed)
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct UnnameArgs {
+    /// The name to remove
+    name: String,
+}
+
+pub(super) fn unname(rt: &Runtime, io: &mut Io, args: UnnameArgs) -> anyhow::Result<Status> {
+    match rt.unname(&args.name)? {
+        Some(digest) => errln!(io, "`{}` no longer names {}", args.name, digest.short()),
+        None => anyhow::bail!("no name `{}`; hint: `enact ls names` lists them", args.name),
+    }
+    Ok(Status::Completed)
+}
+
+/// The component `target` names; a path to a `.wasm` file is added first
+/// (instantly when the store holds it already).
+pub(super) fn component_of(rt: &Runtime, io: &mut Io, target: &str) -> anyhow::Result<Digest> {
+    let path = Path::new(target);
+    if target.ends_with(".wasm") && path.is_file() {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{target}`"))?;
+        let (digest, info) = rt.add(&bytes, None).with_context(|| format!("cannot add `{target}`"))?;
+        errln!(io, "added `{}` from `{target}` ({})", info.metadata.name, digest.short());
+        return Ok(digest);
+    }
+    Ok(rt.resolve_component(target)?)
 }

@@ -11,7 +11,7 @@ use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// A component: its name, its id, or a unique prefix of the id
+    /// A component: its name, its id, a unique prefix of the id, or a .wasm file (added first)
     target: String,
     /// Print one JSON object on stdout
     #[arg(long)]
@@ -23,7 +23,7 @@ fn schema(text: &Option<String>) -> Value {
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
-    let id = rt.resolve_component(&args.target)?;
+    let id = super::add::component_of(rt, io, &args.target)?;
     let info = rt.component_info(&id)?.context("the component's index entry is missing")?;
     let m = &info.metadata;
     if args.json {

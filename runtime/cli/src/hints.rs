@@ -3,7 +3,8 @@
 //! `enact` command helps. Every command a hint names parses (a test checks).
 
 use enact_runtime::{
-    AddError, ComponentError, GrantError, InvokeError, PrepareError, ReplayError, ResumeError, RewindError, RunError,
+    AddError, ComponentError, GrantError, InvokeError, NameError, PrepareError, ReplayError, ResumeError, RewindError,
+    RunError,
 };
 use enact_store::StorageError;
 use enact_store::bundle::BundleError;
@@ -16,8 +17,11 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
         return match e {
             AddError::Component(e) => component(e),
             AddError::Storage(e) => storage(e),
-            AddError::BadName(_) => None,
+            AddError::Name(e) => name(e),
         };
+    }
+    if let Some(e) = error.downcast_ref::<NameError>() {
+        return name(e);
     }
     if let Some(e) = error.downcast_ref::<InvokeError>() {
         return match e {
@@ -63,6 +67,13 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
         return storage(e);
     }
     None
+}
+
+fn name(e: &NameError) -> Option<String> {
+    match e {
+        NameError::Taken { name, .. } => Some(format!("`enact name {name} TARGET --force` moves it")),
+        _ => None,
+    }
 }
 
 fn run(e: &RunError) -> Option<String> {

@@ -10,7 +10,7 @@ use enact_runtime::{Call, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// A component: its name, its id, or a unique prefix of the id
+    /// A component: its name, its id, a unique prefix of the id, or a .wasm file (added first)
     target: String,
     /// The config, as JSON, or `@FILE` to read it from a file
     #[arg(long, default_value = "{}")]
@@ -40,7 +40,7 @@ fn json_arg(text: &str) -> anyhow::Result<String> {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let limits = args.limits.apply(rt.limits().clone())?;
-    let component = rt.resolve_component(&args.target)?;
+    let component = super::add::component_of(rt, io, &args.target)?;
     let call = Call::new(component)
         .config(&json_arg(&args.config)?)
         .input(&json_arg(&args.input)?)

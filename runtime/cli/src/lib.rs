@@ -75,6 +75,10 @@ pub struct Cli {
 enum Command {
     /// Add a component to the store; prints its id
     Add(add::Args),
+    /// Point a name at a component
+    Name(add::NameArgs),
+    /// Remove a name
+    Unname(add::UnnameArgs),
     /// Show what a component says of itself and what it can reach
     Describe(describe::Args),
     /// Invoke a component, recording every nondeterministic value
@@ -239,6 +243,8 @@ fn execute(cli: Cli, io: &mut Io) -> anyhow::Result<Status> {
     let rt = builder.build()?;
     match cli.command {
         Command::Add(args) => add::run(&rt, io, args),
+        Command::Name(args) => add::name(&rt, io, args),
+        Command::Unname(args) => add::unname(&rt, io, args),
         Command::Describe(args) => describe::run(&rt, io, args),
         Command::Invoke(args) => invoke::run(&rt, io, args),
         Command::Show(args) => show::run(&rt, io, args),

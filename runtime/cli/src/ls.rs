@@ -5,6 +5,7 @@ use crate::Io;
 use crate::outln;
 use enact_core::component::ComponentInfo;
 use enact_core::record::{InvocationEntry, RunHeader};
+use enact_core::value::Digest;
 use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
@@ -44,9 +45,13 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             let mut rows = reader.invocations::<InvocationEntry>()?;
             rows.retain(|(_, e)| args.all || e.depth == 0);
             rows.sort_by_key(|(_, e)| e.created_ms);
+            // A component's bound name, else the name it gives itself.
+            let names = reader.names()?;
+            let bound = |component: &Digest| names.iter().find(|(_, d)| d == component).map(|(n, _)| n.clone());
             for (digest, entry) in rows {
                 let time = enact_core::time::rfc3339(entry.created_ms / 1000, 0);
-                outln!(io, "{digest}  {:<10} {:<16} {time}", entry.status, entry.name);
+                let name = bound(&entry.component).unwrap_or(entry.name);
+                outln!(io, "{digest}  {:<10} {name:<16} {time}", entry.status);
             }
             for (run, header) in reader.runs::<RunHeader>()? {
                 let time = enact_core::time::rfc3339(header.started_ms / 1000, 0);

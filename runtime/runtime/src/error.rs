@@ -58,12 +58,37 @@ impl RunError {
 /// Why a component could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
-    /// An invalid name.
-    #[error("`{0}` is not a valid name: use letters, digits, `-`, `_` and `.`, starting with a letter")]
-    BadName(String),
+    /// The name it was to get cannot be bound.
+    #[error(transparent)]
+    Name(#[from] NameError),
     /// The bytes are not an invokable component.
     #[error(transparent)]
     Component(#[from] ComponentError),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Why a name could not be bound.
+#[derive(Debug, thiserror::Error)]
+pub enum NameError {
+    /// An invalid name.
+    #[error("`{0}` is not a valid name: use letters, digits, `-`, `_` and `.`, starting with a letter")]
+    Invalid(String),
+    /// A name made of hex digits alone, which would read as an id prefix.
+    #[error("`{0}` looks like an id prefix: a name needs a letter beyond a-f")]
+    LooksLikeAnId(String),
+    /// The name points at another component already.
+    #[error("`{name}` names `{current}` already")]
+    Taken {
+        /// The name.
+        name: String,
+        /// What it names.
+        current: Digest,
+    },
+    /// No component has this id.
+    #[error("no component `{0}` is stored")]
+    NoComponent(Digest),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -46,9 +46,11 @@ mod sandbox;
 mod session;
 mod sources;
 
-pub use component::{ComponentError, check_header};
+pub use component::{ComponentError, check_header, component_id};
 pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION};
-pub use error::{AddError, InvokeError, OpenError, ReplayError, ResumeError, RewindError, RunError, SessionError};
+pub use error::{
+    AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, RunError, SessionError,
+};
 pub use exec::Replay;
 pub use grants::GrantError;
 pub use journal::{FLUSH_EVERY, Journal, JournalError, Sink};

@@ -21,7 +21,7 @@ use enact_store::{Storage, StorageError, load, resolve};
 use serde_json::Value;
 
 use crate::engine::EngineError;
-use crate::error::{AddError, InvokeError, OpenError, ReplayError, ResumeError, RewindError};
+use crate::error::{AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError};
 use crate::exec::{Exec, Replay, Rerun, Root};
 use crate::observe::{Observer, Unobserved};
 use crate::registry::Registry;
@@ -226,19 +226,33 @@ impl Runtime {
         self.exec.registry.instantiations()
     }
 
-    /// Adds a component (and optionally names it); adding the same bytes again
-    /// only updates the name.
+    /// Adds a component, compiled once: bytes the store holds already
+    /// (compiled for this engine) are not compiled again. With `name`, binds
+    /// it as [`Runtime::name`] does without `force`, checked before anything
+    /// is written.
     ///
     /// # Errors
     /// When the bytes are not an invokable component (or its `describe`
-    /// reads a live source); then nothing is written.
+    /// reads a live source), or the name cannot be bound; then nothing is
+    /// written.
     pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), AddError> {
+        let digest = crate::component::component_id(bytes);
         if let Some(name) = name {
-            check_name(name)?;
+            self.check_name(name, &digest, false)?;
+        }
+        let compatibility = self.exec.registry.engine_info.compatibility;
+        let reader = self.storage().read()?;
+        let stored = reader.component::<ComponentInfo>(&digest)?;
+        let compiled = reader.artifact(&digest, &compatibility)?.is_some();
+        drop(reader);
+        if let Some(info) = stored.filter(|_| compiled) {
+            if let Some(name) = name {
+                self.storage().write(|w| w.set_name(name, &digest))?;
+            }
+            return Ok((digest, info));
         }
         let compiled = self.exec.registry.compile(bytes)?;
-        let (digest, info) = (compiled.digest, compiled.info.clone());
-        let compatibility = self.exec.registry.engine_info.compatibility;
+        let info = compiled.info.clone();
         self.storage().write(|w| {
             w.put_blob(bytes)?;
             w.put_artifact(&digest, &compatibility, &compiled.code)?;
@@ -250,6 +264,55 @@ impl Runtime {
         })?;
         self.exec.registry.keep(compiled);
         Ok((digest, info))
+    }
+
+    /// Points `name` at component `digest`. A name that points at another
+    /// component moves only with `force`; returns what it named before.
+    ///
+    /// # Errors
+    /// An invalid or id-like name, a name taken without `force`, or a
+    /// component the store does not hold.
+    pub fn name(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
+        let previous = self.check_name(name, digest, force)?;
+        if self.storage().read()?.component::<ComponentInfo>(digest)?.is_none() {
+            return Err(NameError::NoComponent(*digest));
+        }
+        self.storage().write(|w| w.set_name(name, digest))?;
+        Ok(previous)
+    }
+
+    /// Removes `name`; returns what it named, if anything.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn unname(&self, name: &str) -> Result<Option<Digest>, StorageError> {
+        self.storage().write(|w| w.remove_name(name))
+    }
+
+    /// Whether `name` may point at `digest` (see [`Runtime::name`]); what it
+    /// names now.
+    ///
+    /// # Errors
+    /// See [`Runtime::name`].
+    pub fn name_check(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
+        self.check_name(name, digest, force)
+    }
+
+    fn check_name(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.len() <= 128
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !valid {
+            return Err(NameError::Invalid(name.to_string()));
+        }
+        if name.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(NameError::LooksLikeAnId(name.to_string()));
+        }
+        let current = self.storage().read()?.name(name)?;
+        match current {
+            Some(current) if current != *digest && !force => Err(NameError::Taken { name: name.to_string(), current }),
+            _ => Ok(current),
+        }
     }
 
     /// What the store knows of component `digest`.
@@ -427,11 +490,4 @@ impl Runtime {
     pub fn verify(&self) -> Result<VerifyReport, StorageError> {
         enact_store::verify::verify(self.storage())
     }
-}
-
-fn check_name(name: &str) -> Result<(), AddError> {
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.len() <= 128
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok { Ok(()) } else { Err(AddError::BadName(name.to_string())) }
 }

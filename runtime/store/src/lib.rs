@@ -260,6 +260,14 @@ impl Writer {
         Ok(())
     }
 
+    /// Removes `name`; what it named, if anything.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_name(&mut self, name: &str) -> Result<Option<Digest>> {
+        Ok(self.txn.open_table(NAMES)?.remove(name)?.map(|d| Digest(*d.value())))
+    }
+
     /// Indexes a sealed invocation record.
     ///
     /// # Errors
