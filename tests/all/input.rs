@@ -254,3 +254,34 @@ fn input_asked_by_a_child_suspends_its_callers_and_resume_continues_the_child() 
     run.success();
     assert_eq!(run.json()["output"], json!([3, 2]));
 }
+
+#[test]
+fn a_typed_answer_is_text_where_the_schema_asks_for_a_string_and_answers_come_inline() {
+    let home = Home::new();
+    home.add_rust("chat");
+    home.add_rust("ask-dice");
+    let script = home.path().join("script.json");
+    std::fs::write(&script, r#"["Hello!", "Fine."]"#).expect("write");
+    let llm = format!("scripted:{}", script.display());
+    // `42` answers a string prompt: it is the text "42", not the number
+    let run = home.enact(&[
+        "invoke",
+        "chat",
+        "--llm",
+        &llm,
+        "--answer",
+        "42",
+        "--answers",
+        r#"["how are you?", "stop"]"#,
+        "--json",
+    ]);
+    let out = run.success().json();
+    assert_eq!(out["output"][0], json!({"role": "user", "content": "42"}), "{out}");
+    assert_eq!(out["output"][2], json!({"role": "user", "content": "how are you?"}), "{out}");
+
+    // where the schema asks for a number, the same text is JSON
+    let asked = home.enact(&["invoke", "ask-dice", "--answer", "1", "--json"]).json();
+    assert_eq!(asked["status"], "awaiting-input", "{asked}");
+    let resumed = home.enact(&["resume", asked["invocation"].as_str().expect("id"), "--answer", "6"]);
+    assert_eq!(resumed.success().stdout().trim(), "6");
+}

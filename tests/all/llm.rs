@@ -107,7 +107,7 @@ fn a_chat_is_journaled_and_replays_without_contacting_the_model() {
     let recorded = {
         let rt = runtime_with(&home, Some(Arc::new(provider(&server, 0, 5_000))));
         let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
-        let answerer = FileAnswers::open(&answers).expect("answers");
+        let answerer = FileAnswers::open(answers.to_str().expect("utf-8")).expect("answers");
         rt.invoke(enact::Call::new(chat).answerer(Box::new(answerer))).expect("invoke")
     };
     assert_eq!(recorded.record.outcome.status(), "completed");
@@ -140,7 +140,10 @@ fn chat_saying_hi(home: &Home, rt: &Runtime) -> (enact::Invocation, enact::Error
     let answers = home.path().join("answers.json");
     std::fs::write(&answers, r#"["hi"]"#).expect("write");
     let inv = rt
-        .invoke(enact::Call::new(chat).answerer(Box::new(FileAnswers::open(&answers).expect("answers"))))
+        .invoke(
+            enact::Call::new(chat)
+                .answerer(Box::new(FileAnswers::open(answers.to_str().expect("utf-8")).expect("answers"))),
+        )
         .expect("invoke");
     let enact::Outcome::Failed { error } = inv.record.outcome.clone() else {
         panic!("expected a failure, got {:?}", inv.record.outcome);

@@ -398,7 +398,7 @@ fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
     assert_eq!(server.count(), 2, "the unanswered request is sent again");
     assert_eq!(server.requests()[0], server.requests()[1]);
     let id = out["invocation"].as_str().expect("id");
-    let done = home.enact(&["resume", id, "--answer", "\"stop\"", "--json"]);
+    let done = home.enact(&["resume", id, "--answer", "stop", "--json"]);
     done.success();
     assert_eq!(
         done.json()["output"],

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
 
-use enact_core::answer::{Answer, Answerer, InputRequest, parse_answer};
+use enact_core::answer::{Answer, Answerer, InputRequest};
 use serde_json::Value;
 
 /// Answers from a JSON file: a list answered in order, or a map from prompt
@@ -16,19 +16,56 @@ pub enum FileAnswers {
 }
 
 impl FileAnswers {
-    /// Reads `path`.
+    /// Answers from `source`: inline JSON (a list or an object), `-` for
+    /// standard input, or the path of a file holding that JSON.
     ///
     /// # Errors
-    /// The file cannot be read or is neither a list nor an object.
-    pub fn open(path: &std::path::Path) -> Result<FileAnswers, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    /// The file cannot be read, or holds neither a list nor an object.
+    pub fn open(source: &str) -> Result<FileAnswers, String> {
+        let inline = source.trim_start().starts_with(['[', '{']);
+        let (text, what) = if inline {
+            (source.to_string(), "the answers".to_string())
+        } else if source == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| format!("cannot read answers from standard input: {e}"))?;
+            (text, "standard input".to_string())
+        } else {
+            let text = std::fs::read_to_string(source).map_err(|e| format!("cannot read `{source}`: {e}"))?;
+            (text, format!("`{source}`"))
+        };
         match serde_json::from_str(&text) {
             Ok(Value::Array(list)) => Ok(FileAnswers::List(list.into())),
             Ok(Value::Object(map)) => Ok(FileAnswers::Map(map.into_iter().collect())),
-            Ok(_) => {
-                Err(format!("`{}` holds neither a list of answers nor a map from prompt to answer", path.display()))
+            Ok(_) => Err(format!("{what} hold neither a list of answers nor a map from prompt to answer")),
+            Err(e) => Err(format!("{what} are not valid JSON: {e}")),
+        }
+    }
+}
+
+/// Answers the first request with `text`, read as that request reads a
+/// typed line (text for a string schema, else JSON), then asks `then`.
+pub struct TextAnswer {
+    text: Option<String>,
+    then: Box<dyn Answerer>,
+}
+
+impl TextAnswer {
+    /// `text` for the first request, then `then`.
+    pub fn new(text: String, then: Box<dyn Answerer>) -> TextAnswer {
+        TextAnswer { text: Some(text), then }
+    }
+}
+
+impl Answerer for TextAnswer {
+    fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
+        match self.text.take() {
+            Some(text) => {
+                let value = request.answer_from_text(&text);
+                request.check(&value)?;
+                Ok(Some(Answer { value, by: "person".into() }))
             }
-            Err(e) => Err(format!("`{}` is not valid JSON: {e}", path.display())),
+            None => self.then.answer(request),
         }
     }
 }
@@ -63,6 +100,10 @@ impl<R: BufRead + Send, W: Write + Send> Terminal<R, W> {
 impl<R: BufRead + Send, W: Write + Send> Answerer for Terminal<R, W> {
     fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
         loop {
+            if let Some(context) = &request.context {
+                let context = context.as_str().map_or_else(|| context.to_string(), str::to_string);
+                let _ = writeln!(self.output, "{context}");
+            }
             let _ = write!(self.output, "{}", request.prompt_text());
             if let Some(schema) = &request.schema {
                 let _ = write!(self.output, " (schema: {schema})");
@@ -74,7 +115,7 @@ impl<R: BufRead + Send, W: Write + Send> Answerer for Terminal<R, W> {
                 Ok(0) | Err(_) => return Ok(None),
                 Ok(_) => {}
             }
-            let value = parse_answer(&line);
+            let value = request.answer_from_text(&line);
             match request.check(&value) {
                 Ok(()) => return Ok(Some(Answer { value, by: "person".into() })),
                 Err(e) => {

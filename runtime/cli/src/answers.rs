@@ -1,7 +1,6 @@
 //! The `--answers` and `--interactive` options shared by `invoke` and `resume`.
 
 use std::io::BufReader;
-use std::path::Path;
 
 use anyhow::Context;
 
@@ -13,8 +12,8 @@ use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct AnswerArgs {
-    /// Answer input requests from FILE (a JSON list in order, or a map from prompt to answer), or with the LLM (`llm`)
-    #[arg(long, value_name = "FILE|llm", conflicts_with = "interactive")]
+    /// Answer input requests from a JSON list (in order) or map (from prompt to answer), inline, from a FILE or `-` (stdin); or with the LLM (`llm`)
+    #[arg(long, value_name = "JSON|FILE|-|llm", conflicts_with = "interactive")]
     answers: Option<String>,
     /// Ask on the terminal for every input request
     #[arg(long)]
@@ -40,7 +39,7 @@ impl AnswerArgs {
                     .context("`--answers llm` needs an LLM; hint: set ENACT_LLM_URL or pass `--llm scripted:FILE`")?;
                 Ok(Box::new(LlmAnswers::new(provider.clone())))
             }
-            Some(file) => Ok(Box::new(FileAnswers::open(Path::new(file)).map_err(anyhow::Error::msg)?)),
+            Some(source) => Ok(Box::new(FileAnswers::open(source).map_err(anyhow::Error::msg)?)),
         }
     }
 }

@@ -18,6 +18,9 @@ pub(super) struct Args {
     /// The input, as JSON, or `@FILE` to read it from a file
     #[arg(long, default_value = "null")]
     input: String,
+    /// The answer to the first input request (text when its schema asks for a string, else JSON)
+    #[arg(long, value_name = "JSON")]
+    answer: Option<String>,
     #[command(flatten)]
     answers: AnswerArgs,
     #[command(flatten)]
@@ -44,7 +47,10 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     let call = Call::new(component)
         .config(&json_arg(&args.config)?)
         .input(&json_arg(&args.input)?)
-        .answerer(args.answers.answerer(rt)?)
+        .answerer(match args.answer {
+            Some(text) => Box::new(crate::answerers::TextAnswer::new(text, args.answers.answerer(rt)?)),
+            None => args.answers.answerer(rt)?,
+        })
         .grants(args.dirs)
         .limits(limits);
     let inv = crate::progress::watched(args.json, |observer| rt.invoke(call.observer(observer)))?;

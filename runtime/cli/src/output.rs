@@ -57,7 +57,7 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
         }
         Outcome::Incomplete => {}
     }
-    errln!(io, "invocation {} {} ({} events)", inv.id, inv.record.outcome.status(), inv.record.events);
+    errln!(io, "invocation {} {} ({} events)", inv.id.short(), inv.record.outcome.status(), inv.record.events);
     Ok(())
 }
 

@@ -49,7 +49,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         if replay.identical {
             errln!(io, "replay identical: same output and journal ({} events)", inv.record.events);
         } else {
-            errln!(io, "replay went live: new invocation {} from {id}", inv.id);
+            errln!(io, "replay went live: new invocation {} from {}", inv.id.short(), id.short());
+            errln!(io, "  next: `enact show {}`", inv.id.short());
         }
     }
     Ok(output::status_of(&inv.record.outcome))

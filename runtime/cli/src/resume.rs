@@ -3,7 +3,9 @@
 use super::answers::AnswerArgs;
 use super::{Status, output};
 use crate::Io;
-use enact_core::answer::parse_answer;
+use crate::errln;
+use enact_core::answer::{InputRequest, parse_answer};
+use enact_core::record::Outcome;
 use enact_runtime::{ReplayOptions, Runtime};
 
 #[derive(Debug, clap::Args)]
@@ -22,7 +24,7 @@ pub(super) struct Args {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let then = args.answers.answerer(rt)?;
-    let answer = args.answer.as_deref().map(parse_answer);
+    let answer = args.answer.clone();
     let inv = if args.invocation.starts_with("run:") {
         if answer.is_some() {
             anyhow::bail!("a cut-off run awaits no answer; hint: resume it without `--answer`");
@@ -33,8 +35,20 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         })?
     } else {
         let id = rt.resolve_invocation(&args.invocation)?;
-        let awaiting = matches!(rt.load(&id)?.record.outcome, enact_core::record::Outcome::AwaitingInput { .. });
-        if awaiting && answer.is_none() && !args.answers.given() {
+        let pending = match rt.load(&id)?.record.outcome {
+            Outcome::AwaitingInput { request } => {
+                let request = enact_store::load::json(&rt.storage().read()?, &request)?;
+                Some(serde_json::from_value::<InputRequest>(request)?)
+            }
+            _ => None,
+        };
+        // Typed as on the terminal: text for a string schema, else JSON.
+        let answer = match (&pending, answer) {
+            (Some(request), Some(text)) => Some(request.answer_from_text(&text)),
+            (None, Some(text)) => Some(parse_answer(&text)),
+            (_, None) => None,
+        };
+        if pending.is_some() && answer.is_none() && !args.answers.given() {
             let id = id.short();
             anyhow::bail!("invocation `{id}` awaits input; hint: give it with `enact resume {id} --answer JSON`");
         }
@@ -43,5 +57,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         })?
     };
     output::print_invocation(rt, io, &inv, args.json)?;
+    if !args.json && !matches!(inv.record.outcome, Outcome::AwaitingInput { .. }) {
+        errln!(io, "  next: `enact show {}`", inv.id.short());
+    }
     Ok(output::status_of(&inv.record.outcome))
 }

@@ -29,6 +29,14 @@ impl InputRequest {
         }
     }
 
+    /// A typed line as an answer to this request: the text itself when the
+    /// schema asks for a string, else JSON when it parses, else the text.
+    pub fn answer_from_text(&self, line: &str) -> Value {
+        let line = line.trim_end_matches(['\n', '\r']);
+        let wants_text = self.schema.as_ref().is_some_and(|s| s["type"] == "string");
+        if wants_text { Value::String(line.to_string()) } else { parse_answer(line) }
+    }
+
     /// Checks `answer` against the schema.
     ///
     /// # Errors
@@ -126,6 +134,15 @@ mod tests {
             schema: Some(json!({"type": "integer", "minimum": 1, "maximum": 6})),
             context: None,
         }
+    }
+
+    #[test]
+    fn a_line_is_text_when_the_schema_asks_for_a_string() {
+        let text = InputRequest { prompt: json!("say"), schema: Some(json!({"type": "string"})), context: None };
+        assert_eq!(text.answer_from_text("42\n"), json!("42"));
+        assert_eq!(text.answer_from_text("\"quoted\""), json!("\"quoted\""));
+        assert_eq!(dice_request().answer_from_text("4\n"), json!(4));
+        assert_eq!(dice_request().answer_from_text("four"), json!("four"));
     }
 
     #[test]
