@@ -357,3 +357,22 @@ fn add_binds_the_components_own_name_and_never_moves_a_name_silently() {
     again.success();
     assert!(!again.stderr().contains("compiling component"), "{}", again.stderr());
 }
+
+#[test]
+fn a_missing_or_mangled_input_is_explained_with_an_example() {
+    let home = Home::new();
+    home.add_rust("dice");
+    let missing = home.enact(&["invoke", "dice"]);
+    assert_eq!(missing.code(), 2, "{}", missing.stderr());
+    assert!(missing.stderr().contains("`dice` needs an input"), "{}", missing.stderr());
+    // the example in the hint runs as it is
+    let hinted = hinted_commands(&missing.stderr());
+    let command = hinted.first().expect("a hinted command");
+    let args: Vec<String> = command[1..].iter().map(|a| a.trim_matches('\'').to_string()).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    home.enact(&args).success();
+
+    let mangled = home.enact(&["invoke", "dice", "--input", "{n:3}"]);
+    assert_eq!(mangled.code(), 2);
+    assert!(mangled.stderr().contains("got: {n:3}"), "{}", mangled.stderr());
+}

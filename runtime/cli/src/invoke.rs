@@ -2,6 +2,7 @@
 
 use crate::Io;
 use anyhow::Context;
+use serde_json::{Value, json};
 
 use super::answers::AnswerArgs;
 use super::limits::LimitArgs;
@@ -12,12 +13,12 @@ use enact_runtime::{Call, Runtime};
 pub(super) struct Args {
     /// A component: its name, its id, a unique prefix of the id, or a .wasm file (added first)
     target: String,
-    /// The config, as JSON, or `@FILE` to read it from a file
+    /// The config, as JSON, or `@FILE` (`@-`: standard input) to read it from
     #[arg(long, default_value = "{}")]
     config: String,
-    /// The input, as JSON, or `@FILE` to read it from a file
-    #[arg(long, default_value = "null")]
-    input: String,
+    /// The input, as JSON, or `@FILE` (`@-`: standard input) to read it from [default: null]
+    #[arg(long)]
+    input: Option<String>,
     /// The answer to the first input request (text when its schema asks for a string, else JSON)
     #[arg(long, value_name = "JSON")]
     answer: Option<String>,
@@ -33,20 +34,67 @@ pub(super) struct Args {
     json: bool,
 }
 
-/// The text itself, or the contents of the file after `@`.
-fn json_arg(text: &str) -> anyhow::Result<String> {
-    match text.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`")),
-        None => Ok(text.to_string()),
+/// `what`'s JSON: the text itself, or the contents of the file after `@`
+/// (`@-`: standard input); checked here so that a shell's mangling shows.
+fn json_arg(what: &str, text: &str) -> anyhow::Result<String> {
+    let json = match text.strip_prefix('@') {
+        Some("-") => std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?,
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`"))?,
+        None => text.to_string(),
+    };
+    if let Err(e) = serde_json::from_str::<Value>(&json) {
+        let shown: String = json.chars().take(200).collect();
+        anyhow::bail!(
+            "{what} is not valid JSON: {e}\n  got: {shown}; hint: quote it for the shell, as in --{what} '{{\"n\":3}}'"
+        );
+    }
+    Ok(json)
+}
+
+/// An example of a value that fits `schema`: its required properties, each
+/// with a value of its type.
+fn example(schema: &Value) -> Value {
+    match schema["type"].as_str() {
+        Some("object") => {
+            let required = schema["required"].as_array().cloned().unwrap_or_default();
+            let fields = required
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|key| (key.to_string(), example(&schema["properties"][key])));
+            Value::Object(fields.collect())
+        }
+        Some("integer") => json!(schema["minimum"].as_i64().unwrap_or(1).max(1)),
+        Some("number") => json!(1.5),
+        Some("string") => json!("text"),
+        Some("boolean") => json!(true),
+        Some("array") => json!([]),
+        _ => Value::Null,
     }
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let limits = args.limits.apply(rt.limits().clone())?;
     let component = super::add::component_of(rt, io, &args.target)?;
+    let input = match &args.input {
+        Some(text) => json_arg("input", text)?,
+        None => {
+            // No input given: say what the component wants, if it wants one.
+            let schema = rt.component_info(&component)?.and_then(|info| info.metadata.input_schema);
+            let schema = schema.and_then(|s| serde_json::from_str::<Value>(&s).ok());
+            if let Some(schema) = schema.filter(|s| enact_core::answer::check_schema(s, &Value::Null).is_err()) {
+                let example = example(&schema);
+                anyhow::bail!(
+                    "`{}` needs an input that fits {schema}; hint: `enact invoke {} --input '{example}'`",
+                    args.target,
+                    args.target
+                );
+            }
+            "null".to_string()
+        }
+    };
     let call = Call::new(component)
-        .config(&json_arg(&args.config)?)
-        .input(&json_arg(&args.input)?)
+        .config(&json_arg("config", &args.config)?)
+        .input(&input)
         .answerer(match args.answer {
             Some(text) => Box::new(crate::answerers::TextAnswer::new(text, args.answers.answerer(rt)?)),
             None => args.answers.answerer(rt)?,

@@ -70,14 +70,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(scale).ok_or_else(|| format!("`{text}` is too large"))
 }
 
-/// `500ms`, `30s`, `2m`, `1000` (milliseconds).
+/// `500ms`, `30s`, `2m`; a bare number is seconds.
 fn parse_millis(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     let n: u64 = digits.parse().map_err(|_| format!("`{text}` is not a duration like `500ms` or `30s`"))?;
     let scale = match unit {
-        "" | "ms" => 1,
-        "s" => 1000,
+        "ms" => 1,
+        "" | "s" => 1000,
         "m" => 60_000,
         other => return Err(format!("unknown duration unit `{other}`; use ms, s or m")),
     };
@@ -95,6 +95,7 @@ mod tests {
         assert!(parse_size("12 parsecs").is_err());
         assert_eq!(parse_millis("500ms"), Ok(500));
         assert_eq!(parse_millis("30s"), Ok(30_000));
+        assert_eq!(parse_millis("2"), Ok(2_000), "a bare number is seconds");
         assert!(parse_millis("soon").is_err());
     }
 }
