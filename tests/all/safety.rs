@@ -102,6 +102,14 @@ fn a_busy_store_gets_a_clear_message_not_a_hang() {
     assert_eq!(busy.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&busy.stderr);
     assert!(stderr.contains("is in use by another enact process"), "{stderr}");
+    // it said at once what it waited for, and who holds the store
+    let holder_pid = holder.id();
+    assert!(
+        stderr.contains(&format!(
+            "waiting for the store, held by pid {holder_pid}: `enact invoke ask-dice --interactive`"
+        )),
+        "{stderr}"
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
     drop(holder.stdin.take());
     let _ = holder.wait();

@@ -174,7 +174,10 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let mut io = Io { out: stdout, err: stderr, env };
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let words: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let command = format!("enact {}", words.join(" "));
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
@@ -187,7 +190,7 @@ where
             return code;
         }
     };
-    match execute(cli, &mut io) {
+    match execute(cli, &command, &mut io) {
         Ok(status) => status.code(),
         Err(e) => {
             print_error(&mut io, &e);
@@ -217,7 +220,8 @@ fn llm_settings(io: &Io) -> Option<HttpConfig> {
     Some(config)
 }
 
-fn execute(cli: Cli, io: &mut Io) -> anyhow::Result<Status> {
+/// Runs `cli`; `command` is its command line, for people.
+fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
     let home = home_of(&cli, io);
     // Another enact process may hold the store for the length of one
     // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
@@ -225,7 +229,11 @@ fn execute(cli: Cli, io: &mut Io) -> anyhow::Result<Status> {
         .var("ENACT_LOCK_TIMEOUT_MS")
         .and_then(|ms| ms.parse().ok())
         .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
-    let storage = Storage::open_waiting(&enact_runtime::store_path(&home), wait)?;
+    let store = enact_runtime::store_path(&home);
+    let storage = Storage::open_telling(&store, wait, command, |holder| match holder {
+        Some(holder) => errln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
+        None => errln!(io, "waiting for the store, held by another enact process"),
+    })?;
     let mut builder = Runtime::builder(Arc::new(storage));
     if let Some(seed) = io.var("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for

@@ -93,6 +93,29 @@ from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::C
 
 type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// Who holds a store, as the holder noted it beside the store file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    /// Its process id.
+    pub pid: u32,
+    /// What it runs, e.g. `enact invoke dice`.
+    pub command: String,
+}
+
+impl Holder {
+    fn path(store: &Path) -> PathBuf {
+        store.with_extension("holder")
+    }
+
+    /// The note the holder of `store` left, if there is one.
+    fn of(store: &Path) -> Option<Holder> {
+        let note = std::fs::read_to_string(Holder::path(store)).ok()?;
+        let mut lines = note.lines();
+        let pid = lines.next()?.parse().ok()?;
+        Some(Holder { pid, command: lines.next().unwrap_or_default().to_string() })
+    }
+}
+
 /// The store file.
 pub struct Storage {
     db: Database,
@@ -115,13 +138,38 @@ impl Storage {
     /// # Errors
     /// See [`Storage::open`].
     pub fn open_waiting(path: &Path, wait: std::time::Duration) -> Result<Storage> {
+        Storage::open_telling(path, wait, "", |_| {})
+    }
+
+    /// Like [`Storage::open_waiting`], telling `waiting` at once who holds
+    /// the store when it must wait, and recording `holder` (what this
+    /// process runs, for people) beside the store once it holds it.
+    ///
+    /// # Errors
+    /// See [`Storage::open_waiting`].
+    pub fn open_telling(
+        path: &Path,
+        wait: std::time::Duration,
+        holder: &str,
+        waiting: impl FnOnce(Option<Holder>),
+    ) -> Result<Storage> {
         let start = std::time::Instant::now();
         let mut pause = std::time::Duration::from_millis(5);
+        let mut waiting = Some(waiting);
         loop {
             match Storage::try_open(path) {
                 Err(StorageError::InUse { .. }) if start.elapsed() + pause <= wait => {
+                    if let Some(tell) = waiting.take() {
+                        tell(Holder::of(path));
+                    }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+                Ok(storage) => {
+                    // Best effort: the note is for people, never read back as truth.
+                    let note = format!("{}\n{holder}\n", std::process::id());
+                    let _ = std::fs::write(Holder::path(path), note);
+                    return Ok(storage);
                 }
                 other => return other,
             }
