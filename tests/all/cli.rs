@@ -140,16 +140,32 @@ fn ls_lists_components_names_and_invocations() {
     let home = Home::new();
     let dice = home.add_rust("dice");
     let echo = home.add_rust("echo");
+    let short = |id: &str| id.trim_start_matches("sha256:")[..12].to_string();
     let components = home.enact(&["ls", "components"]);
-    components.success();
-    assert!(components.stdout().contains(&dice) && components.stdout().contains(&echo));
+    let table = components.success().stdout();
+    assert!(table.starts_with("ID "), "a header: {table}");
+    assert!(table.contains(&short(&dice)) && table.contains(&short(&echo)), "{table}");
     let names = home.enact(&["ls", "names"]).stdout();
-    assert_eq!(names, format!("dice  {dice}\necho  {echo}\n"));
+    assert_eq!(names, format!("NAME  COMPONENT\ndice  {}\necho  {}\n", short(&dice), short(&echo)));
+    let listed = home.enact(&["ls", "components", "--json"]).json();
+    assert_eq!(listed.as_array().expect("a list").len(), 2);
+    assert!(listed.as_array().expect("a list").iter().any(|c| c["id"] == dice.as_str() && c["names"][0] == "dice"));
 
-    let out = home.enact(&["invoke", "echo", "--input", "1", "--json"]).json();
+    let first = home.enact(&["invoke", "echo", "--input", "1", "--json"]).json();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let second = home.enact(&["invoke", "dice", "--input", r#"{"n":1}"#, "--json"]).json();
     let invocations = home.enact(&["ls", "invocations"]).stdout();
-    assert!(invocations.contains(out["invocation"].as_str().expect("an id")), "{invocations}");
-    assert!(invocations.contains("completed"));
+    let rows: Vec<&str> = invocations.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{invocations}");
+    let id = |out: &serde_json::Value| short(out["invocation"].as_str().expect("an id"));
+    assert!(rows[0].starts_with(&id(&second)), "newest first: {invocations}");
+    assert!(rows[1].starts_with(&id(&first)) && rows[1].contains("completed"), "{invocations}");
+    let json = home.enact(&["ls", "invocations", "--json", "--limit", "1"]).json();
+    assert_eq!(json.as_array().expect("a list").len(), 1);
+    assert_eq!(json[0]["id"], second["invocation"]);
+    assert_eq!(json[0]["short"], id(&second).as_str());
+    let failed = home.enact(&["ls", "invocations", "--status", "failed", "--json"]).json();
+    assert_eq!(failed, serde_json::json!([]));
 }
 
 #[test]

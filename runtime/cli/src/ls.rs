@@ -1,8 +1,12 @@
-//! `enact ls [components|invocations|names]`
+//! `enact ls [components|invocations|names] [--all] [--status S] [--limit N] [--json]`:
+//! a table with headers and short ids, newest first; `--json` lists objects
+//! with full ids.
+
+use serde_json::{Value, json};
 
 use super::Status;
 use crate::Io;
-use crate::outln;
+use crate::{out, outln};
 use enact_core::component::ComponentInfo;
 use enact_core::record::{InvocationEntry, RunHeader};
 use enact_core::value::Digest;
@@ -16,6 +20,15 @@ pub(super) struct Args {
     /// With `invocations`: list child invocations too, not only roots
     #[arg(long)]
     all: bool,
+    /// With `invocations`: only those with this status (`completed`, `failed`, `trapped`, `awaiting-input`, `incomplete`)
+    #[arg(long)]
+    status: Option<String>,
+    /// Show at most N rows
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Print one JSON array on stdout, with full ids
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -27,43 +40,92 @@ enum What {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let reader = rt.storage().read()?;
-    match args.what {
+    let names = reader.names()?;
+    let bound = |component: &Digest| -> Vec<String> {
+        names.iter().filter(|(_, d)| d == component).map(|(n, _)| n.clone()).collect()
+    };
+    // Each row: its JSON, and its cells for people.
+    let (header, rows): (&[&str], Vec<(Value, Vec<String>)>) = match args.what {
         What::Components => {
-            let names = reader.names()?;
+            let mut rows = Vec::new();
             for (digest, info) in reader.components::<ComponentInfo>()? {
-                let aliases: Vec<_> = names.iter().filter(|(_, d)| *d == digest).map(|(n, _)| n.as_str()).collect();
-                outln!(
-                    io,
-                    "{digest}  {:<16} {:>10}  {}",
-                    info.metadata.name,
-                    enact_core::limits::human_bytes(info.size),
-                    aliases.join(",")
-                );
+                let names = bound(&digest);
+                let size = enact_core::limits::human_bytes(info.size);
+                let value = json!({ "id": digest.to_string(), "short": digest.short(), "name": info.metadata.name,
+                    "names": names, "size": info.size, "pure": info.is_pure() });
+                rows.push((value, vec![digest.short(), names.join(","), info.metadata.name, size]));
             }
+            (&["ID", "NAMES", "DESCRIBES ITSELF AS", "SIZE"], rows)
         }
         What::Invocations => {
-            let mut rows = reader.invocations::<InvocationEntry>()?;
-            rows.retain(|(_, e)| args.all || e.depth == 0);
-            rows.sort_by_key(|(_, e)| e.created_ms);
-            // A component's bound name, else the name it gives itself.
-            let names = reader.names()?;
-            let bound = |component: &Digest| names.iter().find(|(_, d)| d == component).map(|(n, _)| n.clone());
-            for (digest, entry) in rows {
+            let mut entries = reader.invocations::<InvocationEntry>()?;
+            entries.retain(|(_, e)| args.all || e.depth == 0);
+            let mut rows: Vec<(u64, Value, Vec<String>)> = Vec::new();
+            for (digest, entry) in entries {
+                let name = bound(&entry.component).into_iter().next().unwrap_or(entry.name.clone());
                 let time = enact_core::time::rfc3339(entry.created_ms / 1000, 0);
-                let name = bound(&entry.component).unwrap_or(entry.name);
-                outln!(io, "{digest}  {:<10} {name:<16} {time}", entry.status);
+                let value = json!({ "id": digest.to_string(), "short": digest.short(), "status": entry.status,
+                    "component": entry.component.to_string(), "name": name, "created": time,
+                    "parent": entry.parent.map(|p| p.to_string()) });
+                let parent = entry.parent.map(|p| p.short()).unwrap_or_default();
+                rows.push((entry.created_ms, value, vec![digest.short(), entry.status, name, time, parent]));
             }
             for (run, header) in reader.runs::<RunHeader>()? {
                 let time = enact_core::time::rfc3339(header.started_ms / 1000, 0);
-                let name = rt.component_name(&header.component);
-                outln!(io, "run:{run:032x}  {:<10} {name:<16} {time}", "incomplete");
+                let name = bound(&header.component).into_iter().next().unwrap_or(rt.component_name(&header.component));
+                let id = format!("run:{run:032x}");
+                let value = json!({ "id": id, "short": id, "status": "incomplete", "cut_off": true,
+                    "component": header.component.to_string(), "name": name, "created": time });
+                rows.push((header.started_ms, value, vec![id, "incomplete".into(), name, time, String::new()]));
             }
+            if let Some(status) = &args.status {
+                rows.retain(|(_, value, _)| value["status"] == status.as_str());
+            }
+            // Newest first.
+            rows.sort_by_key(|(created, _, _)| std::cmp::Reverse(*created));
+            let rows = rows.into_iter().map(|(_, value, cells)| (value, cells)).collect();
+            (&["ID", "STATUS", "COMPONENT", "CREATED", "PARENT"], rows)
         }
         What::Names => {
-            for (name, digest) in reader.names()? {
-                outln!(io, "{name}  {digest}");
-            }
+            let rows = names
+                .iter()
+                .map(|(name, digest)| {
+                    (json!({ "name": name, "id": digest.to_string() }), vec![name.clone(), digest.short()])
+                })
+                .collect();
+            (&["NAME", "COMPONENT"], rows)
+        }
+    };
+    let rows: Vec<_> = rows.into_iter().take(args.limit.unwrap_or(usize::MAX)).collect();
+    if args.json {
+        outln!(io, "{}", Value::Array(rows.into_iter().map(|(value, _)| value).collect()));
+        return Ok(Status::Completed);
+    }
+    print_table(io, header, rows.iter().map(|(_, cells)| cells.as_slice()));
+    Ok(Status::Completed)
+}
+
+/// Rows under a header, each column as wide as its widest cell.
+fn print_table<'a>(io: &mut Io, header: &[&str], rows: impl Iterator<Item = &'a [String]> + Clone) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows.clone() {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
     }
-    Ok(Status::Completed)
+    let line = |io: &mut Io, cells: Vec<&str>| {
+        let last = cells.len() - 1;
+        for (i, cell) in cells.iter().enumerate() {
+            if i == last {
+                out!(io, "{cell}");
+            } else {
+                out!(io, "{cell:<width$}  ", width = widths[i]);
+            }
+        }
+        outln!(io);
+    };
+    line(io, header.to_vec());
+    for row in rows {
+        line(io, row.iter().map(String::as_str).collect());
+    }
 }
