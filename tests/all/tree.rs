@@ -255,3 +255,31 @@ fn a_pure_child_seen_before_is_answered_from_the_store() {
     assert_eq!(second.output.as_ref().expect("output")["caught"], "deliberate: the child failed");
     assert!(rt.replay(&second.id).expect("replay").identical);
 }
+
+#[test]
+fn overrides_take_values_as_show_prints_them_and_answers_fit_their_schema() {
+    let home = Home::new();
+    home.add_rust("clock");
+    home.add_rust("ask-dice");
+    let clock = home.enact(&["invoke", "clock", "--json"]).json();
+    let clock = clock["invocation"].as_str().expect("id").to_string();
+    // event 1 is the wall clock, shown as RFC 3339: override it in that form
+    let shown = home.enact(&["show", &clock, "--events"]).stdout();
+    assert!(shown.contains("#1 wasi:clocks/wall-clock.now -> 20"), "{shown}");
+    let forked = home.enact(&["replay", &clock, "--override", "1=2030-01-01T00:00:00Z", "--json"]).json();
+    assert_eq!(forked["output"]["seconds"], 1_893_456_000, "{forked}");
+
+    let asked = home.enact(&["invoke", "ask-dice", "--answers", "[2, 3, 4]", "--json"]).json();
+    let asked = asked["invocation"].as_str().expect("id").to_string();
+    let refused = home.enact(&["replay", &asked, "--override", "1=9"]);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains("cannot override event 1"), "{}", refused.stderr());
+
+    // one way to continue: a rewound run replays with answers for what it asks anew
+    let zero = home.enact(&["rewind", &asked, "0"]);
+    assert_eq!(zero.code(), 2);
+    assert!(zero.stderr().contains("would keep the whole journal"), "{}", zero.stderr());
+    let rewound = home.enact(&["rewind", &asked, "1"]).success().stdout().trim().to_string();
+    let done = home.enact(&["replay", &rewound, "--answers", "[6]", "--json"]).json();
+    assert_eq!(done["output"], 9, "{done}");
+}

@@ -12,9 +12,11 @@ pub(super) struct Args {
     /// Run the first failed child of the root again instead of reusing its failure
     #[arg(long)]
     retry_failed: bool,
-    /// Replace the response of root event INDEX with JSON and go on live from there
-    #[arg(long = "override", value_name = "INDEX=JSON", value_parser = parse_override)]
+    /// Replace the response of root event INDEX with VALUE (JSON, or as `show --events` prints it) and go on live from there
+    #[arg(long = "override", value_name = "INDEX=VALUE", value_parser = parse_override)]
     override_event: Option<(u64, serde_json::Value)>,
+    #[command(flatten)]
+    answers: super::answers::AnswerArgs,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -23,16 +25,19 @@ pub(super) struct Args {
 fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
     let (index, json) = text.split_once('=').ok_or_else(|| format!("`{text}` is not INDEX=JSON"))?;
     let index = index.trim().parse().map_err(|_| format!("`{index}` is not an event index"))?;
-    let value = serde_json::from_str(json).map_err(|e| format!("`{json}` is not valid JSON: {e}"))?;
+    // JSON, else the text as `show` prints it (a time, `0x` bytes, an answer).
+    let value = serde_json::from_str(json).unwrap_or_else(|_| serde_json::Value::String(json.to_string()));
     Ok((index, value))
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
+    let answerer = args.answers.answerer(rt)?;
     let replay = crate::progress::watched(args.json, |observer| {
         let options = ReplayOptions {
             retry_failed: args.retry_failed,
             override_event: args.override_event,
+            answerer,
             observer,
             ..ReplayOptions::default()
         };

@@ -19,6 +19,12 @@ pub(super) struct Args {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
+    if args.n == 0 {
+        anyhow::bail!(
+            "rewinding 0 events would keep the whole journal; hint: `enact replay {}` runs it again",
+            id.short()
+        );
+    }
     let rewound = rt.rewind(&id, args.n)?;
     if args.json {
         outln!(io, "{}", output::invocation_json(rt, &rewound)?);

@@ -217,7 +217,8 @@ impl Event {
         let u64_of = |what: &str| value.as_u64().ok_or_else(|| format!("expected {what}, got `{value}`"));
         let bytes_of = |len: usize| {
             let hex = value.as_str().ok_or_else(|| format!("expected {len} bytes as a hex string, got `{value}`"))?;
-            match crate::value::parse_hex(hex) {
+            // As `show` prints them, with `0x`, in full.
+            match crate::value::parse_hex(hex.strip_prefix("0x").unwrap_or(hex)) {
                 Some(bytes) if bytes.len() == len => Ok(bytes),
                 _ => Err(format!("expected {len} bytes as a hex string, got `{value}`")),
             }
@@ -226,11 +227,17 @@ impl Event {
             if let Some(seconds) = value.as_u64() {
                 return Ok((seconds, 0));
             }
+            // As `show` prints it: RFC 3339 in UTC.
+            if let Some(instant) = value.as_str().and_then(crate::time::parse_rfc3339) {
+                return Ok(instant);
+            }
             let seconds = value["seconds"].as_u64();
             let nanoseconds = value["nanoseconds"].as_u64().unwrap_or(0);
             match (seconds, u32::try_from(nanoseconds)) {
                 (Some(s), Ok(n)) if n < 1_000_000_000 => Ok((s, n)),
-                _ => Err(format!("expected seconds, or {{\"seconds\", \"nanoseconds\"}}, got `{value}`")),
+                _ => Err(format!(
+                    "expected an RFC 3339 time, seconds, or {{\"seconds\", \"nanoseconds\"}}, got `{value}`"
+                )),
             }
         };
         let event = match self {

@@ -13,6 +13,38 @@ pub fn rfc3339(seconds: u64, nanoseconds: u32) -> String {
     }
 }
 
+/// Parses what [`rfc3339`] writes (`2026-11-23T19:49:38.123456789Z`, UTC,
+/// any number of fraction digits up to nine) into seconds and nanoseconds
+/// since the Unix epoch.
+pub fn parse_rfc3339(text: &str) -> Option<(u64, u32)> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut date = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (date.next()??, date.next()??, date.next()??);
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut clock = clock.split(':').map(|p| p.parse::<u64>().ok());
+    let (hh, mm, ss) = (clock.next()??, clock.next()??, clock.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 || fraction.len() > 9 {
+        return None;
+    }
+    let nanoseconds =
+        if fraction.is_empty() { 0 } else { fraction.parse::<u32>().ok()? * 10u32.pow(9 - fraction.len() as u32) };
+    let days = days_from_civil(y, m as u32, d as u32);
+    let seconds = u64::try_from(days).ok()? * 86_400 + hh * 3600 + mm * 60 + ss;
+    Some((seconds, nanoseconds))
+}
+
+/// A proleptic Gregorian (year, month, day) to days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -30,6 +62,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::rfc3339;
+
+    #[test]
+    fn parses_what_it_formats() {
+        for (s, n) in [(0, 0), (951_782_400, 5), (1_795_470_578, 0), (1_796_114_634, 654_089_823)] {
+            assert_eq!(super::parse_rfc3339(&rfc3339(s, n)), Some((s, n)), "{}", rfc3339(s, n));
+        }
+        assert_eq!(super::parse_rfc3339("2026-12-01T08:43:54.5Z"), Some((1_796_114_634, 500_000_000)));
+        assert_eq!(super::parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(super::parse_rfc3339("yesterday"), None);
+    }
 
     #[test]
     fn formats_known_instants() {

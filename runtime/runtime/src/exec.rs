@@ -123,6 +123,14 @@ impl Exec {
             let event = recorded.get(*index as usize).ok_or(ReplayError::NoSuchEvent { index: *index, len })?;
             let (event, blob) =
                 event.with_response(value).map_err(|message| ReplayError::BadOverride { index: *index, message })?;
+            if let Event::Input(call) = &event {
+                // An answer overridden must fit the request as any answer does.
+                let request: InputRequest =
+                    value::decode_json(&call.request, "an input request", &reader.blob(&call.request)?)
+                        .map_err(StorageError::from)?;
+                let answer: Value = serde_json::from_slice(blob.as_deref().unwrap_or_default()).unwrap_or_default();
+                request.check(&answer).map_err(|message| ReplayError::BadOverride { index: *index, message })?;
+            }
             if let Some(blob) = blob {
                 self.storage.write(|w| w.put_blob(&blob))?;
             }
