@@ -39,7 +39,6 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             override_event: args.override_event,
             answerer,
             observer,
-            ..ReplayOptions::default()
         };
         rt.replay_with(&id, options)
     })?;
