@@ -178,7 +178,8 @@ fn the_quickstart_story_through_the_cli() {
 
     insta::assert_snapshot!("roll_sum_events", home.enact(&["show", &second, "--events"]).stdout());
     let depth0 = home.enact(&["show", &second, "--depth", "0"]).stdout();
-    assert_eq!(depth0.lines().count(), 1);
+    assert_eq!(depth0.lines().count(), 2, "{depth0}");
+    assert!(depth0.ends_with("  … 2 more roll-die children not shown (depth limit 0)\n"), "{depth0}");
 }
 
 #[test]
@@ -282,4 +283,26 @@ fn overrides_take_values_as_show_prints_them_and_answers_fit_their_schema() {
     let rewound = home.enact(&["rewind", &asked, "1"]).success().stdout().trim().to_string();
     let done = home.enact(&["replay", &rewound, "--answers", "[6]", "--json"]).json();
     assert_eq!(done["output"], 9, "{done}");
+}
+
+#[test]
+fn show_at_scale_says_what_it_cut_and_collapses_like_events() {
+    let home = Home::new();
+    home.add_rust("roll-die");
+    home.add_rust("roll-sum");
+    home.add_rust("dice");
+    let sum = home.enact(&["invoke", "roll-sum", "--input", r#"{"n":30}"#, "--json"]).json();
+    let shown = home.enact(&["show", sum["invocation"].as_str().expect("id")]).stdout();
+    assert_eq!(shown.lines().count(), 22, "the root, 20 children, and what was cut: {shown}");
+    assert!(shown.ends_with("  … 10 more roll-die children not shown (`--children N` shows more)\n"), "{shown}");
+
+    let dice = home.enact(&["invoke", "dice", "--input", r#"{"n":500}"#, "--json"]).json();
+    let id = dice["invocation"].as_str().expect("id");
+    let events = home.enact(&["show", id, "--events"]).stdout();
+    assert_eq!(events.lines().count(), 2, "{events}");
+    assert!(events.contains("#0-#499 random.next-u64 ×500 (first: random.next-u64 -> "), "{events}");
+    // long values are cut to their start and size unless --full
+    assert!(events.lines().next().expect("a line").contains("… ("), "{events}");
+    assert!(!home.enact(&["show", id, "--full"]).stdout().contains("… ("));
+    assert_eq!(home.enact(&["show", id, "--events", "clock"]).stdout().lines().count(), 1, "no clock events");
 }

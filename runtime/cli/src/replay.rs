@@ -34,12 +34,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     let id = rt.resolve_invocation(&args.invocation)?;
     let answerer = args.answers.answerer(rt)?;
     let replay = crate::progress::watched(args.json, |observer| {
-        let options = ReplayOptions {
-            retry_failed: args.retry_failed,
-            override_event: args.override_event,
-            answerer,
-            observer,
-        };
+        let options =
+            ReplayOptions { retry_failed: args.retry_failed, override_event: args.override_event, answerer, observer };
         rt.replay_with(&id, options)
     })?;
     let inv = &replay.invocation;

@@ -16,12 +16,18 @@ use enact_runtime::Runtime;
 pub(super) struct Args {
     /// An invocation: its id or a unique prefix, `last`, a component's name (its latest invocation), or a cut-off `run:<hex>`
     invocation: String,
-    /// List the journal events and captured log lines under each call
-    #[arg(long)]
-    events: bool,
+    /// List the journal events and captured log lines under each call; with KIND, only events whose request names it (`random`, `clock`, `llm`, `input`, `invoke`)
+    #[arg(long, value_name = "KIND", num_args = 0..=1, default_missing_value = "")]
+    events: Option<String>,
     /// Show children down to this depth (0: the root alone)
     #[arg(long, value_name = "N")]
     depth: Option<usize>,
+    /// Show at most N children under each call [default: 20]
+    #[arg(long, value_name = "N")]
+    children: Option<usize>,
+    /// Print values in full, however long
+    #[arg(long)]
+    full: bool,
     /// Print the tree as one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -33,9 +39,15 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     }
     let id = rt.resolve_invocation(&args.invocation)?;
     let inv = rt.load(&id)?;
-    let view = View { rt, events: args.events, max_depth: args.depth.unwrap_or(usize::MAX) };
+    let view = View {
+        rt,
+        events: args.events.clone(),
+        max_depth: args.depth.unwrap_or(usize::MAX),
+        max_children: args.children.unwrap_or(20),
+        full: args.full,
+    };
     if args.json {
-        let tree = enact_store::view::tree(&rt.storage().read()?, &inv, view.max_depth, view.events)?;
+        let tree = enact_store::view::tree(&rt.storage().read()?, &inv, view.max_depth, view.events.is_some())?;
         outln!(io, "{tree}");
     } else {
         let mut out = String::new();
@@ -47,13 +59,30 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
 
 struct View<'a> {
     rt: &'a Runtime,
-    events: bool,
+    /// Show events (those whose request names the kind, if not empty).
+    events: Option<String>,
     max_depth: usize,
+    max_children: usize,
+    full: bool,
 }
+
+/// Values longer than this are cut, unless `--full`.
+const SHOWN_CHARS: usize = 120;
 
 impl View<'_> {
     fn value(&self, digest: &Digest) -> anyhow::Result<Value> {
         Ok(enact_store::load::json(&self.rt.storage().read()?, digest)?)
+    }
+
+    /// A value as JSON text, cut to its first characters with its size
+    /// when long: `[5,6,3,… (9.8 KiB)`.
+    fn shown(&self, value: &Value) -> String {
+        let text = value.to_string();
+        if self.full || text.chars().count() <= SHOWN_CHARS {
+            return text;
+        }
+        let head: String = text.chars().take(SHOWN_CHARS).collect();
+        format!("{head}… ({})", enact_core::limits::human_bytes(text.len() as u64))
     }
 
     /// `->name[config](input)`: the config is left out when it is `{}` or
@@ -62,16 +91,44 @@ impl View<'_> {
         let config = self.value(config)?;
         let input = self.value(input)?;
         let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
-        let config = if empty { String::new() } else { format!("[{config}]") };
-        let input = if input.is_null() { String::new() } else { input.to_string() };
+        let config = if empty { String::new() } else { format!("[{}]", self.shown(&config)) };
+        let input = if input.is_null() { String::new() } else { self.shown(&input) };
         Ok(format!("->{name}{config}({input})"))
+    }
+
+    /// One event, for people.
+    fn event_line(&self, event: &Event) -> anyhow::Result<String> {
+        Ok(match event {
+            Event::Invoke(call) => format!("invoke `{}`:", call.target),
+            Event::Input(call) => {
+                let request = self.value(&call.request)?;
+                format!("input {} -> {} ({})", request["prompt"], self.shown(&self.value(&call.answer)?), call.by)
+            }
+            Event::Llm(call) => match &call.result {
+                Ok(completion) => {
+                    let completion = self.value(completion)?;
+                    format!("llm.complete -> {} ({})", self.shown(&completion["text"]), call.provider)
+                }
+                Err(failure) => format!("llm.complete -> {failure} ({})", call.provider),
+            },
+            _ => format!("{} -> {}", event.request(), event.response_text()),
+        })
+    }
+
+    /// Whether `--events` asks for `event`.
+    fn wanted(&self, event: &Event) -> bool {
+        match &self.events {
+            Some(kind) if kind.is_empty() => true,
+            Some(kind) => event.request().to_string().contains(kind.as_str()),
+            None => false,
+        }
     }
 
     fn text(&self, inv: &Invocation, depth: usize, out: &mut String) -> anyhow::Result<()> {
         let indent = "  ".repeat(depth);
         let record = &inv.record;
         let result = match &record.outcome {
-            Outcome::Completed { .. } => format!(" = {}", inv.output.clone().unwrap_or(Value::Null)),
+            Outcome::Completed { .. } => format!(" = {}", self.shown(&inv.output.clone().unwrap_or(Value::Null))),
             Outcome::Failed { error } => format!(" failed: {error}"),
             Outcome::Trapped { reason, .. } => format!(" trapped: {reason}"),
             Outcome::AwaitingInput { request } => format!(" awaiting input: {}", self.value(request)?["prompt"]),
@@ -79,35 +136,56 @@ impl View<'_> {
         };
         let name = self.rt.component_name(&record.component);
         out.push_str(&format!("{indent}{}{result}\n", self.label(&name, &record.config, &record.input)?));
-        let logs = if self.events { self.rt.logs_of(record)? } else { Vec::new() };
+        let logs = if self.events.is_some() { self.rt.logs_of(record)? } else { Vec::new() };
         let mut logs = logs.iter().peekable();
-        for (i, event) in self.rt.journal_of(record)?.iter().enumerate() {
-            if self.events {
+        let journal = self.rt.journal_of(record)?;
+        let (mut children, mut hidden): (usize, Vec<String>) = (0, Vec::new());
+        let mut i = 0;
+        while i < journal.len() {
+            let event = &journal[i];
+            // A run of like events (CPython's start-up entropy) is one line.
+            let run = match event {
+                Event::Invoke(_) | Event::Input(_) | Event::Llm(_) => 1,
+                _ => journal[i..].iter().take_while(|e| e.request() == event.request()).count(),
+            };
+            if self.wanted(event) {
                 while let Some(line) = logs.next_if(|l| l.at.is_some_and(|at| at <= i as u64)) {
                     out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
                 }
-                let line = match event {
-                    Event::Invoke(call) => format!("invoke `{}`:", call.target),
-                    Event::Input(call) => {
-                        let request = self.value(&call.request)?;
-                        format!("input {} -> {} ({})", request["prompt"], self.value(&call.answer)?, call.by)
-                    }
-                    Event::Llm(call) => match &call.result {
-                        Ok(completion) => {
-                            let completion = self.value(completion)?;
-                            format!("llm.complete -> {} ({})", completion["text"], call.provider)
-                        }
-                        Err(failure) => format!("llm.complete -> {failure} ({})", call.provider),
-                    },
-                    _ => format!("{} -> {}", event.request(), event.response_text()),
-                };
-                out.push_str(&format!("{indent}  #{i} {line}\n"));
+                let line = self.event_line(event)?;
+                if run > 2 {
+                    out.push_str(&format!(
+                        "{indent}  #{i}-#{} {} ×{run} (first: {line})\n",
+                        i + run - 1,
+                        event.request()
+                    ));
+                } else {
+                    out.push_str(&format!("{indent}  #{i} {line}\n"));
+                }
             }
-            if let Event::Invoke(call) = event
-                && depth < self.max_depth
-            {
-                self.child_text(call, depth + 1, out)?;
+            if let Event::Invoke(call) = event {
+                if depth >= self.max_depth || children >= self.max_children {
+                    hidden.push(call.component.map_or_else(|| call.target.clone(), |c| self.rt.component_name(&c)));
+                } else {
+                    self.child_text(call, depth + 1, out)?;
+                    children += 1;
+                }
             }
+            i += if self.wanted(event) && run > 2 { run } else { 1 };
+        }
+        if !hidden.is_empty() {
+            let names: std::collections::BTreeSet<&String> = hidden.iter().collect();
+            let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
+            let why = if depth >= self.max_depth {
+                format!("depth limit {}", self.max_depth)
+            } else {
+                "`--children N` shows more".to_string()
+            };
+            out.push_str(&format!(
+                "{indent}  … {} more {} children not shown ({why})\n",
+                hidden.len(),
+                names.join(", ")
+            ));
         }
         for line in logs {
             out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
@@ -166,20 +244,20 @@ fn show_run(rt: &Runtime, io: &mut Io, args: &Args) -> anyhow::Result<Status> {
             "input": input,
             "events": events.len(),
         });
-        if args.events {
+        if args.events.is_some() {
             obj["journal"] = Value::Array(events.iter().map(Event::to_json).collect());
         }
         outln!(io, "{obj}");
         return Ok(Status::Completed);
     }
-    let view = View { rt, events: args.events, max_depth: 0 };
+    let view = View { rt, events: args.events.clone(), max_depth: 0, max_children: 0, full: args.full };
     let label = view.label(&name, &header.config, &header.input)?;
     outln!(
         io,
         "{label} incomplete (cut off after {} persisted events; `enact resume run:{run:032x}` finishes it)",
         events.len()
     );
-    if args.events {
+    if args.events.is_some() {
         for (i, event) in events.iter().enumerate() {
             outln!(io, "  #{i} {} -> {}", event.request(), event.response_text());
         }

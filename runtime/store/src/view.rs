@@ -89,13 +89,33 @@ fn tree_at(
         }
         let mut node = match child {
             Some(child) => tree_at(reader, &load::invocation(reader, child)?, depth + 1, max_depth, events)?,
-            None => json!({
-                "name": target,
-                "config": load::json(reader, config)?,
-                "input": load::json(reader, input)?,
-                "result": result,
-                "overridden": matches!(result, ChildResult::Completed(_)),
-            }),
+            // No child ran (the target did not resolve, or the result was
+            // overridden): the same status and output or error as any node.
+            None => {
+                let mut node = json!({
+                    "name": target,
+                    "config": load::json(reader, config)?,
+                    "input": load::json(reader, input)?,
+                    "overridden": matches!(result, ChildResult::Completed(_)),
+                });
+                match result {
+                    ChildResult::Completed(output) => {
+                        node["status"] = json!("completed");
+                        node["output"] = load::json(reader, output)?;
+                    }
+                    ChildResult::Failed(error) => {
+                        node["status"] = json!("failed");
+                        node["error"] =
+                            json!({ "code": error.code, "message": error.message, "details": error.details });
+                    }
+                    ChildResult::Trapped(reason) => {
+                        node["status"] = json!("trapped");
+                        node["error"] = json!({ "code": "trapped", "message": reason });
+                    }
+                    ChildResult::Incomplete => node["status"] = json!("incomplete"),
+                }
+                node
+            }
         };
         node["event"] = json!(i);
         children.push(node);
