@@ -393,3 +393,17 @@ fn a_missing_or_mangled_input_is_explained_with_an_example() {
     assert_eq!(mangled.code(), 2);
     assert!(mangled.stderr().contains("got: {n:3}"), "{}", mangled.stderr());
 }
+
+#[test]
+fn with_json_an_error_is_a_json_object_too_and_completions_print() {
+    let home = Home::new();
+    let run = home.enact(&["show", "no-such-invocation", "--json"]);
+    assert_eq!(run.code(), 2);
+    let out = run.json();
+    assert_eq!(out["error"]["message"], "no invocation matches `no-such-invocation`", "{out}");
+    assert_eq!(out["error"]["hint"], "`enact ls invocations` lists them", "{out}");
+    assert!(run.stderr().starts_with("error: "), "people still read it on stderr");
+
+    let bash = home.enact(&["completions", "bash"]);
+    assert!(bash.success().stdout().contains("_enact()"), "{}", &bash.stdout()[..200.min(bash.stdout().len())]);
+}

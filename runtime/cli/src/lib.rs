@@ -67,6 +67,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SPEC")]
     llm: Option<String>,
 
+    /// Show the runtime's log (what is compiled, loaded, replayed); `ENACT_LOG` sets a finer filter
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -99,6 +103,11 @@ enum Command {
     Export(share::ExportArgs),
     /// Verify a bundle and add what it holds to the store
     Import(share::ImportArgs),
+    /// Print a completion script for a shell: `enact completions bash > ~/.local/share/bash-completion/completions/enact`
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How a command ended, as the process exit code.
@@ -159,7 +168,8 @@ pub(crate) use {errln, out, outln};
 
 /// The `enact` process: the real arguments, environment and streams.
 pub fn main() -> ExitCode {
-    init_tracing();
+    let verbose = std::env::args().skip(1).any(|a| a == "-v" || a == "--verbose");
+    init_tracing(verbose);
     let env: HashMap<String, String> = std::env::vars().collect();
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
     ExitCode::from(run(std::env::args_os(), &env, &mut stdout, &mut stderr))
@@ -190,10 +200,12 @@ where
             return code;
         }
     };
+    // With `--json`, an error is a JSON object on stdout too.
+    let json = words.iter().any(|w| w == "--json");
     match execute(cli, &command, &mut io) {
         Ok(status) => status.code(),
         Err(e) => {
-            print_error(&mut io, &e);
+            print_error(&mut io, &e, json);
             EXIT_ERROR
         }
     }
@@ -222,6 +234,10 @@ fn llm_settings(io: &Io) -> Option<HttpConfig> {
 
 /// Runs `cli`; `command` is its command line, for people.
 fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "enact", &mut io.out);
+        return Ok(Status::Completed);
+    }
     let home = home_of(&cli, io);
     // Another enact process may hold the store for the length of one
     // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
@@ -263,24 +279,33 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Command::Verify(args) => verify::run(&rt, io, args),
         Command::Export(args) => share::export(&rt, io, args),
         Command::Import(args) => share::import(&rt, io, args),
+        Command::Completions { .. } => unreachable!("handled before the store opens"),
     }
 }
 
-/// `error: message`, with a `hint:` on its own line when the error has one.
-fn print_error(io: &mut Io, e: &anyhow::Error) {
+/// `error: message` on stderr, with a `hint:` on its own line when the
+/// error has one; with `json`, also `{"error": {"message", "hint"}}` on stdout.
+fn print_error(io: &mut Io, e: &anyhow::Error, json: bool) {
     let text = format!("{e:#}");
-    match text.split_once("; hint: ") {
-        Some((message, hint)) => errln!(io, "error: {message}\n  hint: {hint}"),
-        None => match hints::hint(e) {
-            Some(hint) => errln!(io, "error: {text}\n  hint: {hint}"),
-            None => errln!(io, "error: {text}"),
-        },
+    let (message, hint) = match text.split_once("; hint: ") {
+        Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
+        None => (text.clone(), hints::hint(e)),
+    };
+    match &hint {
+        Some(hint) => errln!(io, "error: {message}\n  hint: {hint}"),
+        None => errln!(io, "error: {message}"),
+    }
+    if json {
+        outln!(io, "{}", serde_json::json!({ "error": { "message": message, "hint": hint } }));
     }
 }
 
-fn init_tracing() {
+/// The runtime's log on stderr: `ENACT_LOG` (a tracing filter), else with
+/// `-v` enact's debug lines, else warnings only.
+fn init_tracing(verbose: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ENACT_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let fallback = if verbose { "warn,enact=debug,enact_runtime=debug" } else { "warn" };
+    let filter = EnvFilter::try_from_env("ENACT_LOG").unwrap_or_else(|_| EnvFilter::new(fallback));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
