@@ -81,9 +81,8 @@ fn each_failure_becomes_a_clear_llm_error() {
     let err = provider(&server, 0, 5_000).complete(&request("x")).expect_err("malformed");
     assert!(matches!(&err, LlmFailure::Malformed(m) if m.contains("not JSON")), "{err}");
 
-    let err = HttpProvider::new(HttpConfig { retries: 0, ..HttpConfig::new("http://127.0.0.1:1/v1") })
-        .complete(&request("x"))
-        .expect_err("nobody listens");
+    let unreachable = HttpConfig { retries: 0, model: Some("m".into()), ..HttpConfig::new("http://127.0.0.1:1/v1") };
+    let err = HttpProvider::new(unreachable).complete(&request("x")).expect_err("nobody listens");
     assert!(matches!(err, LlmFailure::Unavailable(_)), "{err}");
 }
 
@@ -172,4 +171,34 @@ fn without_a_provider_the_guest_gets_unavailable() {
     assert_eq!(error.code, "llm-unavailable");
     // journaled as the guest saw it: no command-line vocabulary in the journal
     assert_eq!(error.message, "no LLM provider is configured");
+}
+
+#[test]
+fn the_llm_is_set_up_from_a_config_file_a_bare_host_and_a_model_flag() {
+    let home = Home::new();
+    home.add_rust("chat");
+    let server = Server::start(vec![Canned::completion("Hello!")]);
+    let answers = r#"["hi", "stop"]"#;
+    // a bare host gets `/v1`; the model comes from --model
+    let host = server.url.trim_end_matches("/v1").to_string();
+    let run = home.enact(&["invoke", "chat", "--llm", &host, "--model", "m1", "--answers", answers, "--json"]);
+    assert_eq!(run.success().json()["output"][1]["content"], "Hello!");
+    assert_eq!(server.requests()[0]["model"], "m1");
+
+    // unknown keys in the config file are errors, naming the file
+    let config = home.path().join("llm.json");
+    std::fs::write(&config, format!(r#"{{"url": "{host}", "modle": "m1"}}"#)).expect("write");
+    let refused = home.enact(&["invoke", "chat", "--answers", answers]);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains("llm.json") && refused.stderr().contains("modle"), "{}", refused.stderr());
+
+    // with no model anywhere, nothing is sent, and the guest is told why
+    std::fs::write(&config, format!(r#"{{"url": "{host}/v1/chat/completions"}}"#)).expect("write");
+    let none = home.enact(&["invoke", "chat", "--answers", answers, "--json"]);
+    let out = none.json();
+    assert_eq!(out["error"]["code"], "llm-rejected", "{out}");
+    assert!(out["error"]["message"].as_str().is_some_and(|m| m.contains("no model")), "{out}");
+    assert_eq!(server.count(), 1, "the request without a model was not sent");
+    let shown = home.enact(&["invoke", "chat", "--answers", answers]);
+    assert!(shown.stderr().contains("drops the failed call"), "{}", shown.stderr());
 }

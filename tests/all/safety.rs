@@ -372,6 +372,7 @@ fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
         .args(["invoke", "chat", "--answers", answers.to_str().expect("utf-8")])
         .env("ENACT_HOME", home.path())
         .env("ENACT_LLM_URL", &server.url)
+        .env("ENACT_LLM_MODEL", "test-model")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -398,6 +399,7 @@ fn a_run_killed_in_the_middle_of_an_llm_call_resumes_and_asks_again() {
         .args(["resume", &run, "--json"])
         .env("ENACT_HOME", home.path())
         .env("ENACT_LLM_URL", &server.url)
+        .env("ENACT_LLM_MODEL", "test-model")
         .output()
         .expect("enact runs");
     assert_eq!(resumed.status.code(), Some(3), "{}", String::from_utf8_lossy(&resumed.stderr));

@@ -63,9 +63,13 @@ pub struct Cli {
     home: Option<PathBuf>,
 
     /// The LLM for live completions: `scripted:FILE`, or the URL of an OpenAI-compatible API
-    /// [default: $ENACT_LLM_URL, else llm.json in the home directory]
+    /// [default: $ENACT_LLM_URL, else the `url` of llm.json in the config directory]
     #[arg(long, global = true, value_name = "SPEC")]
     llm: Option<String>,
+
+    /// The model to ask when a request names none [default: $ENACT_LLM_MODEL, else llm.json's `model`]
+    #[arg(long, global = true, value_name = "MODEL")]
+    model: Option<String>,
 
     /// Show the runtime's log (what is compiled, loaded, replayed); `ENACT_LOG` sets a finer filter
     #[arg(short, long, global = true)]
@@ -225,11 +229,45 @@ fn home_of(cli: &Cli, io: &Io) -> PathBuf {
 
 /// The OpenAI-compatible API the environment names: `ENACT_LLM_URL`, with
 /// `ENACT_LLM_API_KEY` and `ENACT_LLM_MODEL`.
-fn llm_settings(io: &Io) -> Option<HttpConfig> {
+fn llm_env(io: &Io) -> Option<HttpConfig> {
     let mut config = HttpConfig::new(io.var("ENACT_LLM_URL")?);
     config.api_key = io.var("ENACT_LLM_API_KEY").map(str::to_string);
     config.model = io.var("ENACT_LLM_MODEL").map(str::to_string);
     Some(config)
+}
+
+/// The LLM config file: `llm.json` in the home directory if it is there,
+/// else in the XDG config directory (`$XDG_CONFIG_HOME/enact/llm.json`).
+fn llm_config_file(home: &std::path::Path, io: &Io) -> PathBuf {
+    let in_home = home.join("llm.json");
+    if in_home.exists() {
+        return in_home;
+    }
+    let config = io.var("XDG_CONFIG_HOME").map(PathBuf::from).or_else(dirs::config_dir);
+    config.unwrap_or_else(|| home.to_path_buf()).join("enact").join("llm.json")
+}
+
+/// The provider the command line, the environment and the config file name.
+fn llm_provider(cli: &Cli, home: &std::path::Path, io: &Io) -> anyhow::Result<Option<Box<dyn enact_llm::Provider>>> {
+    let file = llm_config_file(home, io);
+    let mut settings = match llm_env(io) {
+        Some(settings) => Some(settings),
+        None => enact_llm::config_file(&file).map_err(anyhow::Error::msg)?,
+    };
+    if let (Some(settings), Some(model)) = (&mut settings, &cli.model) {
+        settings.model = Some(model.clone());
+    }
+    let provider = match &cli.llm {
+        Some(spec) => {
+            let mut settings = settings;
+            if settings.is_none() && cli.model.is_some() {
+                settings = Some(HttpConfig { model: cli.model.clone(), ..HttpConfig::new(spec) });
+            }
+            Some(enact_llm::provider_from_spec(spec, settings).map_err(anyhow::Error::msg)?)
+        }
+        None => enact_llm::configured_provider(&file, settings).map_err(anyhow::Error::msg)?,
+    };
+    Ok(provider)
 }
 
 /// Runs `cli`; `command` is its command line, for people.
@@ -257,11 +295,7 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         let seed: u64 = seed.parse().map_err(|_| anyhow::anyhow!("`ENACT_SEED` must be an unsigned integer"))?;
         builder = builder.sources(Sources::seeded_sequence(seed));
     }
-    let provider = match &cli.llm {
-        Some(spec) => Some(enact_llm::provider_from_spec(spec, llm_settings(io)).map_err(anyhow::Error::msg)?),
-        None => enact_llm::configured_provider(&home, llm_settings(io)).map_err(anyhow::Error::msg)?,
-    };
-    if let Some(provider) = provider {
+    if let Some(provider) = llm_provider(&cli, &home, io)? {
         builder = builder.llm(Arc::from(provider));
     }
     let rt = builder.build()?;

@@ -42,6 +42,9 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
                 Some(trace) => print_tail(io, trace.lines()),
                 None => print_guest_stderr(rt, io, inv)?,
             }
+            if error.code.starts_with("llm-") {
+                print_llm_retry(rt, io, inv)?;
+            }
         }
         Outcome::Trapped { reason, .. } => {
             errln!(io, "trapped: {reason}");
@@ -84,4 +87,20 @@ fn print_tail<'a>(io: &mut Io, lines: impl Iterator<Item = &'a str>) {
     for line in &lines[skipped..] {
         errln!(io, "  | {line}");
     }
+}
+
+/// How to ask the model again after a failed call: rewind past its event
+/// and replay, which goes on live from there.
+fn print_llm_retry(rt: &Runtime, io: &mut Io, inv: &Invocation) -> anyhow::Result<()> {
+    let journal = rt.journal_of(&inv.record)?;
+    let Some(at) = journal.iter().rposition(|e| matches!(e, enact_core::event::Event::Llm(_))) else {
+        return Ok(());
+    };
+    let n = journal.len() - at;
+    errln!(
+        io,
+        "  hint: `enact rewind {} {n}` drops the failed call (event #{at}); replaying the new invocation asks the model again",
+        inv.id.short()
+    );
+    Ok(())
 }

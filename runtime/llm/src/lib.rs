@@ -17,8 +17,10 @@ pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Pr
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Settings of the OpenAI-compatible client.
+/// Settings of the OpenAI-compatible client, as `llm.json` holds them
+/// (unknown keys are errors).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HttpConfig {
     /// The API base, e.g. `http://127.0.0.1:11434/v1` (Ollama) or a hosted service's `/v1` URL.
     pub url: String,
@@ -51,11 +53,21 @@ fn default_backoff_ms() -> u64 {
     500
 }
 
+/// The API base a URL names: `/chat/completions` and a trailing `/` taken
+/// off, and `/v1` added to a bare host (`http://127.0.0.1:11434` is Ollama's
+/// `http://127.0.0.1:11434/v1`). A URL with a path of its own is kept.
+pub fn api_base(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    let url = url.strip_suffix("/chat/completions").unwrap_or(url).trim_end_matches('/');
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if path.contains('/') { url.to_string() } else { format!("{url}/v1") }
+}
+
 impl HttpConfig {
     /// A config for `url` with the defaults: 60 s timeout, 3 retries from 500 ms.
     pub fn new(url: &str) -> HttpConfig {
         HttpConfig {
-            url: url.trim_end_matches('/').to_string(),
+            url: api_base(url),
             api_key: None,
             model: None,
             timeout_ms: default_timeout_ms(),
@@ -83,8 +95,14 @@ impl HttpProvider {
         HttpProvider { config, agent }
     }
 
-    fn body(&self, request: &CompletionRequest) -> Value {
-        let model = request.model.clone().or_else(|| self.config.model.clone());
+    fn body(&self, request: &CompletionRequest) -> Result<Value, LlmFailure> {
+        // Never `"model": null`: servers answer that in ways nobody can read.
+        let model = request.model.clone().or_else(|| self.config.model.clone()).ok_or_else(|| {
+            LlmFailure::Rejected(format!(
+                "the request names no model and `{}` is configured without a default model",
+                self.config.url
+            ))
+        })?;
         let mut body = json!({ "model": model, "messages": request.messages });
         if let Some(t) = request.temperature {
             body["temperature"] = json!(t);
@@ -101,7 +119,7 @@ impl HttpProvider {
                 "json_schema": { "name": "response", "schema": schema, "strict": true },
             });
         }
-        body
+        Ok(body)
     }
 
     /// One attempt: `Err((failure, retryable))`.
@@ -179,7 +197,7 @@ impl Provider for HttpProvider {
     }
 
     fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmFailure> {
-        let body = self.body(request);
+        let body = self.body(request)?;
         let mut backoff = Duration::from_millis(self.config.backoff_ms);
         let mut attempt = 0;
         loop {
@@ -256,30 +274,37 @@ pub fn provider_from_spec(spec: &str, settings: Option<HttpConfig>) -> Result<Bo
     }
     if spec.starts_with("http://") || spec.starts_with("https://") {
         let mut config = settings.unwrap_or_else(|| HttpConfig::new(spec));
-        config.url = spec.trim_end_matches('/').to_string();
+        config.url = api_base(spec);
         return Ok(Box::new(HttpProvider::new(config)));
     }
     Err(format!("`{spec}` is not an LLM provider: give `scripted:FILE` or the http(s) URL of an OpenAI-compatible API"))
 }
 
 /// The provider `settings` name (read from the environment by the caller),
-/// else the one `llm.json` in the enact home configures, else none.
+/// else the one the config file at `file` describes, if there is one.
 ///
 /// # Errors
-/// A config file that is not valid.
-pub fn configured_provider(home: &Path, settings: Option<HttpConfig>) -> Result<Option<Box<dyn Provider>>, String> {
+/// A config file that is not valid (unknown keys included).
+pub fn configured_provider(file: &Path, settings: Option<HttpConfig>) -> Result<Option<Box<dyn Provider>>, String> {
     if let Some(config) = settings {
         return Ok(Some(Box::new(HttpProvider::new(config))));
     }
-    let path = home.join("llm.json");
-    if !path.exists() {
+    Ok(config_file(file)?.map(|config| Box::new(HttpProvider::new(config)) as Box<dyn Provider>))
+}
+
+/// The settings of config file `file`, if it exists.
+///
+/// # Errors
+/// A file that cannot be read or is not a valid config (unknown keys included).
+pub fn config_file(file: &Path) -> Result<Option<HttpConfig>, String> {
+    if !file.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let mut config: HttpConfig =
-        serde_json::from_str(&text).map_err(|e| format!("`{}` is not a valid LLM config: {e}", path.display()))?;
-    config.url = config.url.trim_end_matches('/').to_string();
-    Ok(Some(Box::new(HttpProvider::new(config))))
+        serde_json::from_str(&text).map_err(|e| format!("`{}` is not a valid LLM config: {e}", file.display()))?;
+    config.url = api_base(&config.url);
+    Ok(Some(config))
 }
 
 /// Asks a language model to answer, with the schema as its response format.
@@ -328,6 +353,28 @@ impl Answerer for LlmAnswers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_url_is_taken_with_or_without_v1_and_chat_completions() {
+        assert_eq!(api_base("http://127.0.0.1:11434"), "http://127.0.0.1:11434/v1");
+        assert_eq!(api_base("http://127.0.0.1:11434/v1/"), "http://127.0.0.1:11434/v1");
+        assert_eq!(api_base("https://api.example/v1/chat/completions"), "https://api.example/v1");
+        assert_eq!(api_base("https://host/openai/deployments/x"), "https://host/openai/deployments/x");
+    }
+
+    #[test]
+    fn a_request_with_no_model_is_never_sent() {
+        let provider = HttpProvider::new(HttpConfig::new("http://127.0.0.1:1"));
+        let request = CompletionRequest {
+            model: None,
+            messages: vec![],
+            temperature: None,
+            max_tokens: None,
+            stop: vec![],
+            response_format: None,
+        };
+        assert!(matches!(provider.complete(&request), Err(LlmFailure::Rejected(m)) if m.contains("no model")));
+    }
 
     #[test]
     fn parses_an_openai_response() {
