@@ -43,33 +43,6 @@ impl FileAnswers {
     }
 }
 
-/// Answers the first request with `text`, read as that request reads a
-/// typed line (text for a string schema, else JSON), then asks `then`.
-pub struct TextAnswer {
-    text: Option<String>,
-    then: Box<dyn Answerer>,
-}
-
-impl TextAnswer {
-    /// `text` for the first request, then `then`.
-    pub fn new(text: String, then: Box<dyn Answerer>) -> TextAnswer {
-        TextAnswer { text: Some(text), then }
-    }
-}
-
-impl Answerer for TextAnswer {
-    fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
-        match self.text.take() {
-            Some(text) => {
-                let value = request.answer_from_text(&text);
-                request.check(&value)?;
-                Ok(Some(Answer { value, by: "person".into() }))
-            }
-            None => self.then.answer(request),
-        }
-    }
-}
-
 impl Answerer for FileAnswers {
     fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
         let value = match self {

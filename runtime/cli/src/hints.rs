@@ -116,31 +116,3 @@ fn storage(e: &StorageError) -> Option<String> {
         _ => None,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The `enact ...` commands a hint names, with its placeholders filled in.
-    pub(crate) fn commands(hint: &str) -> Vec<Vec<String>> {
-        hint.split('`')
-            .skip(1)
-            .step_by(2)
-            .filter(|quoted| quoted.starts_with("enact "))
-            .map(|command| {
-                command
-                    .split_whitespace()
-                    .map(|word| match word {
-                        "TARGET" | "INVOCATION" => "dice".to_string(),
-                        "JSON" => "3".to_string(),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn hinted_commands_are_found_in_backquotes() {
-        let found = commands("give it with `enact resume 1234 --answer JSON`, or `wasm-tools x`");
-        assert_eq!(found, vec![vec!["enact", "resume", "1234", "--answer", "3"]]);
-    }
-}

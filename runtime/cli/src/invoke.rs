@@ -96,7 +96,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         .config(&json_arg("config", &args.config)?)
         .input(&input)
         .answerer(match args.answer {
-            Some(text) => Box::new(crate::answerers::TextAnswer::new(text, args.answers.answerer(rt)?)),
+            Some(text) => Box::new(enact_core::answer::FirstThen::text(text, args.answers.answerer(rt)?)),
             None => args.answers.answerer(rt)?,
         })
         .grants(args.dirs)

@@ -94,26 +94,38 @@ impl Answerer for NoAnswers {
 
 /// Answers the first request with a given answer, then asks `then`.
 pub struct FirstThen {
-    first: Option<Answer>,
+    first: Option<First>,
     then: Box<dyn Answerer>,
+}
+
+/// The first answer: a value, or a typed line read as the request reads it.
+enum First {
+    Answer(Answer),
+    Text(String),
 }
 
 impl FirstThen {
     /// `first` for the pending request, then `then`.
     pub fn new(first: Answer, then: Box<dyn Answerer>) -> FirstThen {
-        FirstThen { first: Some(first), then }
+        FirstThen { first: Some(First::Answer(first)), then }
+    }
+
+    /// A person's typed `text` for the first request, read as
+    /// [`InputRequest::answer_from_text`] reads it, then `then`.
+    pub fn text(text: String, then: Box<dyn Answerer>) -> FirstThen {
+        FirstThen { first: Some(First::Text(text)), then }
     }
 }
 
 impl Answerer for FirstThen {
     fn answer(&mut self, request: &InputRequest) -> Result<Option<Answer>, String> {
-        match self.first.take() {
-            Some(answer) => {
-                request.check(&answer.value)?;
-                Ok(Some(answer))
-            }
-            None => self.then.answer(request),
-        }
+        let answer = match self.first.take() {
+            Some(First::Answer(answer)) => answer,
+            Some(First::Text(text)) => Answer { value: request.answer_from_text(&text), by: "person".into() },
+            None => return self.then.answer(request),
+        };
+        request.check(&answer.value)?;
+        Ok(Some(answer))
     }
 }
 
