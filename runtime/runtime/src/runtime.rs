@@ -328,7 +328,7 @@ impl Runtime {
         self.exec.registry.name(digest)
     }
 
-    /// Resolves a component id, unique hex prefix (12+ digits) or name.
+    /// Resolves a component name, id, or unique hex prefix of an id.
     ///
     /// # Errors
     /// Nothing or several match.
@@ -336,7 +336,7 @@ impl Runtime {
         resolve::component(&self.storage().read()?, target)
     }
 
-    /// Resolves an invocation id or unique hex prefix (12+ digits).
+    /// Resolves an invocation: its id or a unique prefix, `last`, or a component's name (its latest).
     ///
     /// # Errors
     /// Nothing or several match.
