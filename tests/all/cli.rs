@@ -407,3 +407,15 @@ fn with_json_an_error_is_a_json_object_too_and_completions_print() {
     let bash = home.enact(&["completions", "bash"]);
     assert!(bash.success().stdout().contains("_enact()"), "{}", &bash.stdout()[..200.min(bash.stdout().len())]);
 }
+
+#[test]
+fn help_shows_examples_and_global_options_apart_and_raw_prints_text() {
+    let home = Home::new();
+    let help = home.enact(&["invoke", "--help"]);
+    let text = help.success().stdout();
+    assert!(text.contains("Examples:\n  enact invoke dice --input"), "{text}");
+    assert!(text.contains("Global options:\n      --home <DIR>"), "{text}");
+    home.add_rust("echo");
+    assert_eq!(home.enact(&["invoke", "echo", "--input", r#""hi there""#, "--raw"]).success().stdout(), "hi there\n");
+    assert_eq!(home.enact(&["invoke", "echo", "--input", r#""hi there""#]).success().stdout(), "\"hi there\"\n");
+}

@@ -1,6 +1,7 @@
 //! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [limits] [--json]`
 
 use crate::Io;
+use crate::errln;
 use anyhow::Context;
 use serde_json::{Value, json};
 
@@ -32,6 +33,9 @@ pub(super) struct Args {
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
+    /// Print a string output as its text, not as JSON
+    #[arg(long, conflicts_with = "json")]
+    raw: bool,
 }
 
 /// `what`'s JSON: the text itself, or the contents of the file after `@`
@@ -102,6 +106,13 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         .grants(args.dirs)
         .limits(limits);
     let inv = crate::progress::watched(args.json, |observer| rt.invoke(call.observer(observer)))?;
+    if args.raw
+        && let Some(serde_json::Value::String(text)) = &inv.output
+    {
+        crate::outln!(io, "{text}");
+        errln!(io, "invocation {} completed ({} events)", inv.id.short(), inv.record.events);
+        return Ok(output::status_of(&inv.record.outcome));
+    }
     output::print_invocation(rt, io, &inv, args.json)?;
     Ok(output::status_of(&inv.record.outcome))
 }

@@ -59,20 +59,20 @@ use enact_llm::HttpConfig;
 #[command(name = "enact", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The enact home directory holding the store [default: $ENACT_HOME, else the XDG data directory]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Global options")]
     home: Option<PathBuf>,
 
     /// The LLM for live completions: `scripted:FILE`, or the URL of an OpenAI-compatible API
     /// [default: $ENACT_LLM_URL, else the `url` of llm.json in the config directory]
-    #[arg(long, global = true, value_name = "SPEC")]
+    #[arg(long, global = true, value_name = "SPEC", help_heading = "Global options")]
     llm: Option<String>,
 
     /// The model to ask when a request names none [default: $ENACT_LLM_MODEL, else llm.json's `model`]
-    #[arg(long, global = true, value_name = "MODEL")]
+    #[arg(long, global = true, value_name = "MODEL", help_heading = "Global options")]
     model: Option<String>,
 
     /// Show the runtime's log (what is compiled, loaded, replayed); `ENACT_LOG` sets a finer filter
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     verbose: bool,
 
     #[command(subcommand)]
@@ -82,6 +82,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Add a component to the store; prints its id
+    #[command(
+        after_help = "Examples:\n  enact add target/guests/rust/dice.wasm\n  enact add dice.wasm --name my-dice --force"
+    )]
     Add(add::Args),
     /// Point a name at a component
     Name(add::NameArgs),
@@ -90,10 +93,17 @@ enum Command {
     /// Show what a component says of itself and what it can reach
     Describe(describe::Args),
     /// Invoke a component, recording every nondeterministic value
+    #[command(
+        after_help = "Examples:\n  enact invoke dice --input '{\"n\":3}'\n  enact invoke ask-dice --answers '[2, 5, 6]' --json\n  enact invoke chat --llm http://127.0.0.1:11434 --model llama3.2 --interactive"
+    )]
     Invoke(invoke::Args),
     /// Show an invocation as a call tree
+    #[command(
+        after_help = "Examples:\n  enact show last\n  enact show dice --events\n  enact show 33480302315c --events random --json"
+    )]
     Show(show::Args),
     /// Replay an invocation from its journal; an incomplete one goes on live
+    #[command(after_help = "Examples:\n  enact replay last\n  enact replay 51f409e66037 --override '1=6'")]
     Replay(replay::Args),
     /// Make a new, incomplete invocation without the last N events
     Rewind(rewind::Args),
