@@ -285,3 +285,20 @@ fn a_typed_answer_is_text_where_the_schema_asks_for_a_string_and_answers_come_in
     let resumed = home.enact(&["resume", asked["invocation"].as_str().expect("id"), "--answer", "6"]);
     assert_eq!(resumed.success().stdout().trim(), "6");
 }
+
+#[test]
+fn ls_shows_what_an_answered_invocation_went_on_as() {
+    let home = Home::new();
+    home.add_rust("ask-dice");
+    let asked = home.enact(&["invoke", "ask-dice", "--json"]).json();
+    let asked = asked["invocation"].as_str().expect("id").to_string();
+    let answered = home.enact(&["resume", &asked, "--answers", "[1, 4]", "--json"]).success().json();
+    let listed = home.enact(&["ls", "invocations", "--json"]).json();
+    let row = listed.as_array().expect("a list").iter().find(|r| r["id"] == asked.as_str()).cloned();
+    let row = row.expect("the asked invocation is listed");
+    assert_eq!(row["status"], "awaiting-input");
+    assert_eq!(row["continued_as"], answered["invocation"], "{row}");
+    let table = home.enact(&["ls", "invocations"]).stdout();
+    let short = &answered["invocation"].as_str().expect("id")[7..19];
+    assert!(table.contains(&format!("-> {short}")), "{table}");
+}

@@ -59,16 +59,29 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         }
         What::Invocations => {
             let mut entries = reader.invocations::<InvocationEntry>()?;
+            // What each invocation went on as: the latest that names it as parent.
+            let mut went_on: std::collections::HashMap<Digest, (u64, Digest)> = std::collections::HashMap::new();
+            for (id, entry) in &entries {
+                if let Some(parent) = entry.parent {
+                    let later = went_on.get(&parent).is_none_or(|(at, _)| entry.created_ms >= *at);
+                    if later {
+                        went_on.insert(parent, (entry.created_ms, *id));
+                    }
+                }
+            }
             entries.retain(|(_, e)| args.all || e.depth == 0);
             let mut rows: Vec<(u64, Value, Vec<String>)> = Vec::new();
             for (digest, entry) in entries {
                 let name = bound(&entry.component).into_iter().next().unwrap_or(entry.name.clone());
                 let time = enact_core::time::rfc3339(entry.created_ms / 1000, 0);
+                let next = went_on.get(&digest).map(|(_, id)| *id);
                 let value = json!({ "id": digest.to_string(), "short": digest.short(), "status": entry.status,
                     "component": entry.component.to_string(), "name": name, "created": time,
-                    "parent": entry.parent.map(|p| p.to_string()) });
+                    "parent": entry.parent.map(|p| p.to_string()), "continued_as": next.map(|n| n.to_string()) });
                 let parent = entry.parent.map(|p| p.short()).unwrap_or_default();
-                rows.push((entry.created_ms, value, vec![digest.short(), entry.status, name, time, parent]));
+                let next = next.map(|n| format!("-> {}", n.short())).unwrap_or_default();
+                let cells = vec![digest.short(), entry.status, name, time, parent, next];
+                rows.push((entry.created_ms, value, cells));
             }
             for (run, header) in reader.runs::<RunHeader>()? {
                 let time = enact_core::time::rfc3339(header.started_ms / 1000, 0);
@@ -76,7 +89,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
                 let id = format!("run:{run:032x}");
                 let value = json!({ "id": id, "short": id, "status": "incomplete", "cut_off": true,
                     "component": header.component.to_string(), "name": name, "created": time });
-                rows.push((header.started_ms, value, vec![id, "incomplete".into(), name, time, String::new()]));
+                let cells = vec![id, "incomplete".into(), name, time, String::new(), String::new()];
+                rows.push((header.started_ms, value, cells));
             }
             if let Some(status) = &args.status {
                 rows.retain(|(_, value, _)| value["status"] == status.as_str());
@@ -84,7 +98,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             // Newest first.
             rows.sort_by_key(|(created, _, _)| std::cmp::Reverse(*created));
             let rows = rows.into_iter().map(|(_, value, cells)| (value, cells)).collect();
-            (&["ID", "STATUS", "COMPONENT", "CREATED", "PARENT"], rows)
+            (&["ID", "STATUS", "COMPONENT", "CREATED", "PARENT", "CONTINUED AS"], rows)
         }
         What::Names => {
             let rows = names
