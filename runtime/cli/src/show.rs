@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Status;
 use enact_core::event::{ChildCall, ChildResult, Event};
-use enact_core::record::{Invocation, Outcome, RunHeader};
+use enact_core::record::{Invocation, Outcome};
 use enact_core::value::Digest;
 use enact_runtime::Runtime;
 
@@ -225,14 +225,8 @@ impl View<'_> {
 fn show_run(rt: &Runtime, io: &mut Io, args: &Args) -> anyhow::Result<Status> {
     let run = rt.resolve_run(&args.invocation)?;
     let reader = rt.storage().read()?;
-    let header: RunHeader =
-        reader.runs::<RunHeader>()?.into_iter().find_map(|(r, h)| (r == run).then_some(h)).ok_or_else(|| {
-            enact_store::resolve::ResolveError::NotFound { kind: "run", target: args.invocation.clone() }
-        })?;
-    let mut events = Vec::new();
-    for chunk in reader.run_events(run)? {
-        events.extend(enact_core::event::decode_events(&chunk)?);
-    }
+    let (header, events) = enact_store::load::run(&reader, run)?
+        .ok_or_else(|| enact_store::resolve::ResolveError::NotFound { kind: "run", target: args.invocation.clone() })?;
     let name = rt.component_name(&header.component);
     if args.json {
         let input = enact_store::load::json(&reader, &header.input)?;

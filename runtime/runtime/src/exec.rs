@@ -21,7 +21,7 @@ use enact_core::event::{Divergence, Event};
 use enact_core::grant::Grant;
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
-use enact_core::record::{Invocation, Outcome, RunHeader};
+use enact_core::record::{Invocation, Outcome};
 use enact_core::value::{self, Digest};
 use enact_store::resolve::ResolveError;
 use enact_store::{Storage, StorageError, load};
@@ -227,19 +227,8 @@ impl Exec {
     /// invocation and forgets the run.
     pub fn resume_run(self: &Arc<Self>, run: u128, tree: Arc<Tree>) -> Result<Invocation, ResumeError> {
         let reader = self.storage.read()?;
-        let header: RunHeader = reader
-            .runs::<RunHeader>()?
-            .into_iter()
-            .find_map(|(r, h)| (r == run).then_some(h))
+        let (header, events) = load::run(&reader, run)?
             .ok_or_else(|| ResolveError::NotFound { kind: "run", target: format!("run:{run:032x}") })?;
-        let mut events = Vec::new();
-        for chunk in reader.run_events(run)? {
-            events.extend(enact_core::event::decode_events(&chunk).map_err(|e| StorageError::Decode {
-                table: "run_events",
-                key: format!("{run:032x}"),
-                message: e.to_string(),
-            })?);
-        }
         let root = RunSpec::root(
             header.component,
             reader.blob(&header.config)?,

@@ -238,7 +238,7 @@ impl Runtime {
     pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), AddError> {
         let digest = crate::component::component_id(bytes);
         if let Some(name) = name {
-            self.check_name(name, &digest, false)?;
+            self.name_check(name, &digest, false)?;
         }
         let compatibility = self.exec.registry.engine_info.compatibility;
         let reader = self.storage().read()?;
@@ -273,7 +273,7 @@ impl Runtime {
     /// An invalid or id-like name, a name taken without `force`, or a
     /// component the store does not hold.
     pub fn name(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
-        let previous = self.check_name(name, digest, force)?;
+        let previous = self.name_check(name, digest, force)?;
         if self.storage().read()?.component::<ComponentInfo>(digest)?.is_none() {
             return Err(NameError::NoComponent(*digest));
         }
@@ -295,10 +295,6 @@ impl Runtime {
     /// # Errors
     /// See [`Runtime::name`].
     pub fn name_check(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
-        self.check_name(name, digest, force)
-    }
-
-    fn check_name(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
         let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && name.len() <= 128
             && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));

@@ -2,7 +2,7 @@
 //! `show`, `--json` and the HTTP API read.
 
 use enact_core::event::{Event, decode_events};
-use enact_core::record::{Invocation, InvocationRecord, LogLine, Outcome};
+use enact_core::record::{Invocation, InvocationRecord, LogLine, Outcome, RunHeader};
 use enact_core::value::{DecodeError, Digest, decode_json};
 
 use crate::{Reader, StorageError};
@@ -44,4 +44,24 @@ pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>,
 pub fn logs(reader: &Reader, record: &InvocationRecord) -> Result<Vec<LogLine>, StorageError> {
     let Some(digest) = &record.logs else { return Ok(Vec::new()) };
     Ok(decode_json(digest, "log lines", &reader.blob(digest)?)?)
+}
+
+/// A cut-off run: its header and the events it persisted, in order; `None`
+/// when there is no such run.
+///
+/// # Errors
+/// A header or chunk that does not decode.
+pub fn run(reader: &Reader, run: u128) -> Result<Option<(RunHeader, Vec<Event>)>, StorageError> {
+    let Some(header) = reader.runs::<RunHeader>()?.into_iter().find_map(|(r, h)| (r == run).then_some(h)) else {
+        return Ok(None);
+    };
+    let mut events = Vec::new();
+    for chunk in reader.run_events(run)? {
+        events.extend(decode_events(&chunk).map_err(|e| StorageError::Decode {
+            table: "run_events",
+            key: format!("{run:032x}"),
+            message: e.to_string(),
+        })?);
+    }
+    Ok(Some((header, events)))
 }

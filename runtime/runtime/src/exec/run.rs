@@ -176,15 +176,16 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         return Err(d.into());
     }
     // Events not yet flushed become durable with the seal, in one commit.
-    let timed_out = journal.stopped().is_some() || result.as_ref().is_err_and(crate::sandbox::is_timeout);
-    let outcome = match result {
+    let stopped = journal.stopped().map(str::to_string);
+    let timed_out = stopped.is_some() || result.as_ref().is_err_and(crate::sandbox::is_timeout);
+    let outcome = match (stopped, suspended, result) {
         // The recorded run was stopped here, whatever the replay would do next.
-        _ if journal.stopped().is_some() => RunOutcome::Trapped(journal.stopped().expect("checked").to_string()),
-        _ if suspended.is_some() => RunOutcome::AwaitingInput(suspended.expect("checked")),
-        Ok(Ok(output)) if output.len() as u64 > spec.limits.output_bytes => {
+        (Some(reason), _, _) => RunOutcome::Trapped(reason),
+        (None, Some(request), _) => RunOutcome::AwaitingInput(request),
+        (None, None, Ok(Ok(output))) if output.len() as u64 > spec.limits.output_bytes => {
             RunOutcome::Trapped(format!("output limit of {} exceeded", human_bytes(spec.limits.output_bytes)))
         }
-        Ok(Ok(output)) => match value::canonicalize(&output) {
+        (None, None, Ok(Ok(output))) => match value::canonicalize(&output) {
             Ok(bytes) => RunOutcome::Completed(bytes),
             Err(e) => RunOutcome::Failed(ErrorRecord {
                 code: "invalid-output".into(),
@@ -192,8 +193,10 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
                 details: None,
             }),
         },
-        Ok(Err(error)) => RunOutcome::Failed(error.into()),
-        Err(e) => RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string())),
+        (None, None, Ok(Err(error))) => RunOutcome::Failed(error.into()),
+        (None, None, Err(e)) => {
+            RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string()))
+        }
     };
     Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any(), timed_out })
 }
