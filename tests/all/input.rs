@@ -86,23 +86,9 @@ fn an_answers_file_completes_in_one_command() {
 fn interactive_answers_are_asked_again_until_they_fit() {
     let home = Home::new();
     home.add_rust("ask-dice");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enact"))
-        .args(["invoke", "ask-dice", "--interactive"])
-        .env("ENACT_HOME", home.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("enact runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"two\n2\n9\n3\n4\n").expect("write answers");
-    }
-    let out = child.wait_with_output().expect("enact ends");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "7");
+    let run = home.spawn_with_stdin(&["invoke", "ask-dice", "--interactive"], "two\n2\n9\n3\n4\n");
+    let stderr = run.stderr();
+    assert_eq!(run.success().stdout().trim(), "7");
     assert_eq!(stderr.matches("try again").count(), 2, "{stderr}");
     assert!(stderr.contains("How many dice?"));
 }

@@ -163,6 +163,14 @@ fn chat(home: &Home, language: &str) {
     assert_eq!(out["output"], transcript, "{what}");
     replays_identically(home, &out, &what);
 
+    // On a terminal, each question comes after the reply it answers.
+    let what = format!("interactive chat in {language}");
+    let args = ["invoke", &named("chat", language), "--llm", &llm, "--interactive"];
+    let run = home.spawn_with_stdin(&args, "hi\nwhat is 2+2?\nstop\n");
+    let stderr = run.success().stderr();
+    let (first, rest) = stderr.split_once("Hello!\nYou:").unwrap_or_else(|| panic!("{what}: {stderr}"));
+    assert!(first.contains("You:") && rest.contains("Four.\nYou:"), "{what}: {stderr}");
+
     // A model that cannot answer: the kit hands the guest the LLM's error,
     // and the guest returns it with its code.
     let what = format!("chat in {language} with no responses left");

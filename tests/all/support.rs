@@ -64,6 +64,24 @@ impl Home {
         Run::of(output)
     }
 
+    /// Runs the `enact` binary with `ARGS` against this home, as a process
+    /// whose standard input is `stdin`.
+    pub fn spawn_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enact"))
+            .args(args)
+            .env("ENACT_HOME", self.path())
+            .env_remove("ENACT_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("enact runs");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        Run::of(child.wait_with_output().expect("enact ends"))
+    }
+
     /// Runs `enact ARGS` with the runtime's debug log on stderr.
     pub fn enact_logged(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_enact"))

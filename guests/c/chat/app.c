@@ -27,8 +27,9 @@ bool enact_run(enact_str config, enact_str input, enact_buf *out, enact_error *e
     enact_message *messages = malloc(cap * sizeof *messages);
     messages[0] = (enact_message){"system", system};
     bool ok = true;
+    enact_buf reply = {0}; /* the last reply, as JSON: it goes with the question */
     while (ok) {
-        char *answer = enact_ask("You:", "{\"type\":\"string\"}");
+        char *answer = enact_ask_with("You:", "{\"type\":\"string\"}", count > 1 ? enact_buf_cstr(&reply) : NULL);
         char *said = enact_json_string(enact_cstr(answer));
         free(answer);
         if (!said || is_stop(said)) {
@@ -37,9 +38,13 @@ bool enact_run(enact_str config, enact_str input, enact_buf *out, enact_error *e
         }
         if (count + 2 > cap) messages = realloc(messages, (cap *= 2) * sizeof *messages);
         messages[count++] = (enact_message){"user", said};
-        char *reply = enact_complete(messages, count, err);
-        ok = reply != NULL;
-        if (ok) messages[count++] = (enact_message){"assistant", reply};
+        char *text = enact_complete(messages, count, err);
+        ok = text != NULL;
+        if (ok) {
+            messages[count++] = (enact_message){"assistant", text};
+            enact_buf_free(&reply);
+            enact_buf_string(&reply, text);
+        }
     }
     if (ok) {
         enact_buf_raw(out, "[");
@@ -55,5 +60,6 @@ bool enact_run(enact_str config, enact_str input, enact_buf *out, enact_error *e
     for (size_t i = 1; i < count; i++) free((char *)messages[i].content);
     free(messages);
     free(system);
+    enact_buf_free(&reply);
     return ok;
 }

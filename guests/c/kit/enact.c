@@ -338,14 +338,19 @@ double enact_now(void) {
 }
 
 char *enact_ask(const char *prompt, const char *schema) {
+    return enact_ask_with(prompt, schema, NULL);
+}
+
+char *enact_ask_with(const char *prompt, const char *schema, const char *context) {
     enact_buf text = {0};
     enact_buf_string(&text, prompt);
     enact_runtime_input_input_request_t req = {
         .prompt = borrowed(enact_buf_cstr(&text)),
         .schema = {.is_some = schema != NULL},
-        .context = {.is_some = false},
+        .context = {.is_some = context != NULL},
     };
     if (schema) req.schema.val = borrowed(schema);
+    if (context) req.context.val = borrowed(context);
     invokable_string_t answer;
     enact_runtime_input_request(&req, &answer);
     enact_buf_free(&text);

@@ -98,6 +98,9 @@ double enact_now(void);
 /* Asks a person (or whoever answers) `prompt`; the answer satisfies `schema`
  * (JSON text, or NULL). Returns the answer as JSON text (free it). */
 char *enact_ask(const char *prompt, const char *schema);
+/* enact_ask, with `context` (JSON text, or NULL) shown to whoever answers
+ * before the prompt: for a chat, the assistant's last reply. */
+char *enact_ask_with(const char *prompt, const char *schema, const char *context);
 /* Completes a conversation; returns the text (free it), or NULL and fills `err`. */
 char *enact_complete(const enact_message *messages, size_t count, enact_error *err);
 /* Invokes `target` as a child with `config` (JSON text, or NULL) and `input`;

@@ -9,11 +9,13 @@ export const { describe, call } = invokable({
   configSchema: { type: "object", properties: { system: { type: "string" } } },
   run(config) {
     const messages = [{ role: "system", content: config.system ?? "You are a helpful assistant. Answer briefly." }];
+    let reply; // the last reply goes with the question, for whoever answers
     for (;;) {
-      const said = ask("You:", { type: "string" });
+      const said = ask("You:", { type: "string" }, reply);
       if (said.trim().toLowerCase() === "stop") break;
       messages.push({ role: "user", content: said });
-      messages.push({ role: "assistant", content: complete(messages) });
+      reply = complete(messages);
+      messages.push({ role: "assistant", content: reply });
     }
     return messages.slice(1);
   },

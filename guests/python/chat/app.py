@@ -12,10 +12,13 @@ class WitWorld(enact.Invokable):
     def run(self, config, input):
         system = config.get("system", "You are a helpful assistant. Answer briefly.")
         messages = [{"role": "system", "content": system}]
+        reply = None
         while True:
-            said = enact.ask("You:", {"type": "string"})
+            # The last reply goes with the question, for whoever answers.
+            said = enact.ask("You:", {"type": "string"}, context=reply)
             if said.strip().lower() == "stop":
                 break
             messages.append({"role": "user", "content": said})
-            messages.append({"role": "assistant", "content": enact.complete(messages)})
+            reply = enact.complete(messages)
+            messages.append({"role": "assistant", "content": reply})
         return messages[1:]

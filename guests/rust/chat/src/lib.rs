@@ -27,14 +27,17 @@ impl Guest for Chat {
     fn call(config: String, _input: String) -> Result<String, Error> {
         let config: Config = enact_guest::parse("config", &config)?;
         let mut messages = vec![enact_guest::message("system", &config.system)];
+        let mut reply: Option<serde_json::Value> = None;
         loop {
-            let said: String = enact_guest::ask("You:", Some(r#"{"type":"string"}"#))?;
+            // The last reply goes with the question, for whoever answers.
+            let said: String = enact_guest::ask_with("You:", Some(r#"{"type":"string"}"#), reply.as_ref())?;
             if said.trim().eq_ignore_ascii_case("stop") {
                 break;
             }
             messages.push(enact_guest::message("user", &said));
-            let reply = enact_guest::complete(messages.clone())?;
-            messages.push(enact_guest::message("assistant", &reply));
+            let text = enact_guest::complete(messages.clone())?;
+            messages.push(enact_guest::message("assistant", &text));
+            reply = Some(serde_json::Value::String(text));
         }
         let transcript: Vec<_> =
             messages[1..].iter().map(|m| serde_json::json!({ "role": m.role, "content": m.content })).collect();

@@ -81,10 +81,20 @@ pub fn below(bound: u64) -> u64 {
 /// must satisfy, and parses the answer into `T`. The invocation suspends
 /// until an answer comes.
 pub fn ask<T: DeserializeOwned>(prompt: &str, schema: Option<&str>) -> Result<T, Error> {
+    ask_with(prompt, schema, None)
+}
+
+/// [`ask`], with `context` shown to whoever answers before the prompt (a
+/// string is shown as text): for a chat, the assistant's last reply.
+pub fn ask_with<T: DeserializeOwned>(
+    prompt: &str,
+    schema: Option<&str>,
+    context: Option<&serde_json::Value>,
+) -> Result<T, Error> {
     let request = input::InputRequest {
         prompt: serde_json::Value::String(prompt.to_string()).to_string(),
         schema: schema.map(str::to_string),
-        context: None,
+        context: context.map(serde_json::Value::to_string),
     };
     parse("answer", &input::request(&request))
 }
