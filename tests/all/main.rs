@@ -10,6 +10,8 @@ mod support;
 mod bad_input;
 /// The `enact` CLI contract: output, `--json`, exit codes, target forms.
 mod cli;
+/// Store management: `rm` and `gc` never break a reference.
+mod gc;
 /// People as a journaled source: suspend, resume, answers, sessions.
 mod input;
 /// Guests written in other languages than Rust.

@@ -32,10 +32,42 @@ fn an_invocation_exported_from_one_home_replays_in_another_without_any_provider(
         assert_eq!(out["identical"], true);
     }
     b.enact(&["verify"]).success();
-    // importing again changes nothing
+    // importing again changes nothing, and says so
     let before = b.contents();
-    b.enact(&["import", bundle.to_str().expect("utf-8")]).success();
+    let again = b.enact(&["import", bundle.to_str().expect("utf-8"), "--json"]);
+    again.success();
+    assert!(again.stderr().starts_with("nothing new: the store held all of it already"), "{}", again.stderr());
+    assert_eq!(again.json()["new"]["blobs"], 0);
     assert_eq!(b.contents(), before);
+
+    // The bundle named the die roll-sum calls: a rewound sum goes on live here.
+    let names = b.enact(&["ls", "names", "--json"]).json();
+    assert_eq!(names.as_array().map(Vec::len), Some(1), "{names}");
+    assert_eq!(names[0]["name"], "roll-die");
+    let rewound = b.enact(&["rewind", sum_id, "1"]).success().stdout().trim().to_string();
+    let resumed = b.enact(&["resume", &rewound, "--json"]).success().json();
+    assert_eq!(resumed["status"], "completed");
+}
+
+#[test]
+fn an_import_keeps_the_stores_own_names_and_says_which() {
+    let a = Home::new();
+    a.add_rust("roll-die");
+    a.add_rust("roll-sum");
+    let sum = a.enact(&["invoke", "roll-sum", "--input", r#"{"n":2}"#, "--json"]).json();
+    let bundle = a.path().join("share.bundle");
+    a.enact(&["export", sum["invocation"].as_str().expect("id"), "-o", bundle.to_str().expect("utf-8")]).success();
+
+    let b = Home::new();
+    let echo = crate::support::guest("rust", "echo");
+    b.enact(&["add", echo.to_str().expect("utf-8"), "--name", "roll-die"]).success();
+    let import = b.enact(&["import", bundle.to_str().expect("utf-8"), "--json"]);
+    import.success();
+    assert!(import.stderr().contains("kept the name `roll-die`: it names"), "{}", import.stderr());
+    let kept = &import.json()["names_kept"];
+    assert_eq!(kept[0]["name"], "roll-die", "{kept}");
+    let names = b.enact(&["ls", "names", "--json"]).json();
+    assert_eq!(names[0]["id"], kept[0]["here"], "the store's name did not move");
 }
 
 #[test]
@@ -60,6 +92,13 @@ fn a_tampered_bundle_is_refused_naming_the_bad_object() {
     assert!(import.stderr().contains(&format!("object `{value}` does not match its hash")), "{}", import.stderr());
     assert_eq!(b.contents(), before);
 
+    let mut old = b"enact-bundle 1\n".to_vec();
+    old.extend(&std::fs::read(a.path().join("share.bundle")).expect("read")[BUNDLE_HEADER.len()..]);
+    std::fs::write(&bundle, old).expect("write");
+    let import = b.enact(&["import", bundle.to_str().expect("utf-8")]);
+    assert_eq!(import.code(), 2);
+    assert!(import.stderr().contains("bundle format 1, and this enact reads format 2"), "{}", import.stderr());
+
     std::fs::write(&bundle, b"not a bundle").expect("write");
     let import = b.enact(&["import", bundle.to_str().expect("utf-8")]);
     assert_eq!(import.code(), 2);
@@ -72,9 +111,10 @@ struct Bundle {
     blobs: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
     components: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
     invocations: std::collections::BTreeMap<enact::Digest, Vec<u8>>,
+    names: std::collections::BTreeMap<String, enact::Digest>,
 }
 
-const BUNDLE_HEADER: &[u8] = b"enact-bundle 1\n";
+const BUNDLE_HEADER: &[u8] = b"enact-bundle 2\n";
 
 /// An `ask-dice` invocation answered 3, 4, 5, 6: the answers are blobs that
 /// only its journal names.

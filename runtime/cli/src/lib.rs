@@ -12,6 +12,7 @@ mod limits;
 mod ls;
 mod output;
 mod progress;
+mod remove;
 mod replay;
 mod resume;
 mod rewind;
@@ -40,7 +41,8 @@ pub use enact_runtime::{
     ReplayError, ReplayOptions, ResumeError, RewindError, RunError, Runtime, SessionError, Sources, Step,
     WASMTIME_VERSION, store_path,
 };
-pub use enact_store::bundle::{BundleError, BundleSummary};
+pub use enact_store::bundle::{BundleError, BundleSummary, Imported, NameKept};
+pub use enact_store::gc::{Collected, RemoveError, Removed};
 pub use enact_store::verify::VerifyReport;
 pub use enact_store::{Reader, Storage, StorageError, Writer};
 
@@ -111,6 +113,13 @@ enum Command {
     Resume(resume::Args),
     /// List components, invocations or names
     Ls(ls::Args),
+    /// Remove invocations, with the children only they refer to, and cut-off runs
+    #[command(
+        after_help = "Examples:\n  enact rm last\n  enact rm 51f409e66037 33480302315c run:0191c3a4\n  enact rm last && enact gc"
+    )]
+    Rm(remove::RmArgs),
+    /// Delete every object no name, kept invocation or run needs, and shrink the store file
+    Gc(remove::GcArgs),
     /// Check every blob and record of the store
     Verify(verify::Args),
     /// Write invocations or components, and all they reference, to one bundle file
@@ -298,6 +307,9 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Some(holder) => errln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
         None => errln!(io, "waiting for the store, held by another enact process"),
     })?;
+    if let Command::Gc(args) = cli.command {
+        return remove::gc(storage, io, args);
+    }
     let mut builder = Runtime::builder(Arc::new(storage));
     if let Some(seed) = io.var("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
@@ -320,6 +332,8 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Command::Rewind(args) => rewind::run(&rt, io, args),
         Command::Resume(args) => resume::run(&rt, io, args),
         Command::Ls(args) => ls::run(&rt, io, args),
+        Command::Rm(args) => remove::rm(&rt, io, args),
+        Command::Gc(_) => unreachable!("runs on the store alone"),
         Command::Verify(args) => verify::run(&rt, io, args),
         Command::Export(args) => share::export(&rt, io, args),
         Command::Import(args) => share::import(&rt, io, args),

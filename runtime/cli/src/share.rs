@@ -1,13 +1,15 @@
 //! `enact export ID... -o FILE` and `enact import FILE`: sharing by hash.
 
-use crate::Io;
-use crate::errln;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use serde_json::json;
 
 use super::Status;
+use crate::Io;
+use crate::{errln, outln};
 use enact_runtime::Runtime;
+use enact_store::bundle::BundleSummary;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct ExportArgs {
@@ -17,23 +19,30 @@ pub(super) struct ExportArgs {
     /// The bundle file to write
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+    /// Print what the bundle carries as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub(super) struct ImportArgs {
     /// A bundle written by `enact export`
     file: PathBuf,
+    /// Print what was new and what was there already as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Result<Status> {
     let (bytes, summary) = rt.export(&args.ids)?;
     std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write `{}`", args.output.display()))?;
+    if args.json {
+        outln!(io, "{}", json!({ "file": args.output, "bytes": bytes.len(), "carried": counts(&summary) }));
+    }
     errln!(
         io,
-        "exported {} invocations, {} components and {} blobs to `{}` ({})",
-        summary.invocations,
-        summary.components,
-        summary.blobs,
+        "exported {} to `{}` ({})",
+        listing(&summary),
         args.output.display(),
         enact_core::limits::human_bytes(bytes.len() as u64)
     );
@@ -42,13 +51,58 @@ pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Res
 
 pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
-    let summary = rt.import(&bytes).with_context(|| format!("cannot import `{}`", args.file.display()))?;
-    errln!(
-        io,
-        "imported {} invocations, {} components and {} blobs, every one verified",
-        summary.invocations,
-        summary.components,
-        summary.blobs
-    );
+    let imported = rt.import(&bytes).with_context(|| format!("cannot import `{}`", args.file.display()))?;
+    if args.json {
+        let kept: Vec<_> = imported
+            .names_kept
+            .iter()
+            .map(|k| json!({ "name": k.name, "here": k.here.to_string(), "bundle": k.bundle.to_string() }))
+            .collect();
+        outln!(
+            io,
+            "{}",
+            json!({ "new": counts(&imported.new), "present": counts(&imported.present), "names_kept": kept })
+        );
+    }
+    let new = imported.new;
+    if new == BundleSummary::default() {
+        errln!(
+            io,
+            "nothing new: the store held all of it already ({}), every one verified",
+            listing(&imported.present)
+        );
+    } else if imported.present == BundleSummary::default() {
+        errln!(io, "imported {}, every one verified", listing(&new));
+    } else {
+        errln!(io, "imported {}, every one verified; already there: {}", listing(&new), listing(&imported.present));
+    }
+    for kept in &imported.names_kept {
+        errln!(
+            io,
+            "kept the name `{}`: it names {} here, and {} where the bundle was made; hint: `enact name {} {} --force` moves it",
+            kept.name,
+            kept.here.short(),
+            kept.bundle.short(),
+            kept.name,
+            kept.bundle.short()
+        );
+    }
     Ok(Status::Completed)
+}
+
+fn counts(summary: &BundleSummary) -> serde_json::Value {
+    json!({ "invocations": summary.invocations, "components": summary.components, "blobs": summary.blobs,
+        "names": summary.names })
+}
+
+/// `3 invocations, 2 components, 40 blobs and 1 name`.
+fn listing(summary: &BundleSummary) -> String {
+    let part = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {} and {}",
+        part(summary.invocations, "invocation"),
+        part(summary.components, "component"),
+        part(summary.blobs, "blob"),
+        part(summary.names, "name")
+    )
 }

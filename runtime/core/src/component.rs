@@ -72,3 +72,18 @@ impl ComponentInfo {
         self.sources().is_empty()
     }
 }
+
+/// Whether `name` can name a component: letters, digits, `-`, `_` and `.`,
+/// starting with a letter, at most 128 bytes.
+pub fn is_valid_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// Whether `target` reads as an id or an id prefix (hex digits alone, or
+/// `sha256:` and hex), so that it can never be a name.
+pub fn looks_like_id(target: &str) -> bool {
+    let hex = target.strip_prefix("sha256:").unwrap_or(target);
+    !hex.is_empty() && hex.len() <= 64 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}

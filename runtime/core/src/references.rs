@@ -3,8 +3,9 @@
 //! exactly what a replay will read.
 
 use crate::event::{ChildResult, Event, decode_events};
+use crate::grant::DirGrant;
 use crate::grant::Manifest;
-use crate::record::{InvocationRecord, Outcome};
+use crate::record::{InvocationRecord, Outcome, RunHeader};
 use crate::value::{DecodeError, Digest};
 
 /// One digest an object names.
@@ -90,6 +91,22 @@ impl InvocationRecord {
     }
 }
 
+impl RunHeader {
+    /// The digests a run in progress (or cut off) names in its header.
+    pub fn references(&self) -> Vec<Reference> {
+        let mut refs = vec![
+            Reference { what: "component", digest: self.component, kind: Kind::Component },
+            blob("config", self.config),
+            blob("input", self.input),
+        ];
+        if let Some(parent) = self.parent {
+            refs.push(Reference { what: "parent invocation", digest: parent, kind: Kind::Invocation });
+        }
+        refs.extend(self.grants.iter().map(|g| blob("granted directory", g.snapshot)));
+        refs
+    }
+}
+
 /// Everything `record` names: its own references, those of its journal's
 /// events, and the files of its granted snapshots. `fetch` gives a blob's
 /// bytes when it is there; a journal or manifest that is not is listed
@@ -106,7 +123,33 @@ pub fn walk<E: From<DecodeError>>(
         let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
         refs.extend(events.iter().flat_map(Event::references));
     }
-    for grant in &record.grants {
+    refs.extend(granted_files(&record.grants, fetch)?);
+    Ok(refs)
+}
+
+/// Everything a run in progress names: its header's references, those of
+/// the `events` it persisted, and the files of its granted snapshots.
+///
+/// # Errors
+/// A manifest that does not decode, or what `fetch` returns.
+pub fn walk_run<E: From<DecodeError>>(
+    header: &RunHeader,
+    events: &[Event],
+    fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+) -> Result<Vec<Reference>, E> {
+    let mut refs = header.references();
+    refs.extend(events.iter().flat_map(Event::references));
+    refs.extend(granted_files(&header.grants, fetch)?);
+    Ok(refs)
+}
+
+/// The files of granted snapshots that `fetch` finds.
+fn granted_files<E: From<DecodeError>>(
+    grants: &[DirGrant],
+    mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+) -> Result<Vec<Reference>, E> {
+    let mut refs = Vec::new();
+    for grant in grants {
         if let Some(bytes) = fetch(&grant.snapshot)? {
             let files = Manifest::decode(&grant.snapshot, &bytes)?.files;
             refs.extend(files.into_values().map(|digest| blob("granted file", digest)));

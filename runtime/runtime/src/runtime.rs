@@ -14,7 +14,8 @@ use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{EngineInfo, Invocation, InvocationRecord, LogLine};
 use enact_core::value::Digest;
-use enact_store::bundle::{self, BundleError, BundleSummary};
+use enact_store::bundle::{self, BundleError, BundleSummary, Imported};
+use enact_store::gc::{self, Collected, RemoveError, Removed};
 use enact_store::resolve::ResolveError;
 use enact_store::verify::VerifyReport;
 use enact_store::{Storage, StorageError, load, resolve};
@@ -295,13 +296,10 @@ impl Runtime {
     /// # Errors
     /// See [`Runtime::name`].
     pub fn name_check(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.len() <= 128
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !valid {
+        if !enact_core::component::is_valid_name(name) {
             return Err(NameError::Invalid(name.to_string()));
         }
-        if name.chars().all(|c| c.is_ascii_hexdigit()) {
+        if enact_core::component::looks_like_id(name) {
             return Err(NameError::LooksLikeAnId(name.to_string()));
         }
         let current = self.storage().read()?.name(name)?;
@@ -475,8 +473,33 @@ impl Runtime {
     ///
     /// # Errors
     /// A malformed, tampered or incomplete bundle; nothing is written then.
-    pub fn import(&self, bytes: &[u8]) -> Result<BundleSummary, BundleError> {
+    pub fn import(&self, bytes: &[u8]) -> Result<Imported, BundleError> {
         bundle::import(self.storage(), bytes)
+    }
+
+    /// Takes invocations out of the store's index with the trees they own:
+    /// see [`gc::remove`]. Their objects stay until [`Runtime::collect_garbage`].
+    ///
+    /// # Errors
+    /// A kept invocation refers to one of `ids`; nothing is removed then.
+    pub fn remove(&self, ids: &[Digest]) -> Result<Removed, RemoveError> {
+        gc::remove(self.storage(), ids)
+    }
+
+    /// Forgets cut-off runs: their headers and persisted events.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_runs(&self, runs: &[u128]) -> Result<(), StorageError> {
+        self.storage().write(|w| runs.iter().try_for_each(|run| w.remove_run(*run)))
+    }
+
+    /// Deletes what nothing kept needs: see [`gc::collect`].
+    ///
+    /// # Errors
+    /// A database error, or a kept record that does not decode.
+    pub fn collect_garbage(&self) -> Result<Collected, StorageError> {
+        gc::collect(self.storage())
     }
 
     /// Checks the whole store.

@@ -1,31 +1,51 @@
 //! Sharing by hash. A bundle is one file holding components, values and
 //! invocations with everything they reference (for an invocation: its
 //! components, values, journal, children, answers, completions and parents),
-//! so that another store can replay it without any provider.
+//! so that another store can replay it without any provider. It also carries
+//! the names its trees' children were called by, with the component each
+//! resolved to, so that a rewound invocation can call them again in the
+//! importing store.
 //!
 //! Importing verifies every object against its hash, and every reference,
-//! before anything is written; a tampered bundle is refused whole.
+//! before anything is written; a tampered bundle is refused whole. A name
+//! the importing store has already, for another component, is left as it is
+//! and reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use enact_core::component::ComponentInfo;
+use enact_core::component::{ComponentInfo, is_valid_name, looks_like_id};
+use enact_core::event::{Event, decode_events};
 use enact_core::record::{InvocationEntry, InvocationRecord};
 use enact_core::references::{self, Kind};
-use enact_core::value::{Digest, decode_json};
+use enact_core::value::{DecodeError, Digest, decode_json};
 
 use crate::resolve::{self, ResolveError};
 use crate::{Reader, Storage, StorageError};
 
-/// The first bytes of every bundle.
-const MAGIC: &[u8] = b"enact-bundle 1\n";
+/// The format this enact writes and reads: the first bytes of every bundle
+/// are `enact-bundle <FORMAT>\n`.
+const FORMAT: u32 = 2;
+const HEADER: &str = "enact-bundle ";
 
 #[derive(Default, Serialize, Deserialize)]
 struct Bundle {
     blobs: BTreeMap<Digest, Vec<u8>>,
     components: BTreeMap<Digest, Vec<u8>>,
     invocations: BTreeMap<Digest, Vec<u8>>,
+    names: BTreeMap<String, Digest>,
+}
+
+impl Bundle {
+    fn summary(&self) -> BundleSummary {
+        BundleSummary {
+            blobs: self.blobs.len(),
+            components: self.components.len(),
+            invocations: self.invocations.len(),
+            names: self.names.len(),
+        }
+    }
 }
 
 /// What an export or import carried.
@@ -37,6 +57,31 @@ pub struct BundleSummary {
     pub components: usize,
     /// Invocations.
     pub invocations: usize,
+    /// Names.
+    pub names: usize,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// What the store did not hold before.
+    pub new: BundleSummary,
+    /// What the store held already (the same bytes, or the same name for
+    /// the same component).
+    pub present: BundleSummary,
+    /// Names the store has for other components, left as they are.
+    pub names_kept: Vec<NameKept>,
+}
+
+/// A bundle's name that the importing store uses for another component.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameKept {
+    /// The name.
+    pub name: String,
+    /// What it names in the store, still.
+    pub here: Digest,
+    /// What it named where the bundle was made.
+    pub bundle: Digest,
 }
 
 /// Why a bundle cannot be made or taken in.
@@ -98,6 +143,17 @@ impl Collector<'_> {
         }
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &self.blob(id)?).map_err(StorageError::from)?;
+        // The names its children were called by, as they resolved then.
+        let journal = self.reader.blob(&record.journal)?;
+        let events = decode_events(&journal).map_err(|e| DecodeError::new(&record.journal, "a journal", e));
+        for event in events.map_err(StorageError::from)? {
+            if let Event::Invoke(call) = event
+                && let Some(component) = call.component
+                && !looks_like_id(&call.target)
+            {
+                self.bundle.names.entry(call.target).or_insert(component);
+            }
+        }
         if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }
@@ -127,6 +183,9 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
             collector.invocation(&id)?;
         } else if let Ok(component) = resolve::component(&reader, target) {
             collector.component(&component)?;
+            if reader.name(target)? == Some(component) {
+                collector.bundle.names.insert(target.clone(), component);
+            }
         } else if let Ok(digest) = target.parse::<Digest>()
             && reader.has_blob(&digest)?
         {
@@ -136,14 +195,23 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
         }
     }
     let bundle = collector.bundle;
-    let summary = BundleSummary {
-        blobs: bundle.blobs.len(),
-        components: bundle.components.len(),
-        invocations: bundle.invocations.len(),
-    };
-    let mut bytes = MAGIC.to_vec();
+    let mut bytes = format!("{HEADER}{FORMAT}\n").into_bytes();
     bytes.extend(postcard::to_stdvec(&bundle).expect("a bundle encodes"));
-    Ok((bytes, summary))
+    Ok((bytes, bundle.summary()))
+}
+
+/// The bundle in `bytes`, decoded; only its own format is read.
+fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    let not_one = || BundleError::Format("it does not start with the bundle header".into());
+    let rest = bytes.strip_prefix(HEADER.as_bytes()).ok_or_else(not_one)?;
+    let end = rest.iter().position(|b| *b == b'\n').filter(|n| *n <= 10).ok_or_else(not_one)?;
+    let format: u32 = std::str::from_utf8(&rest[..end]).ok().and_then(|v| v.parse().ok()).ok_or_else(not_one)?;
+    if format != FORMAT {
+        return Err(BundleError::Format(format!(
+            "it is of bundle format {format}, and this enact reads format {FORMAT}: export it again with this version"
+        )));
+    }
+    postcard::from_bytes(&rest[end + 1..]).map_err(|e| BundleError::Format(e.to_string()))
 }
 
 /// Takes in a bundle: verifies every object and reference, then writes
@@ -152,11 +220,8 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
 /// # Errors
 /// [`BundleError`] for a bundle that is malformed, tampered with or
 /// incomplete; nothing is written then.
-pub fn import(storage: &Storage, bytes: &[u8]) -> Result<BundleSummary, BundleError> {
-    let body = bytes
-        .strip_prefix(MAGIC)
-        .ok_or_else(|| BundleError::Format("it does not start with the bundle header".into()))?;
-    let bundle: Bundle = postcard::from_bytes(body).map_err(|e| BundleError::Format(e.to_string()))?;
+pub fn import(storage: &Storage, bytes: &[u8]) -> Result<Imported, BundleError> {
+    let bundle = decode(bytes)?;
     for (digest, bytes) in &bundle.blobs {
         if Digest::of(bytes) != *digest {
             return Err(BundleError::Tampered(*digest));
@@ -190,8 +255,44 @@ pub fn import(storage: &Storage, bytes: &[u8]) -> Result<BundleSummary, BundleEr
         serde_json::from_slice::<serde_json::Value>(info)
             .map_err(|e| BundleError::Format(format!("an index entry is not JSON: {e}")))?;
     }
+    let mut imported = Imported::default();
+    let mut bind = Vec::new();
+    for (name, component) in &bundle.names {
+        if !is_valid_name(name) || looks_like_id(name) {
+            return Err(BundleError::Format(format!("`{name}` is not a valid name")));
+        }
+        if !have(component)? {
+            return Err(BundleError::Missing { owner: *component, what: "named component", missing: *component });
+        }
+        match reader.name(name)? {
+            None => bind.push((name, component)),
+            Some(here) if here == *component => imported.present.names += 1,
+            Some(here) => imported.names_kept.push(NameKept { name: name.clone(), here, bundle: *component }),
+        }
+    }
+    imported.new.names = bind.len();
+    for digest in bundle.blobs.keys() {
+        if reader.has_blob(digest)? { imported.present.blobs += 1 } else { imported.new.blobs += 1 }
+    }
+    for digest in bundle.components.keys() {
+        if reader.component::<serde_json::Value>(digest)?.is_some() {
+            imported.present.components += 1;
+        } else {
+            imported.new.components += 1;
+        }
+    }
+    for id in bundle.invocations.keys() {
+        if reader.invocation::<serde_json::Value>(id)?.is_some() {
+            imported.present.invocations += 1;
+        } else {
+            imported.new.invocations += 1;
+        }
+    }
     drop(reader);
     storage.write(|w| {
+        for (name, component) in &bind {
+            w.set_name(name, component)?;
+        }
         w.put_blobs(bundle.blobs.values().map(Vec::as_slice))?;
         for (digest, info) in &bundle.components {
             let info: serde_json::Value = serde_json::from_slice(info).expect("checked above");
@@ -201,9 +302,5 @@ pub fn import(storage: &Storage, bytes: &[u8]) -> Result<BundleSummary, BundleEr
             bundle.invocations.iter().map(|(id, e)| (*id, serde_json::from_slice(e).expect("checked above"))).collect();
         w.put_invocations(entries.iter().map(|(id, e)| (id, e)))
     })?;
-    Ok(BundleSummary {
-        blobs: bundle.blobs.len(),
-        components: bundle.components.len(),
-        invocations: bundle.invocations.len(),
-    })
+    Ok(imported)
 }

@@ -1,8 +1,8 @@
 //! enact-store: one redb file holding blobs, names, invocations, run journals
 //! and compiled artifacts (table layout: `tables.rs`), and what is read from
 //! it without an engine: names and prefixes ([`resolve`]), sealed invocations
-//! ([`load`]) and their JSON read models ([`view`]), bundles ([`bundle`]) and
-//! verification ([`verify`]).
+//! ([`load`]) and their JSON read models ([`view`]), bundles ([`bundle`]),
+//! removal and garbage collection ([`gc`]) and verification ([`verify`]).
 //!
 //! Reads go through [`Reader`], writes through [`Writer`]; each is one redb
 //! transaction, so a group of writes is atomic. Every blob read checks that the
@@ -10,6 +10,7 @@
 //! through this API, so that another backend can stand behind it.
 
 pub mod bundle;
+pub mod gc;
 pub mod load;
 pub mod resolve;
 mod tables;
@@ -215,6 +216,15 @@ impl Storage {
         let value = f(&mut writer)?;
         writer.txn.commit().map_err(StorageError::from)?;
         Ok(value)
+    }
+
+    /// Gives the file's free pages back to the file system (after
+    /// [`gc::collect`]); whether anything was moved.
+    ///
+    /// # Errors
+    /// A database error; the store is unchanged then.
+    pub fn compact(&mut self) -> Result<bool> {
+        self.db.compact().map_err(|e| StorageError::Database(e.into()))
     }
 
     /// A consistent snapshot to read from.

@@ -1,0 +1,111 @@
+//! `enact rm INVOCATION...` takes invocations (with the trees they own) and
+//! cut-off runs out of the store; `enact gc` then deletes every object
+//! nothing kept needs and gives the space back.
+
+use serde_json::json;
+
+use super::Status;
+use crate::Io;
+use crate::{errln, outln};
+use enact_core::limits::human_bytes;
+use enact_core::value::Digest;
+use enact_runtime::Runtime;
+use enact_store::Storage;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct RmArgs {
+    /// Invocations (ids, unique prefixes, `last`, a component's name for its latest) or `run:<hex>` cut-off runs
+    #[arg(required = true, value_name = "INVOCATION")]
+    targets: Vec<String>,
+    /// Print what was removed as JSON on stdout, with full ids
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn rm(rt: &Runtime, io: &mut Io, args: RmArgs) -> anyhow::Result<Status> {
+    // Every target resolves before anything is removed.
+    let (mut ids, mut runs) = (Vec::new(), Vec::new());
+    for target in &args.targets {
+        if target.starts_with("run:") {
+            runs.push(rt.resolve_run(target)?);
+        } else {
+            ids.push(rt.resolve_invocation(target)?);
+        }
+    }
+    let removed = rt.remove(&ids)?;
+    rt.remove_runs(&runs)?;
+    let run_ids: Vec<String> = runs.iter().map(|r| format!("run:{r:032x}")).collect();
+    if args.json {
+        let invocations: Vec<String> = removed.invocations.iter().map(Digest::to_string).collect();
+        outln!(
+            io,
+            "{}",
+            json!({ "invocations": invocations, "runs": run_ids, "shared_children_kept": removed.shared })
+        );
+    }
+    let children = removed.invocations.len() - ids.len();
+    let mut said = format!("removed {} invocation{}", ids.len(), plural(ids.len()));
+    if children > 0 {
+        said += &format!(" and {children} child{}", if children == 1 { "" } else { "ren" });
+    }
+    if !runs.is_empty() {
+        said += &format!(" and {} cut-off run{}", runs.len(), plural(runs.len()));
+    }
+    if removed.shared > 0 {
+        said += &format!("; {} children stay, as other invocations refer to them", removed.shared);
+    }
+    errln!(io, "{said}; hint: `enact gc` frees their storage");
+    Ok(Status::Completed)
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct GcArgs {
+    /// Print what was freed as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs on the store alone: compacting the file needs it unshared.
+pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Result<Status> {
+    let file_size = |storage: &Storage| std::fs::metadata(storage.path()).map(|m| m.len()).unwrap_or(0);
+    let before = file_size(&storage);
+    let collected = enact_store::gc::collect(&storage)?;
+    if collected.blobs > 0 {
+        storage.compact()?;
+    }
+    let after = file_size(&storage);
+    if args.json {
+        outln!(
+            io,
+            "{}",
+            json!({ "blobs": collected.blobs, "bytes": collected.bytes, "components": collected.components,
+                "artifacts": collected.artifacts, "kept_blobs": collected.kept_blobs,
+                "file_before": before, "file_after": after })
+        );
+    }
+    if collected.blobs == 0 {
+        errln!(io, "nothing to free: every one of {} objects is needed", collected.kept_blobs);
+    } else {
+        let file = if after < before {
+            format!("the store file shrank from {} to {}", human_bytes(before), human_bytes(after))
+        } else {
+            format!("the store file stays {}, its free pages reused by later writes", human_bytes(after))
+        };
+        errln!(
+            io,
+            "freed {} ({} object{}, {} component{}, {} compiled artifact{}); {file}",
+            human_bytes(collected.bytes),
+            collected.blobs,
+            plural(collected.blobs as usize),
+            collected.components,
+            plural(collected.components as usize),
+            collected.artifacts,
+            plural(collected.artifacts as usize),
+        );
+    }
+    Ok(Status::Completed)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

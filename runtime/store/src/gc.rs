@@ -1,0 +1,280 @@
+//! Taking things out of a store: [`remove`] takes invocations out of the
+//! index with the trees they own, [`collect`] deletes every object nothing
+//! kept needs.
+//!
+//! Kept are: every name and the component it points at; every indexed
+//! invocation and everything it references, transitively (children,
+//! parents, values, journals, granted files); every run in progress or cut
+//! off, with what its header and persisted events reference; and the
+//! compiled artifacts of kept components. Neither operation ever removes
+//! something a kept object references, so a store that `verify` found sound
+//! stays sound.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use enact_core::event::decode_events;
+use enact_core::record::{InvocationEntry, InvocationRecord, RunHeader};
+use enact_core::references::{self, Kind, Reference};
+use enact_core::value::{Digest, decode_json};
+
+use crate::tables::*;
+use crate::{Reader, Storage, StorageError};
+
+/// Why invocations cannot be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    /// A kept invocation or run refers to one that was to be removed.
+    #[error("{} is the {what} of {by}, which stays; remove {by} too, or first", .id.short())]
+    Referenced {
+        /// The invocation asked to be removed.
+        id: Digest,
+        /// What refers to it: an invocation's short id, or `run:<hex>`.
+        by: String,
+        /// What it is to that: `child invocation`, `parent invocation`.
+        what: &'static str,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What [`remove`] took out of the index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// The invocations asked for, and the children only they referenced.
+    pub invocations: Vec<Digest>,
+    /// Children of theirs that stay because a kept invocation refers to them.
+    pub shared: usize,
+}
+
+/// Takes `ids` out of the index of invocations, with their children (and
+/// their children's children) that no other kept invocation refers to.
+/// Their objects stay until [`collect`].
+///
+/// # Errors
+/// [`RemoveError::Referenced`] when a kept invocation or run refers to one
+/// of `ids` (a tree's root refers to its children; a fork to its parent);
+/// nothing is removed then.
+pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError> {
+    let reader = storage.read()?;
+    let links = invocation_links(&reader)?;
+    let targets: BTreeSet<Digest> = ids.iter().copied().collect();
+    // The targets' trees, then less what a kept object still refers to.
+    let mut removed = targets.clone();
+    let mut queue: VecDeque<Digest> = targets.iter().copied().collect();
+    while let Some(id) = queue.pop_front() {
+        for link in links.get(&Owner::Invocation(id)).into_iter().flatten() {
+            let indexed = links.contains_key(&Owner::Invocation(link.digest));
+            if link.what == "child invocation" && indexed && removed.insert(link.digest) {
+                queue.push_back(link.digest);
+            }
+        }
+    }
+    let tree = removed.len();
+    loop {
+        let mut kept_again = Vec::new();
+        for (owner, refs) in &links {
+            if matches!(owner, Owner::Invocation(id) if removed.contains(id)) {
+                continue;
+            }
+            for link in refs.iter().filter(|r| removed.contains(&r.digest)) {
+                if targets.contains(&link.digest) {
+                    return Err(RemoveError::Referenced { id: link.digest, by: owner.to_string(), what: link.what });
+                }
+                kept_again.push(link.digest);
+            }
+        }
+        if kept_again.is_empty() {
+            break;
+        }
+        for id in kept_again {
+            removed.remove(&id);
+        }
+    }
+    let shared = tree - removed.len();
+    drop(reader);
+    storage.write(|w| {
+        let mut index = w.txn.open_table(INVOCATIONS)?;
+        for id in &removed {
+            index.remove(&id.0)?;
+        }
+        drop(index);
+        w.txn.open_table(MEMO)?.retain(|_, id| !removed.contains(&Digest(*id)))?;
+        Ok::<_, StorageError>(())
+    })?;
+    Ok(Removed { invocations: removed.into_iter().collect(), shared })
+}
+
+/// What [`collect`] deleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Blobs deleted.
+    pub blobs: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Components no name and no kept invocation needed.
+    pub components: u64,
+    /// Compiled artifacts of those components.
+    pub artifacts: u64,
+    /// Blobs kept.
+    pub kept_blobs: u64,
+}
+
+/// Deletes every blob, component and artifact that nothing kept needs
+/// (see the module documentation), in one transaction.
+///
+/// # Errors
+/// A database error, or a kept record that does not decode (then nothing
+/// is deleted: what it references cannot be known).
+pub fn collect(storage: &Storage) -> Result<Collected, StorageError> {
+    let reader = storage.read()?;
+    let live = live_objects(&reader)?;
+    drop(reader);
+    storage.write(|w| {
+        let mut collected = Collected::default();
+        let mut components = w.txn.open_table(COMPONENTS)?;
+        let gone: Vec<Digest> = components
+            .iter()?
+            .map(|row| row.map(|(k, _)| Digest(*k.value())))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|d| !live.components.contains(d))
+            .collect();
+        for digest in &gone {
+            components.remove(&digest.0)?;
+        }
+        collected.components = gone.len() as u64;
+        drop(components);
+        let mut artifacts = w.txn.open_table(ARTIFACTS)?;
+        let mut artifact_blobs = BTreeSet::new();
+        let before = artifacts.len()?;
+        artifacts.retain(|key, blob| {
+            let keep = live.components.contains(&Digest(key[..32].try_into().expect("64-byte key")));
+            if keep {
+                artifact_blobs.insert(Digest(*blob));
+            }
+            keep
+        })?;
+        collected.artifacts = before - artifacts.len()?;
+        drop(artifacts);
+        let mut blobs = w.txn.open_table(BLOBS)?;
+        let (mut count, mut bytes) = (0u64, 0u64);
+        blobs.retain(|key, value| {
+            let digest = Digest(*key);
+            let keep = live.blobs.contains(&digest) || artifact_blobs.contains(&digest);
+            if !keep {
+                count += 1;
+                bytes += value.len() as u64;
+            }
+            keep
+        })?;
+        collected.blobs = count;
+        collected.bytes = bytes;
+        collected.kept_blobs = blobs.len()?;
+        Ok(collected)
+    })
+}
+
+/// Who refers: an indexed invocation, or a run in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    Invocation(Digest),
+    Run(u128),
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Invocation(id) => write!(f, "{}", id.short()),
+            Owner::Run(run) => write!(f, "run:{run:032x}"),
+        }
+    }
+}
+
+/// The invocations each indexed invocation and each run refers to.
+fn invocation_links(reader: &Reader) -> Result<BTreeMap<Owner, Vec<Reference>>, StorageError> {
+    let mut links = BTreeMap::new();
+    for (id, _) in reader.invocations::<InvocationEntry>()? {
+        let refs = record_references(reader, &id)?;
+        links.insert(Owner::Invocation(id), refs.into_iter().filter(|r| r.kind == Kind::Invocation).collect());
+    }
+    for (run, refs) in run_references(reader)? {
+        links.insert(Owner::Run(run), refs.into_iter().filter(|r| r.kind == Kind::Invocation).collect());
+    }
+    Ok(links)
+}
+
+/// What a sealed invocation names, read from its record blob.
+fn record_references(reader: &Reader, id: &Digest) -> Result<Vec<Reference>, StorageError> {
+    let record: InvocationRecord = decode_json(id, "an invocation record", &reader.blob(id)?)?;
+    references::walk(&record, |d| reader.find_blob(d))
+}
+
+/// What each run in progress names: its header and persisted events.
+fn run_references(reader: &Reader) -> Result<Vec<(u128, Vec<Reference>)>, StorageError> {
+    let mut out = Vec::new();
+    for (run, header) in reader.runs::<RunHeader>()? {
+        let mut events = Vec::new();
+        for chunk in reader.run_events(run)? {
+            events.extend(decode_events(&chunk).map_err(|e| StorageError::Decode {
+                table: "run_events",
+                key: format!("{run:032x}"),
+                message: e.to_string(),
+            })?);
+        }
+        out.push((run, references::walk_run(&header, &events, |d| reader.find_blob(d))?));
+    }
+    Ok(out)
+}
+
+/// Everything kept, by kind.
+#[derive(Default)]
+struct Live {
+    blobs: BTreeSet<Digest>,
+    components: BTreeSet<Digest>,
+}
+
+impl Live {
+    fn take(&mut self, reference: &Reference) -> bool {
+        if reference.kind == Kind::Component {
+            self.components.insert(reference.digest);
+        }
+        self.blobs.insert(reference.digest)
+    }
+}
+
+/// The transitive closure of what names, invocations and runs reference.
+fn live_objects(reader: &Reader) -> Result<Live, StorageError> {
+    let mut live = Live::default();
+    let mut records = VecDeque::new();
+    for (_, component) in reader.names()? {
+        live.take(&Reference { what: "named component", digest: component, kind: Kind::Component });
+    }
+    for (id, _) in reader.invocations::<InvocationEntry>()? {
+        if live.take(&Reference { what: "invocation", digest: id, kind: Kind::Invocation }) {
+            records.push_back(id);
+        }
+    }
+    for (_, refs) in run_references(reader)? {
+        for reference in refs {
+            if live.take(&reference) && reference.kind == Kind::Invocation {
+                records.push_back(reference.digest);
+            }
+        }
+    }
+    while let Some(id) = records.pop_front() {
+        // A referenced record that is missing was already broken (verify
+        // reports it); there is nothing of it to keep.
+        if !reader.has_blob(&id)? {
+            continue;
+        }
+        for reference in record_references(reader, &id)? {
+            if live.take(&reference) && reference.kind == Kind::Invocation {
+                records.push_back(reference.digest);
+            }
+        }
+    }
+    Ok(live)
+}
