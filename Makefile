@@ -15,7 +15,7 @@ PY_VENV     := target/tools/py
 PY_SCRIPTS  := $(PY_VENV)/bin
 WIT_BINDGEN := target/tools/bin/wit-bindgen
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv
+APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv bsdutils
 
 .PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests
 

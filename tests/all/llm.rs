@@ -32,7 +32,7 @@ fn request(text: &str) -> CompletionRequest {
 #[test]
 fn the_client_sends_an_openai_chat_completion_request() {
     let server = Server::start(vec![Canned::completion("4")]);
-    let completion = provider(&server, 0, 5_000).complete(&request("2+2?")).expect("a completion");
+    let completion = provider(&server, 0, 5_000).complete(&request("2+2?"), &|_| {}).expect("a completion");
     assert_eq!(completion.text, "4");
     assert_eq!(completion.model, "test-model");
     assert_eq!(completion.usage.prompt_tokens, 5);
@@ -51,38 +51,47 @@ fn rate_limits_and_server_errors_are_retried_with_backoff() {
         Canned::status(500, "oops"),
         Canned::completion("done"),
     ]);
-    let completion = provider(&server, 3, 5_000).complete(&request("go")).expect("a completion after retries");
+    let retries = std::sync::Mutex::new(Vec::new());
+    let completion = provider(&server, 3, 5_000)
+        .complete(&request("go"), &|r: &enact::llm::Retry| retries.lock().expect("lock").push(r.clone()))
+        .expect("a completion after retries");
     assert_eq!(completion.text, "done");
     assert_eq!(server.count(), 3);
+    // Each retry is told first, with its number and its wait.
+    let retries = retries.into_inner().expect("lock");
+    let told: Vec<(u32, u32)> = retries.iter().map(|r| (r.attempt, r.of)).collect();
+    assert_eq!(told, [(1, 3), (2, 3)]);
+    assert_eq!(retries[1].wait, retries[0].wait * 2);
+    assert!(retries[0].failure.to_string().contains("HTTP 429"), "{:?}", retries[0].failure);
 }
 
 #[test]
 fn each_failure_becomes_a_clear_llm_error() {
     let server = Server::start(vec![Canned::status(401, r#"{"error":"bad key"}"#)]);
-    let err = provider(&server, 3, 5_000).complete(&request("x")).expect_err("rejected");
+    let err = provider(&server, 3, 5_000).complete(&request("x"), &|_| {}).expect_err("rejected");
     assert!(matches!(&err, LlmFailure::Rejected(m) if m.contains("HTTP 401") && m.contains("bad key")), "{err}");
     assert_eq!(server.count(), 1, "a 401 is not retried");
 
     let server = Server::start(vec![Canned::status(429, "{}"), Canned::status(429, "{}")]);
-    let err = provider(&server, 1, 5_000).complete(&request("x")).expect_err("rate limited");
+    let err = provider(&server, 1, 5_000).complete(&request("x"), &|_| {}).expect_err("rate limited");
     assert!(matches!(&err, LlmFailure::Unavailable(m) if m.contains("429")), "{err}");
     assert_eq!(server.count(), 2);
 
     let server = Server::start(vec![Canned::status(500, "boom"), Canned::status(502, "boom")]);
-    let err = provider(&server, 1, 5_000).complete(&request("x")).expect_err("server error");
+    let err = provider(&server, 1, 5_000).complete(&request("x"), &|_| {}).expect_err("server error");
     assert!(matches!(&err, LlmFailure::Unavailable(m) if m.contains("HTTP 502")), "{err}");
 
     let slow = Canned { delay: Duration::from_millis(1500), ..Canned::completion("late") };
     let server = Server::start(vec![slow]);
-    let err = provider(&server, 0, 300).complete(&request("x")).expect_err("a timeout");
+    let err = provider(&server, 0, 300).complete(&request("x"), &|_| {}).expect_err("a timeout");
     assert!(matches!(err, LlmFailure::Timeout(_)), "{err}");
 
     let server = Server::start(vec![Canned::status(200, "this is not json")]);
-    let err = provider(&server, 0, 5_000).complete(&request("x")).expect_err("malformed");
+    let err = provider(&server, 0, 5_000).complete(&request("x"), &|_| {}).expect_err("malformed");
     assert!(matches!(&err, LlmFailure::Malformed(m) if m.contains("not JSON")), "{err}");
 
     let unreachable = HttpConfig { retries: 0, model: Some("m".into()), ..HttpConfig::new("http://127.0.0.1:1/v1") };
-    let err = HttpProvider::new(unreachable).complete(&request("x")).expect_err("nobody listens");
+    let err = HttpProvider::new(unreachable).complete(&request("x"), &|_| {}).expect_err("nobody listens");
     assert!(matches!(err, LlmFailure::Unavailable(_)), "{err}");
 }
 

@@ -32,6 +32,8 @@ mod safety;
 mod share;
 /// The store: integrity on read, idempotent writes.
 mod storage;
+/// What a person at a terminal sees: progress, colours, `-q`.
+mod terminal;
 /// Timers, time limits and random bytes: every answer about time replays.
 mod timers;
 /// Invocation trees: children, rewind, replay with re-sampling, overrides.

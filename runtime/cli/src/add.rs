@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use enact_core::component::ComponentInfo;
 use enact_core::value::Digest;
 use enact_runtime::{NameError, Runtime};
 
 use super::Status;
 use crate::Io;
-use crate::{errln, outln};
+use crate::{noteln, outln};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -32,25 +33,25 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         Some(name) => Some(rt.name_check(name, &digest, args.force)?),
         None => None,
     };
-    let (digest, info) = rt.add(&bytes, None).with_context(|| format!("cannot add `{}`", args.file.display()))?;
+    let (digest, info) = compiling(rt, io, &args.file, &bytes)?;
     outln!(io, "{digest}");
     let size = enact_core::limits::human_bytes(info.size);
     let own = info.metadata.name.as_str();
     match (&args.name, bind) {
         (Some(name), Some(previous)) => {
             rt.name(name, &digest, args.force)?;
-            errln!(io, "added `{own}` as `{name}` ({size}){}", moved(previous, &digest));
+            noteln!(io, "added `{own}` as `{name}` ({size}){}", moved(previous, &digest));
         }
         _ => match rt.name(own, &digest, false) {
-            Ok(_) => errln!(io, "added `{own}` as `{own}` ({size})"),
-            Err(NameError::Taken { current, .. }) => errln!(
+            Ok(_) => noteln!(io, "added `{own}` as `{own}` ({size})"),
+            Err(NameError::Taken { current, .. }) => noteln!(
                 io,
                 "added `{own}` ({size}), unnamed: `{own}` names {} already; hint: `enact name NAME {}` names it",
                 current.short(),
                 digest.short()
             ),
             Err(_) => {
-                errln!(io, "added `{own}` ({size}), unnamed; hint: `enact name NAME {}` names it", digest.short())
+                noteln!(io, "added `{own}` ({size}), unnamed; hint: `enact name NAME {}` names it", digest.short())
             }
         },
     }
@@ -79,7 +80,7 @@ pub(super) struct NameArgs {
 pub(super) fn name(rt: &Runtime, io: &mut Io, args: NameArgs) -> anyhow::Result<Status> {
     let digest = component_of(rt, io, &args.target)?;
     let previous = rt.name(&args.name, &digest, args.force)?;
-    errln!(io, "`{}` names {}{}", args.name, digest.short(), moved(previous, &digest));
+    noteln!(io, "`{}` names {}{}", args.name, digest.short(), moved(previous, &digest));
     Ok(Status::Completed)
 }
 
@@ -91,7 +92,7 @@ pub(super) struct UnnameArgs {
 
 pub(super) fn unname(rt: &Runtime, io: &mut Io, args: UnnameArgs) -> anyhow::Result<Status> {
     match rt.unname(&args.name)? {
-        Some(digest) => errln!(io, "`{}` no longer names {}", args.name, digest.short()),
+        Some(digest) => noteln!(io, "`{}` no longer names {}", args.name, digest.short()),
         None => anyhow::bail!("no name `{}`; hint: `enact ls names` lists them", args.name),
     }
     Ok(Status::Completed)
@@ -103,9 +104,18 @@ pub(super) fn component_of(rt: &Runtime, io: &mut Io, target: &str) -> anyhow::R
     let path = Path::new(target);
     if target.ends_with(".wasm") && path.is_file() {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read `{target}`"))?;
-        let (digest, info) = rt.add(&bytes, None).with_context(|| format!("cannot add `{target}`"))?;
-        errln!(io, "added `{}` from `{target}` ({})", info.metadata.name, digest.short());
+        let (digest, info) = compiling(rt, io, path, &bytes)?;
+        noteln!(io, "added `{}` from `{target}` ({})", info.metadata.name, digest.short());
         return Ok(digest);
     }
     Ok(rt.resolve_component(target)?)
+}
+
+/// Adds `bytes` (read from `file`) under a spinner: compiling a large
+/// component takes seconds.
+fn compiling(rt: &Runtime, io: &Io, file: &Path, bytes: &[u8]) -> anyhow::Result<(Digest, ComponentInfo)> {
+    let size = enact_core::limits::human_bytes(bytes.len() as u64);
+    let message = format!("compiling `{}` ({size})", file.display());
+    let added = crate::progress::task(io, false, message, || rt.add(bytes, None));
+    added.with_context(|| format!("cannot add `{}`", file.display()))
 }

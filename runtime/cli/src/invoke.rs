@@ -1,7 +1,7 @@
 //! `enact invoke TARGET [--config JSON] [--input JSON] [--answers FILE|llm] [--interactive] [limits] [--json]`
 
 use crate::Io;
-use crate::errln;
+use crate::noteln;
 use anyhow::Context;
 use serde_json::{Value, json};
 
@@ -105,12 +105,12 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         })
         .grants(args.dirs)
         .limits(limits);
-    let inv = crate::progress::watched(args.json, |observer| rt.invoke(call.observer(observer)))?;
+    let inv = crate::progress::watched(io, args.json, |observer| rt.invoke(call.observer(observer)))?;
     if args.raw
         && let Some(serde_json::Value::String(text)) = &inv.output
     {
         crate::outln!(io, "{text}");
-        errln!(io, "invocation {} completed ({} events)", inv.id.short(), inv.record.events);
+        noteln!(io, "invocation {} completed ({} events)", inv.id.short(), inv.record.events);
         return Ok(output::status_of(&inv.record.outcome));
     }
     output::print_invocation(rt, io, &inv, args.json)?;

@@ -18,6 +18,7 @@ mod resume;
 mod rewind;
 mod share;
 mod show;
+mod style;
 mod verify;
 
 // The crates below, re-exported for programs that embed enact (and for the
@@ -55,6 +56,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use enact_llm::HttpConfig;
+pub use style::Style;
 
 /// enact: run WebAssembly components with every nondeterministic value journaled.
 #[derive(Debug, Parser)]
@@ -76,6 +78,10 @@ pub struct Cli {
     /// Show the runtime's log (what is compiled, loaded, replayed); `ENACT_LOG` sets a finer filter
     #[arg(short, long, global = true, help_heading = "Global options")]
     verbose: bool,
+
+    /// Print only data and errors: no notes, no progress
+    #[arg(short, long, global = true, help_heading = "Global options", conflicts_with = "verbose")]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -166,6 +172,12 @@ pub struct Io<'a> {
     pub err: &'a mut dyn Write,
     /// The environment variables, by name.
     pub env: &'a HashMap<String, String>,
+    /// `-q`: no notes on stderr (ids, statuses, what was done), only errors.
+    pub quiet: bool,
+    /// stderr is a terminal: progress may be drawn on it.
+    pub progress: bool,
+    /// How stderr's words are styled (plain unless a terminal takes colours).
+    pub style: Style,
 }
 
 impl Io<'_> {
@@ -187,28 +199,52 @@ macro_rules! out {
 macro_rules! errln {
     ($io:expr, $($arg:tt)*) => { { let _ = writeln!($io.err, $($arg)*); } };
 }
-pub(crate) use {errln, out, outln};
+/// A note on stderr (what was done, what to run next); none under `-q`.
+macro_rules! noteln {
+    ($io:expr, $($arg:tt)*) => { if !$io.quiet { let _ = writeln!($io.err, $($arg)*); } };
+}
+pub(crate) use {errln, noteln, out, outln};
 
 /// The `enact` process: the real arguments, environment and streams.
 pub fn main() -> ExitCode {
+    use std::io::IsTerminal;
     let verbose = std::env::args().skip(1).any(|a| a == "-v" || a == "--verbose");
     init_tracing(verbose);
     let env: HashMap<String, String> = std::env::vars().collect();
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
-    ExitCode::from(run(std::env::args_os(), &env, &mut stdout, &mut stderr))
+    let terminal = stderr.is_terminal();
+    let style = Style::for_terminal(terminal, &env);
+    ExitCode::from(run_on(std::env::args_os(), &env, &mut stdout, &mut stderr, terminal, style))
 }
 
 /// Parses `args` (the first is the program name), runs the command against
 /// `env`, writes to `stdout` and `stderr`, and returns the exit code: 0
 /// completed, 1 failed or trapped, 2 usage or runtime error, 3 awaiting input.
+/// Neither stream is taken for a terminal: no progress, no colours.
 pub fn run<I, T>(args: I, env: &HashMap<String, String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let mut io = Io { out: stdout, err: stderr, env };
+    run_on(args, env, stdout, stderr, false, Style::plain())
+}
+
+fn run_on<I, T>(
+    args: I,
+    env: &HashMap<String, String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    progress: bool,
+    style: Style,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let words: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let quiet = words.iter().any(|w| w == "-q" || w == "--quiet");
+    let mut io = Io { out: stdout, err: stderr, env, quiet, progress, style };
     let command = format!("enact {}", words.join(" "));
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -304,8 +340,8 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
     let store = enact_runtime::store_path(&home);
     let storage = Storage::open_telling(&store, wait, command, |holder| match holder {
-        Some(holder) => errln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
-        None => errln!(io, "waiting for the store, held by another enact process"),
+        Some(holder) => noteln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
+        None => noteln!(io, "waiting for the store, held by another enact process"),
     })?;
     if let Command::Gc(args) = cli.command {
         return remove::gc(storage, io, args);
@@ -349,9 +385,10 @@ fn print_error(io: &mut Io, e: &anyhow::Error, json: bool) {
         Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
         None => (text.clone(), hints::hint(e)),
     };
+    let (error, hint_word) = (io.style.error("error:"), io.style.hint("hint:"));
     match &hint {
-        Some(hint) => errln!(io, "error: {message}\n  hint: {hint}"),
-        None => errln!(io, "error: {message}"),
+        Some(hint) => errln!(io, "{error} {message}\n  {hint_word} {hint}"),
+        None => errln!(io, "{error} {message}"),
     }
     if json {
         outln!(io, "{}", serde_json::json!({ "error": { "message": message, "hint": hint } }));

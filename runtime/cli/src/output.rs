@@ -1,7 +1,7 @@
 //! Rendering invocations for people and as JSON.
 
 use crate::Io;
-use crate::{errln, outln};
+use crate::{errln, noteln, outln};
 use serde_json::Value;
 
 use super::Status;
@@ -32,7 +32,7 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
             outln!(io, "{}", inv.output.clone().unwrap_or(Value::Null));
         }
         Outcome::Failed { error } => {
-            errln!(io, "error: {error}");
+            errln!(io, "{} {error}", io.style.error("error:"));
             let trace = error
                 .details
                 .as_deref()
@@ -47,7 +47,7 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
             }
         }
         Outcome::Trapped { reason, .. } => {
-            errln!(io, "trapped: {reason}");
+            errln!(io, "{} {reason}", io.style.error("trapped:"));
             print_guest_stderr(rt, io, inv)?;
         }
         Outcome::AwaitingInput { request } => {
@@ -56,11 +56,12 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
             if !request["schema"].is_null() {
                 errln!(io, "  schema: {}", request["schema"]);
             }
-            errln!(io, "  hint: answer with `enact resume {} --answer JSON`", inv.id.short());
+            errln!(io, "  {} answer with `enact resume {} --answer JSON`", io.style.hint("hint:"), inv.id.short());
         }
         Outcome::Incomplete => {}
     }
-    errln!(io, "invocation {} {} ({} events)", inv.id.short(), inv.record.outcome.status(), inv.record.events);
+    let status = io.style.status(inv.record.outcome.status());
+    noteln!(io, "invocation {} {status} ({} events)", inv.id.short(), inv.record.events);
     Ok(())
 }
 
@@ -71,7 +72,7 @@ fn print_guest_stderr(rt: &Runtime, io: &mut Io, inv: &Invocation) -> anyhow::Re
     let stderr: Vec<&str> = logs.iter().filter(|l| l.level == "stderr").map(|l| l.message.as_str()).collect();
     if !stderr.is_empty() {
         print_tail(io, stderr.into_iter());
-        errln!(io, "  hint: `enact show {} --events` shows the whole log", inv.id.short());
+        errln!(io, "  {} `enact show {} --events` shows the whole log", io.style.hint("hint:"), inv.id.short());
     }
     Ok(())
 }
@@ -99,7 +100,8 @@ fn print_llm_retry(rt: &Runtime, io: &mut Io, inv: &Invocation) -> anyhow::Resul
     let n = journal.len() - at;
     errln!(
         io,
-        "  hint: `enact rewind {} {n}` drops the failed call (event #{at}); replaying the new invocation asks the model again",
+        "  {} `enact rewind {} {n}` drops the failed call (event #{at}); replaying the new invocation asks the model again",
+        io.style.hint("hint:"),
         inv.id.short()
     );
     Ok(())

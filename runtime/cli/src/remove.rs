@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::Status;
 use crate::Io;
-use crate::{errln, outln};
+use crate::{noteln, outln};
 use enact_core::limits::human_bytes;
 use enact_core::value::Digest;
 use enact_runtime::Runtime;
@@ -54,7 +54,7 @@ pub(super) fn rm(rt: &Runtime, io: &mut Io, args: RmArgs) -> anyhow::Result<Stat
     if removed.shared > 0 {
         said += &format!("; {} children stay, as other invocations refer to them", removed.shared);
     }
-    errln!(io, "{said}; hint: `enact gc` frees their storage");
+    noteln!(io, "{said}; hint: `enact gc` frees their storage");
     Ok(Status::Completed)
 }
 
@@ -84,14 +84,14 @@ pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Res
         );
     }
     if collected.blobs == 0 {
-        errln!(io, "nothing to free: every one of {} objects is needed", collected.kept_blobs);
+        noteln!(io, "nothing to free: every one of {} objects is needed", collected.kept_blobs);
     } else {
         let file = if after < before {
             format!("the store file shrank from {} to {}", human_bytes(before), human_bytes(after))
         } else {
             format!("the store file stays {}, its free pages reused by later writes", human_bytes(after))
         };
-        errln!(
+        noteln!(
             io,
             "freed {} ({} object{}, {} component{}, {} compiled artifact{}); {file}",
             human_bytes(collected.bytes),

@@ -2,7 +2,7 @@
 
 use super::{Status, output};
 use crate::Io;
-use crate::{errln, outln};
+use crate::{noteln, outln};
 use enact_runtime::{ReplayOptions, Runtime};
 
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,7 @@ fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
     let answerer = args.answers.answerer(rt)?;
-    let replay = crate::progress::watched(args.json, |observer| {
+    let replay = crate::progress::watched(io, args.json, |observer| {
         let options =
             ReplayOptions { retry_failed: args.retry_failed, override_event: args.override_event, answerer, observer };
         rt.replay_with(&id, options)
@@ -47,10 +47,10 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     } else {
         output::print_invocation(rt, io, inv, false)?;
         if replay.identical {
-            errln!(io, "replay identical: same output and journal ({} events)", inv.record.events);
+            noteln!(io, "replay identical: same output and journal ({} events)", inv.record.events);
         } else {
-            errln!(io, "replay went live: new invocation {} from {}", inv.id.short(), id.short());
-            errln!(io, "  next: `enact show {}`", inv.id.short());
+            noteln!(io, "replay went live: new invocation {} from {}", inv.id.short(), id.short());
+            noteln!(io, "  next: `enact show {}`", inv.id.short());
         }
     }
     Ok(output::status_of(&inv.record.outcome))

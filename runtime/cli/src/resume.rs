@@ -3,7 +3,7 @@
 use super::answers::AnswerArgs;
 use super::{Status, output};
 use crate::Io;
-use crate::errln;
+use crate::noteln;
 use enact_core::answer::{InputRequest, parse_answer};
 use enact_core::record::Outcome;
 use enact_runtime::{ReplayOptions, Runtime};
@@ -30,7 +30,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             anyhow::bail!("a cut-off run awaits no answer; hint: resume it without `--answer`");
         }
         let run = rt.resolve_run(&args.invocation)?;
-        crate::progress::watched(args.json, |observer| {
+        crate::progress::watched(io, args.json, |observer| {
             rt.resume_run(run, ReplayOptions { answerer: then, observer, ..ReplayOptions::default() })
         })?
     } else {
@@ -52,13 +52,13 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             let id = id.short();
             anyhow::bail!("invocation `{id}` awaits input; hint: give it with `enact resume {id} --answer JSON`");
         }
-        crate::progress::watched(args.json, |observer| {
+        crate::progress::watched(io, args.json, |observer| {
             rt.resume(&id, answer, ReplayOptions { answerer: then, observer, ..ReplayOptions::default() })
         })?
     };
     output::print_invocation(rt, io, &inv, args.json)?;
     if !args.json && !matches!(inv.record.outcome, Outcome::AwaitingInput { .. }) {
-        errln!(io, "  next: `enact show {}`", inv.id.short());
+        noteln!(io, "  next: `enact show {}`", inv.id.short());
     }
     Ok(output::status_of(&inv.record.outcome))
 }

@@ -2,7 +2,7 @@
 
 use super::{Status, output};
 use crate::Io;
-use crate::{errln, outln};
+use crate::{noteln, outln};
 use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
@@ -30,7 +30,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         outln!(io, "{}", output::invocation_json(rt, &rewound)?);
     } else {
         outln!(io, "{}", rewound.id);
-        errln!(
+        noteln!(
             io,
             "rewound by {} {}: a new incomplete invocation keeps the first {}; hint: `enact replay {}` continues it",
             args.n,

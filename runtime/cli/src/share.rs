@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Status;
 use crate::Io;
-use crate::{errln, outln};
+use crate::{noteln, outln};
 use enact_runtime::Runtime;
 use enact_store::bundle::BundleSummary;
 
@@ -34,12 +34,13 @@ pub(super) struct ImportArgs {
 }
 
 pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Result<Status> {
-    let (bytes, summary) = rt.export(&args.ids)?;
+    let message = format!("exporting to `{}`", args.output.display());
+    let (bytes, summary) = crate::progress::task(io, args.json, message, || rt.export(&args.ids))?;
     std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write `{}`", args.output.display()))?;
     if args.json {
         outln!(io, "{}", json!({ "file": args.output, "bytes": bytes.len(), "carried": counts(&summary) }));
     }
-    errln!(
+    noteln!(
         io,
         "exported {} to `{}` ({})",
         listing(&summary),
@@ -51,7 +52,10 @@ pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Res
 
 pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
-    let imported = rt.import(&bytes).with_context(|| format!("cannot import `{}`", args.file.display()))?;
+    let size = enact_core::limits::human_bytes(bytes.len() as u64);
+    let message = format!("verifying and importing `{}` ({size})", args.file.display());
+    let imported = crate::progress::task(io, args.json, message, || rt.import(&bytes));
+    let imported = imported.with_context(|| format!("cannot import `{}`", args.file.display()))?;
     if args.json {
         let kept: Vec<_> = imported
             .names_kept
@@ -66,18 +70,18 @@ pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Res
     }
     let new = imported.new;
     if new == BundleSummary::default() {
-        errln!(
+        noteln!(
             io,
             "nothing new: the store held all of it already ({}), every one verified",
             listing(&imported.present)
         );
     } else if imported.present == BundleSummary::default() {
-        errln!(io, "imported {}, every one verified", listing(&new));
+        noteln!(io, "imported {}, every one verified", listing(&new));
     } else {
-        errln!(io, "imported {}, every one verified; already there: {}", listing(&new), listing(&imported.present));
+        noteln!(io, "imported {}, every one verified; already there: {}", listing(&new), listing(&imported.present));
     }
     for kept in &imported.names_kept {
-        errln!(
+        noteln!(
             io,
             "kept the name `{}`: it names {} here, and {} where the bundle was made; hint: `enact name {} {} --force` moves it",
             kept.name,

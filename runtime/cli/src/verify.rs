@@ -2,7 +2,7 @@
 
 use super::Status;
 use crate::Io;
-use crate::{errln, outln};
+use crate::{errln, noteln, outln};
 use enact_runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
@@ -14,7 +14,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, _args: Args) -> anyhow::Result<Stat
         outln!(io, "{digest}: {problem}");
     }
     if report.is_sound() {
-        errln!(io, "store is sound: {} blobs, {} invocations checked", report.blobs, report.invocations);
+        noteln!(io, "store is sound: {} blobs, {} invocations checked", report.blobs, report.invocations);
         Ok(Status::Completed)
     } else {
         errln!(

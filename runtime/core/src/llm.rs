@@ -75,6 +75,20 @@ pub enum LlmFailure {
     Timeout(String),
 }
 
+/// A failed attempt that a provider is about to try again: for people
+/// watching (`LLM unreachable, retry 1/3 in 0.5 s`), never journaled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// Which retry comes next, from 1.
+    pub attempt: u32,
+    /// How many retries there are at most.
+    pub of: u32,
+    /// How long the provider waits first.
+    pub wait: std::time::Duration,
+    /// Why the attempt failed.
+    pub failure: LlmFailure,
+}
+
 /// A source of completions.
 ///
 /// Contract: `complete` is called once per live request; its result (success
@@ -83,11 +97,12 @@ pub trait Provider: Send + Sync {
     /// Who answers, recorded with every completion: `openai:<url>`, `scripted:<file>`.
     fn name(&self) -> String;
 
-    /// Completes `request`, retrying transient failures as the provider sees fit.
+    /// Completes `request`, retrying transient failures as the provider sees
+    /// fit and telling `retrying` before each retry.
     ///
     /// # Errors
     /// An [`LlmFailure`] saying why there is no completion.
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmFailure>;
+    fn complete(&self, request: &CompletionRequest, retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure>;
 }
 
 #[cfg(test)]

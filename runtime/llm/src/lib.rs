@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use enact_core::answer::{Answer, Answerer, InputRequest, parse_answer};
-pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Provider, Usage};
+pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Provider, Retry, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -196,7 +196,7 @@ impl Provider for HttpProvider {
         format!("openai:{}", self.config.url)
     }
 
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmFailure> {
+    fn complete(&self, request: &CompletionRequest, retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure> {
         let body = self.body(request)?;
         let mut backoff = Duration::from_millis(self.config.backoff_ms);
         let mut attempt = 0;
@@ -204,10 +204,11 @@ impl Provider for HttpProvider {
             match self.attempt(&body) {
                 Ok(completion) => return Ok(completion),
                 Err((failure, true)) if attempt < self.config.retries => {
+                    attempt += 1;
                     tracing::info!(attempt, "retrying llm request: {failure}");
+                    retrying(&Retry { attempt, of: self.config.retries, wait: backoff, failure });
                     std::thread::sleep(backoff);
                     backoff *= 2;
-                    attempt += 1;
                 }
                 Err((failure, _)) => return Err(failure),
             }
@@ -255,7 +256,7 @@ impl Provider for ScriptedProvider {
         format!("scripted:{}", self.path.display())
     }
 
-    fn complete(&self, _request: &CompletionRequest) -> Result<Completion, LlmFailure> {
+    fn complete(&self, _request: &CompletionRequest, _retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure> {
         let mut responses = self.responses.lock().unwrap_or_else(|p| p.into_inner());
         responses.pop_front().ok_or_else(|| {
             LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display()))
@@ -329,20 +330,18 @@ impl Answerer for LlmAnswers {
         if let Some(context) = &request.context {
             question.push_str(&format!("\nContext: {context}"));
         }
-        let completion = self
-            .provider
-            .complete(&CompletionRequest {
-                model: None,
-                messages: vec![
-                    Message { role: "system".into(), content: system },
-                    Message { role: "user".into(), content: question },
-                ],
-                temperature: None,
-                max_tokens: None,
-                stop: Vec::new(),
-                response_format: request.schema.clone(),
-            })
-            .map_err(|e| e.to_string())?;
+        let question = CompletionRequest {
+            model: None,
+            messages: vec![
+                Message { role: "system".into(), content: system },
+                Message { role: "user".into(), content: question },
+            ],
+            temperature: None,
+            max_tokens: None,
+            stop: Vec::new(),
+            response_format: request.schema.clone(),
+        };
+        let completion = self.provider.complete(&question, &|_| {}).map_err(|e| e.to_string())?;
         let value = parse_answer(&completion.text);
         request.check(&value)?;
         let model = if completion.model.is_empty() { self.provider.name() } else { completion.model };
@@ -373,7 +372,7 @@ mod tests {
             stop: vec![],
             response_format: None,
         };
-        assert!(matches!(provider.complete(&request), Err(LlmFailure::Rejected(m)) if m.contains("no model")));
+        assert!(matches!(provider.complete(&request, &|_| {}), Err(LlmFailure::Rejected(m)) if m.contains("no model")));
     }
 
     #[test]

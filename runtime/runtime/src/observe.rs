@@ -4,7 +4,7 @@
 
 use enact_core::answer::InputRequest;
 use enact_core::event::Event;
-use enact_core::llm::{Completion, CompletionRequest, LlmFailure};
+use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Retry};
 use enact_core::record::Outcome;
 use enact_core::value::Digest;
 
@@ -36,6 +36,11 @@ pub trait Observer: Send + Sync {
     /// A completion request is about to be sent (it is durable already).
     fn llm_request(&self, depth: u32, request: &CompletionRequest) {
         let _ = (depth, request);
+    }
+
+    /// The provider failed an attempt and is about to try again.
+    fn llm_retry(&self, depth: u32, retry: &Retry) {
+        let _ = (depth, retry);
     }
 
     /// The provider answered a completion request.

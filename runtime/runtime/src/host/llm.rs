@@ -3,7 +3,7 @@
 //! a replay serves the recorded response and contacts no provider.
 
 use enact_core::event::{Event, LlmCall, Request};
-use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message};
+use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Retry};
 use enact_core::value::{self, Digest};
 
 use super::enact::runtime::llm::{Completion as WitCompletion, CompletionRequest as WitRequest, Host, LlmError, Usage};
@@ -74,7 +74,11 @@ impl Host for HostState {
         persisted.map_err(|e| self.fault(e))?;
         children.observer().llm_request(children.depth(), &request);
         let (result, provider) = match children.llm() {
-            Some(provider) => (provider.complete(&request), provider.name()),
+            Some(provider) => {
+                let observer = children.observer();
+                let retrying = |retry: &Retry| observer.llm_retry(children.depth(), retry);
+                (provider.complete(&request, &retrying), provider.name())
+            }
             None => (Err(LlmFailure::Unavailable("no LLM provider is configured".into())), "none".to_string()),
         };
         children.observer().llm_response(children.depth(), &result);
