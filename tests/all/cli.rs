@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::support::Home;
+use crate::support::{Home, guest};
 
 #[test]
 fn dice_invoke_then_replay_gives_the_same_output_and_a_journal_of_1000_random_events() {
@@ -367,6 +367,9 @@ fn add_binds_the_components_own_name_and_never_moves_a_name_silently() {
     let hexlike = home.enact(&["name", "cafe", clock]);
     assert_eq!(hexlike.code(), 2);
     assert!(hexlike.stderr().contains("looks like an id prefix"), "{}", hexlike.stderr());
+    let reserved = home.enact(&["name", "last", clock]);
+    assert_eq!(reserved.code(), 2);
+    assert!(reserved.stderr().contains("`last` is reserved"), "{}", reserved.stderr());
     assert_eq!(home.enact(&["invoke", echo, "--input", "3"]).success().stdout().trim(), "3");
 
     // adding stored bytes again compiles nothing
@@ -418,4 +421,45 @@ fn help_shows_examples_and_global_options_apart_and_raw_prints_text() {
     home.add_rust("echo");
     assert_eq!(home.enact(&["invoke", "echo", "--input", r#""hi there""#, "--raw"]).success().stdout(), "hi there\n");
     assert_eq!(home.enact(&["invoke", "echo", "--input", r#""hi there""#]).success().stdout(), "\"hi there\"\n");
+}
+
+#[test]
+fn every_command_has_examples_in_its_help_and_prints_json_with_json() {
+    let cli = <enact::Cli as clap::CommandFactory>::command();
+    for command in cli.get_subcommands().filter(|c| c.get_name() != "completions") {
+        let help = Home::new().enact(&[command.get_name(), "--help"]).stdout();
+        assert!(help.contains("Examples:\n  enact "), "`enact {} --help` shows no examples", command.get_name());
+        let takes_json = command.get_arguments().any(|a| a.get_long() == Some("json"));
+        assert!(takes_json, "`enact {}` has no --json", command.get_name());
+    }
+
+    let home = Home::new();
+    let bundle = home.path().join("b.bundle");
+    let bundle = bundle.to_str().expect("utf-8");
+    let dice = guest("rust", "dice");
+    let lines: Vec<Vec<&str>> = vec![
+        vec!["add", dice.to_str().expect("utf-8")],
+        vec!["name", "roll", "dice"],
+        vec!["unname", "roll"],
+        vec!["describe", "dice"],
+        vec!["invoke", "dice", "--input", r#"{"n":2}"#],
+        vec!["show", "last"],
+        vec!["replay", "last"],
+        vec!["rewind", "last", "1"],
+        vec!["resume", "last"],
+        vec!["ls", "invocations"],
+        vec!["export", "last", "-o", bundle],
+        vec!["import", bundle],
+        vec!["verify"],
+        vec!["rm", "last"],
+        vec!["gc"],
+    ];
+    for mut line in lines {
+        line.push("--json");
+        let run = home.enact(&line);
+        assert_eq!(run.code(), 0, "{line:?}: {}", run.stderr());
+        let out: serde_json::Value = serde_json::from_str(&run.stdout())
+            .unwrap_or_else(|e| panic!("{line:?} prints no JSON ({e}): {}", run.stdout()));
+        assert!(out.is_object() || out.is_array(), "{line:?}: {out}");
+    }
 }

@@ -23,6 +23,9 @@ pub(super) struct Args {
     /// Move the name to this component if it names another
     #[arg(long, requires = "name")]
     force: bool,
+    /// Print `{id, name, describes_itself_as, size}` as JSON on stdout instead of the id
+    #[arg(long)]
+    json: bool,
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
@@ -34,26 +37,40 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         None => None,
     };
     let (digest, info) = compiling(rt, io, &args.file, &bytes)?;
-    outln!(io, "{digest}");
     let size = enact_core::limits::human_bytes(info.size);
     let own = info.metadata.name.as_str();
-    match (&args.name, bind) {
+    let named = match (&args.name, bind) {
         (Some(name), Some(previous)) => {
             rt.name(name, &digest, args.force)?;
             noteln!(io, "added `{own}` as `{name}` ({size}){}", moved(previous, &digest));
+            Some(name.as_str())
         }
         _ => match rt.name(own, &digest, false) {
-            Ok(_) => noteln!(io, "added `{own}` as `{own}` ({size})"),
-            Err(NameError::Taken { current, .. }) => noteln!(
-                io,
-                "added `{own}` ({size}), unnamed: `{own}` names {} already; hint: `enact name NAME {}` names it",
-                current.short(),
-                digest.short()
-            ),
+            Ok(_) => {
+                noteln!(io, "added `{own}` as `{own}` ({size})");
+                Some(own)
+            }
+            Err(NameError::Taken { current, .. }) => {
+                noteln!(
+                    io,
+                    "added `{own}` ({size}), unnamed: `{own}` names {} already; hint: `enact name NAME {}` names it",
+                    current.short(),
+                    digest.short()
+                );
+                None
+            }
             Err(_) => {
-                noteln!(io, "added `{own}` ({size}), unnamed; hint: `enact name NAME {}` names it", digest.short())
+                noteln!(io, "added `{own}` ({size}), unnamed; hint: `enact name NAME {}` names it", digest.short());
+                None
             }
         },
+    };
+    if args.json {
+        let added = serde_json::json!({ "id": digest.to_string(), "short": digest.short(), "name": named,
+            "describes_itself_as": own, "size": info.size });
+        outln!(io, "{added}");
+    } else {
+        outln!(io, "{digest}");
     }
     Ok(Status::Completed)
 }
@@ -75,11 +92,18 @@ pub(super) struct NameArgs {
     /// Move the name if it names another component
     #[arg(long)]
     force: bool,
+    /// Print `{name, id, previous}` as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 pub(super) fn name(rt: &Runtime, io: &mut Io, args: NameArgs) -> anyhow::Result<Status> {
     let digest = component_of(rt, io, &args.target)?;
     let previous = rt.name(&args.name, &digest, args.force)?;
+    if args.json {
+        let previous = previous.map(|p| p.to_string());
+        outln!(io, "{}", serde_json::json!({ "name": args.name, "id": digest.to_string(), "previous": previous }));
+    }
     noteln!(io, "`{}` names {}{}", args.name, digest.short(), moved(previous, &digest));
     Ok(Status::Completed)
 }
@@ -88,13 +112,19 @@ pub(super) fn name(rt: &Runtime, io: &mut Io, args: NameArgs) -> anyhow::Result<
 pub(super) struct UnnameArgs {
     /// The name to remove
     name: String,
+    /// Print `{name, previous}` as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 pub(super) fn unname(rt: &Runtime, io: &mut Io, args: UnnameArgs) -> anyhow::Result<Status> {
-    match rt.unname(&args.name)? {
-        Some(digest) => noteln!(io, "`{}` no longer names {}", args.name, digest.short()),
-        None => anyhow::bail!("no name `{}`; hint: `enact ls names` lists them", args.name),
+    let Some(digest) = rt.unname(&args.name)? else {
+        anyhow::bail!("no name `{}`; hint: `enact ls names` lists them", args.name)
+    };
+    if args.json {
+        outln!(io, "{}", serde_json::json!({ "name": args.name, "previous": digest.to_string() }));
     }
+    noteln!(io, "`{}` no longer names {}", args.name, digest.short());
     Ok(Status::Completed)
 }
 

@@ -95,10 +95,15 @@ enum Command {
     )]
     Add(add::Args),
     /// Point a name at a component
+    #[command(
+        after_help = "Examples:\n  enact name die 47bf9545832a\n  enact name die target/guests/python/roll-die.wasm --force"
+    )]
     Name(add::NameArgs),
     /// Remove a name
+    #[command(after_help = "Examples:\n  enact unname die")]
     Unname(add::UnnameArgs),
     /// Show what a component says of itself and what it can reach
+    #[command(after_help = "Examples:\n  enact describe dice\n  enact describe target/guests/js/chat.wasm --json")]
     Describe(describe::Args),
     /// Invoke a component, recording every nondeterministic value
     #[command(
@@ -114,10 +119,19 @@ enum Command {
     #[command(after_help = "Examples:\n  enact replay last\n  enact replay 51f409e66037 --override '1=6'")]
     Replay(replay::Args),
     /// Make a new, incomplete invocation without the last N events
+    #[command(
+        after_help = "Examples:\n  enact rewind last 1 && enact resume last\n  enact rewind 51f409e66037 3 && enact replay last --override '0=6'"
+    )]
     Rewind(rewind::Args),
     /// Answer the input an invocation awaits and continue it
+    #[command(
+        after_help = "Examples:\n  enact resume last --answer 3\n  enact resume ask-dice --answers '[4, 5, 6]'\n  enact resume run:0191c3a4 --interactive"
+    )]
     Resume(resume::Args),
     /// List components, invocations or names
+    #[command(
+        after_help = "Examples:\n  enact ls\n  enact ls invocations --status awaiting-input --limit 5\n  enact ls names --json"
+    )]
     Ls(ls::Args),
     /// Remove invocations, with the children only they refer to, and cut-off runs
     #[command(
@@ -125,12 +139,18 @@ enum Command {
     )]
     Rm(remove::RmArgs),
     /// Delete every object no name, kept invocation or run needs, and shrink the store file
+    #[command(after_help = "Examples:\n  enact gc\n  enact gc --json")]
     Gc(remove::GcArgs),
     /// Check every blob and record of the store
+    #[command(after_help = "Examples:\n  enact verify\n  enact verify --home /backups/enact")]
     Verify(verify::Args),
     /// Write invocations or components, and all they reference, to one bundle file
+    #[command(
+        after_help = "Examples:\n  enact export last -o run.bundle\n  enact export roll-sum 51f409e66037 -o share.bundle"
+    )]
     Export(share::ExportArgs),
     /// Verify a bundle and add what it holds to the store
+    #[command(after_help = "Examples:\n  enact import run.bundle && enact replay last")]
     Import(share::ImportArgs),
     /// Print a completion script for a shell: `enact completions bash > ~/.local/share/bash-completion/completions/enact`
     Completions {

@@ -4,14 +4,27 @@ use super::Status;
 use crate::Io;
 use crate::{errln, noteln, outln};
 use enact_runtime::Runtime;
+use serde_json::json;
 
 #[derive(Debug, clap::Args)]
-pub(super) struct Args {}
+pub(super) struct Args {
+    /// Print the report as JSON on stdout: `{sound, blobs, invocations, problems: [{object, problem}]}`
+    #[arg(long)]
+    json: bool,
+}
 
-pub(super) fn run(rt: &Runtime, io: &mut Io, _args: Args) -> anyhow::Result<Status> {
+pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let report = rt.verify()?;
-    for (digest, problem) in &report.problems {
-        outln!(io, "{digest}: {problem}");
+    if args.json {
+        let problems: Vec<_> =
+            report.problems.iter().map(|(d, p)| json!({ "object": d.to_string(), "problem": p })).collect();
+        let report = json!({ "sound": report.is_sound(), "blobs": report.blobs, "invocations": report.invocations,
+            "problems": problems });
+        outln!(io, "{report}");
+    } else {
+        for (digest, problem) in &report.problems {
+            outln!(io, "{digest}: {problem}");
+        }
     }
     if report.is_sound() {
         noteln!(io, "store is sound: {} blobs, {} invocations checked", report.blobs, report.invocations);

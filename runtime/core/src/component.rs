@@ -74,9 +74,10 @@ impl ComponentInfo {
 }
 
 /// Whether `name` can name a component: letters, digits, `-`, `_` and `.`,
-/// starting with a letter, at most 128 bytes.
+/// starting with a letter, at most 128 bytes, and not `last`.
 pub fn is_valid_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    name != "last"
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.len() <= 128
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }

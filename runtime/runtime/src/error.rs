@@ -75,6 +75,9 @@ pub enum NameError {
     /// An invalid name.
     #[error("`{0}` is not a valid name: use letters, digits, `-`, `_` and `.`, starting with a letter")]
     Invalid(String),
+    /// A word that means something else where invocations are named.
+    #[error("`{0}` is reserved: it names the latest invocation")]
+    Reserved(String),
     /// A name made of hex digits alone, which would read as an id prefix.
     #[error("`{0}` looks like an id prefix: a name needs a letter beyond a-f")]
     LooksLikeAnId(String),

@@ -296,6 +296,9 @@ impl Runtime {
     /// # Errors
     /// See [`Runtime::name`].
     pub fn name_check(&self, name: &str, digest: &Digest, force: bool) -> Result<Option<Digest>, NameError> {
+        if name == "last" {
+            return Err(NameError::Reserved(name.to_string()));
+        }
         if !enact_core::component::is_valid_name(name) {
             return Err(NameError::Invalid(name.to_string()));
         }

@@ -169,8 +169,9 @@ impl Collector<'_> {
     }
 }
 
-/// Makes a bundle of `targets` (invocation ids or prefixes, component ids,
-/// prefixes or names, or value digests) and everything they reference.
+/// Makes a bundle of `targets` (invocation ids or prefixes, `last`,
+/// component ids, prefixes or names, or value digests) and everything they
+/// reference.
 ///
 /// # Errors
 /// A target that names nothing, or a damaged store.
@@ -179,7 +180,11 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
     let mut collector = Collector { reader: &reader, bundle: Bundle::default(), seen: BTreeSet::new() };
     for target in targets {
         // A name here is a component's: what a name means stays put.
-        if let Ok(id) = resolve::invocation_by_id(&reader, target) {
+        let invocation = match target.as_str() {
+            "last" => resolve::invocation(&reader, target),
+            _ => resolve::invocation_by_id(&reader, target),
+        };
+        if let Ok(id) = invocation {
             collector.invocation(&id)?;
         } else if let Ok(component) = resolve::component(&reader, target) {
             collector.component(&component)?;
