@@ -22,6 +22,8 @@ mod layers;
 mod llm;
 /// The OpenAI-compatible test server used by `llm`.
 mod llm_server;
+/// `enact new`: a project per language, built outside the repository.
+mod new;
 /// Property tests (fuzzing): the store against a model, canonical JSON, adding bytes.
 mod properties;
 /// Record, then replay: identical output and journal; divergence detected.

@@ -264,7 +264,7 @@ int64_t enact_member_int(enact_str object, const char *key, int64_t fallback) {
 char *enact_member_string(enact_str object, const char *key, const char *fallback) {
     enact_str value;
     char *s = enact_json_member(object, key, &value) ? enact_json_string(value) : NULL;
-    return s ? s : dup_str(fallback);
+    return s ? s : fallback ? dup_str(fallback) : NULL;
 }
 
 /* ---- JSON out ---- */

@@ -76,7 +76,8 @@ bool enact_json_int(enact_str value, int64_t *out);
 char *enact_json_string(enact_str value);
 /* The integer member `key`, or `fallback` when absent or not an integer. */
 int64_t enact_member_int(enact_str object, const char *key, int64_t fallback);
-/* The string member `key` (free it), or a copy of `fallback`. */
+/* The string member `key` (free it), or a copy of `fallback` (NULL when
+ * `fallback` is NULL). */
 char *enact_member_string(enact_str object, const char *key, const char *fallback);
 
 /* JSON out. */

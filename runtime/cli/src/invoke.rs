@@ -110,7 +110,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         && let Some(serde_json::Value::String(text)) = &inv.output
     {
         crate::outln!(io, "{text}");
-        noteln!(io, "invocation {} completed ({} events)", inv.id.short(), inv.record.events);
+        noteln!(io, "invocation {} completed ({})", inv.id.short(), output::events(inv.record.events));
         return Ok(output::status_of(&inv.record.outcome));
     }
     output::print_invocation(rt, io, &inv, args.json)?;

@@ -10,6 +10,7 @@ mod hints;
 mod invoke;
 mod limits;
 mod ls;
+mod new;
 mod output;
 mod progress;
 mod remove;
@@ -89,6 +90,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a minimal project for an invokable in a language, ready to build
+    #[command(
+        after_help = "Examples:\n  enact new greet --lang python\n  enact new guests/hello --lang rust --name hello\n  sh greet/build.sh && enact add greet/greet.wasm && enact invoke greet --input '{\"name\": \"Ada\"}'"
+    )]
+    New(new::Args),
     /// Add a component to the store; prints its id
     #[command(
         after_help = "Examples:\n  enact add target/guests/rust/dice.wasm\n  enact add dice.wasm --name my-dice --force"
@@ -347,9 +353,14 @@ fn llm_provider(cli: &Cli, home: &std::path::Path, io: &Io) -> anyhow::Result<Op
 
 /// Runs `cli`; `command` is its command line, for people.
 fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
-    if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "enact", &mut io.out);
-        return Ok(Status::Completed);
+    // Neither needs the store.
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "enact", &mut io.out);
+            return Ok(Status::Completed);
+        }
+        Command::New(args) => return new::run(io, args),
+        _ => {}
     }
     let home = home_of(&cli, io);
     // Another enact process may hold the store for the length of one
@@ -393,7 +404,7 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Command::Verify(args) => verify::run(&rt, io, args),
         Command::Export(args) => share::export(&rt, io, args),
         Command::Import(args) => share::import(&rt, io, args),
-        Command::Completions { .. } => unreachable!("handled before the store opens"),
+        Command::Completions { .. } | Command::New(_) => unreachable!("handled before the store opens"),
     }
 }
 

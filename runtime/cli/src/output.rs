@@ -61,7 +61,7 @@ pub(super) fn print_invocation(rt: &Runtime, io: &mut Io, inv: &Invocation, json
         Outcome::Incomplete => {}
     }
     let status = io.style.status(inv.record.outcome.status());
-    noteln!(io, "invocation {} {status} ({} events)", inv.id.short(), inv.record.events);
+    noteln!(io, "invocation {} {status} ({})", inv.id.short(), events(inv.record.events));
     Ok(())
 }
 
@@ -105,4 +105,9 @@ fn print_llm_retry(rt: &Runtime, io: &mut Io, inv: &Invocation) -> anyhow::Resul
         inv.id.short()
     );
     Ok(())
+}
+
+/// `1 event`, `3 events`.
+pub(super) fn events(n: u64) -> String {
+    if n == 1 { "1 event".into() } else { format!("{n} events") }
 }

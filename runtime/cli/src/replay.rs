@@ -47,7 +47,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     } else {
         output::print_invocation(rt, io, inv, false)?;
         if replay.identical {
-            noteln!(io, "replay identical: same output and journal ({} events)", inv.record.events);
+            noteln!(io, "replay identical: same output and journal ({})", output::events(inv.record.events));
         } else {
             noteln!(io, "replay went live: new invocation {} from {}", inv.id.short(), id.short());
             noteln!(io, "  next: `enact show {}`", inv.id.short());
