@@ -115,4 +115,19 @@ run $enact --home "$other" import "$bundle"
 run $enact --home "$other" replay "$pysum"
 
 run $enact ls invocations
+
+# The store keeps everything until told otherwise: rm takes a tree out, gc
+# frees what nothing needs any more, and verify finds the store sound.
+run $enact rm "$pysum"
+run $enact gc
 run $enact verify
+
+# A project of one's own, outside this repository: `enact new` writes the app,
+# the kit, the WIT world and build.sh (here C, with the tools `make setup` installed).
+project=target/demo-greet
+rm -rf "$project"
+run $enact new "$project" --lang c --name greet
+step "sh $project/build.sh"
+WIT_BINDGEN="$PWD/target/tools/bin/wit-bindgen" WASM_TOOLS="$PWD/target/tools/py/bin/wasm-tools" sh "$project/build.sh"
+run $enact add "$project/greet.wasm"
+run $enact invoke greet --input '{"name":"Ada"}'

@@ -38,5 +38,7 @@ mod storage;
 mod terminal;
 /// Timers, time limits and random bytes: every answer about time replays.
 mod timers;
+/// The README's CLI tour, run as written.
+mod tour;
 /// Invocation trees: children, rewind, replay with re-sampling, overrides.
 mod tree;

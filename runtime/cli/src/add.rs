@@ -37,6 +37,9 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         None => None,
     };
     let (digest, info) = compiling(rt, io, &args.file, &bytes)?;
+    if !args.json {
+        outln!(io, "{digest}");
+    }
     let size = enact_core::limits::human_bytes(info.size);
     let own = info.metadata.name.as_str();
     let named = match (&args.name, bind) {
@@ -69,8 +72,6 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         let added = serde_json::json!({ "id": digest.to_string(), "short": digest.short(), "name": named,
             "describes_itself_as": own, "size": info.size });
         outln!(io, "{added}");
-    } else {
-        outln!(io, "{digest}");
     }
     Ok(Status::Completed)
 }

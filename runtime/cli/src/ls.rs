@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::Status;
 use crate::Io;
-use crate::{out, outln};
+use crate::outln;
 use enact_core::component::ComponentInfo;
 use enact_core::record::{InvocationEntry, RunHeader};
 use enact_core::value::Digest;
@@ -128,15 +128,11 @@ fn print_table<'a>(io: &mut Io, header: &[&str], rows: impl Iterator<Item = &'a 
         }
     }
     let line = |io: &mut Io, cells: Vec<&str>| {
-        let last = cells.len() - 1;
+        let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            if i == last {
-                out!(io, "{cell}");
-            } else {
-                out!(io, "{cell:<width$}  ", width = widths[i]);
-            }
+            text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
         }
-        outln!(io);
+        outln!(io, "{}", text.trim_end());
     };
     line(io, header.to_vec());
     for row in rows {

@@ -70,9 +70,8 @@ pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Res
     let file_size = |storage: &Storage| std::fs::metadata(storage.path()).map(|m| m.len()).unwrap_or(0);
     let before = file_size(&storage);
     let collected = enact_store::gc::collect(&storage)?;
-    if collected.blobs > 0 {
-        storage.compact()?;
-    }
+    // Also what finished runs' journal chunks left free.
+    storage.compact()?;
     let after = file_size(&storage);
     if args.json {
         outln!(
@@ -83,14 +82,10 @@ pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Res
                 "file_before": before, "file_after": after })
         );
     }
+    let file = format!("the store file is now {} (was {})", human_bytes(after), human_bytes(before));
     if collected.blobs == 0 {
-        noteln!(io, "nothing to free: every one of {} objects is needed", collected.kept_blobs);
+        noteln!(io, "nothing to free: every one of {} objects is needed; {file}", collected.kept_blobs);
     } else {
-        let file = if after < before {
-            format!("the store file shrank from {} to {}", human_bytes(before), human_bytes(after))
-        } else {
-            format!("the store file stays {}, its free pages reused by later writes", human_bytes(after))
-        };
         noteln!(
             io,
             "freed {} ({} object{}, {} component{}, {} compiled artifact{}); {file}",

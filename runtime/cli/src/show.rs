@@ -143,7 +143,9 @@ impl View<'_> {
         let mut i = 0;
         while i < journal.len() {
             let event = &journal[i];
-            // A run of like events (CPython's start-up entropy) is one line.
+            // A long run of like events (CPython's start-up entropy, a
+            // thousand dice) is one line; a short one is shown event by event.
+            const COLLAPSED_FROM: usize = 6;
             let run = match event {
                 Event::Invoke(_) | Event::Input(_) | Event::Llm(_) => 1,
                 _ => journal[i..].iter().take_while(|e| e.request() == event.request()).count(),
@@ -153,7 +155,7 @@ impl View<'_> {
                     out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
                 }
                 let line = self.event_line(event)?;
-                if run > 2 {
+                if run >= COLLAPSED_FROM {
                     out.push_str(&format!(
                         "{indent}  #{i}-#{} {} ×{run} (first: {line})\n",
                         i + run - 1,
@@ -171,7 +173,7 @@ impl View<'_> {
                     children += 1;
                 }
             }
-            i += if self.wanted(event) && run > 2 { run } else { 1 };
+            i += if self.wanted(event) && run >= COLLAPSED_FROM { run } else { 1 };
         }
         if !hidden.is_empty() {
             let names: std::collections::BTreeSet<&String> = hidden.iter().collect();
