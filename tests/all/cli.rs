@@ -191,6 +191,24 @@ fn invoke_loads_the_code_compiled_by_add_instead_of_recompiling() {
         assert!(!invoke.stderr().contains("compiling component"), "{}", invoke.stderr());
         assert!(invoke.stderr().contains("loaded compiled component"), "{}", invoke.stderr());
     }
+
+    // The code is a file beside the store; changed behind enact's back, it
+    // is dropped and compiled again, and the invocation runs the same.
+    let add = add.stdout();
+    let dir = home.path().join("artifacts").join(add.trim().trim_start_matches("sha256:"));
+    let files: Vec<_> =
+        std::fs::read_dir(&dir).expect("the component's artifacts").flatten().map(|e| e.path()).collect();
+    let code = files.iter().find(|p| p.extension().is_some_and(|e| e == "cwasm")).expect("a .cwasm file");
+    let mut bytes = std::fs::read(code).expect("read");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(code, bytes).expect("write");
+    let invoke = home.enact_logged(&["invoke", "dice", "--input", r#"{"n":1}"#]);
+    invoke.success();
+    assert!(invoke.stderr().contains("dropping compiled code that changed on disk"), "{}", invoke.stderr());
+    assert!(invoke.stderr().contains("compiling component"), "{}", invoke.stderr());
+    let again = home.enact_logged(&["invoke", "dice", "--input", r#"{"n":1}"#]);
+    assert!(again.success().stderr().contains("loaded compiled component"), "{}", again.stderr());
 }
 
 #[test]

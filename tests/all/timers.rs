@@ -98,16 +98,21 @@ fn timers_are_journaled_and_replay_without_waiting_in_every_language() {
 }
 
 #[test]
-fn cpython_start_up_entropy_is_a_few_events_of_many_bytes() {
+fn cpython_start_up_entropy_is_one_event_and_replays_read_by_read() {
     let home = Home::new();
     let path = guest("python", "dice");
     home.enact(&["add", path.to_str().expect("utf-8"), "--name", "dice"]).success();
     let out = home.enact(&["invoke", "dice", "--input", r#"{"n":3}"#, "--json"]).success().json();
     let random: Vec<String> =
         requests(&home, &invocation(&out)).into_iter().filter(|r| r.starts_with("wasi:random/")).collect();
-    // 2,496 bytes: one event per call, not one per byte
-    assert!(!random.is_empty() && random.len() < 50, "{random:?}");
-    assert!(random.iter().any(|r| r == "wasi:random/random(256)"), "{random:?}");
+    // Thousands of bytes in a score of consecutive reads: one event.
+    assert_eq!(random.len(), 1, "{random:?}");
+    assert!(random[0].starts_with("wasi:random/random ×") && random[0].ends_with(" bytes)"), "{random:?}");
+    let events = out["events"].as_u64().expect("events");
+    assert!(events < 20, "the whole journal: {events} events");
+    let replay = home.enact(&["replay", &invocation(&out), "--json"]).success().json();
+    assert_eq!(replay["identical"], true);
+    assert_eq!(replay["output"], out["output"]);
 }
 
 #[test]

@@ -375,9 +375,10 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         None => noteln!(io, "waiting for the store, held by another enact process"),
     })?;
     if let Command::Gc(args) = cli.command {
-        return remove::gc(storage, io, args);
+        let artifacts = enact_runtime::Artifacts::new(enact_runtime::artifacts_path(&home));
+        return remove::gc(storage, &artifacts, io, args);
     }
-    let mut builder = Runtime::builder(Arc::new(storage));
+    let mut builder = Runtime::builder(Arc::new(storage)).artifacts(enact_runtime::artifacts_path(&home));
     if let Some(seed) = io.var("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
         // reproducible demos and tests.

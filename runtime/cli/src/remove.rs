@@ -9,7 +9,7 @@ use crate::Io;
 use crate::{noteln, outln};
 use enact_core::limits::human_bytes;
 use enact_core::value::Digest;
-use enact_runtime::Runtime;
+use enact_runtime::{Artifacts, Runtime};
 use enact_store::Storage;
 
 #[derive(Debug, clap::Args)]
@@ -65,11 +65,15 @@ pub(super) struct GcArgs {
     json: bool,
 }
 
-/// Runs on the store alone: compacting the file needs it unshared.
-pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Result<Status> {
+/// Runs on the store alone: compacting the file needs it unshared. The
+/// compiled code of components the store no longer holds goes too.
+pub(super) fn gc(mut storage: Storage, artifacts: &Artifacts, io: &mut Io, args: GcArgs) -> anyhow::Result<Status> {
     let file_size = |storage: &Storage| std::fs::metadata(storage.path()).map(|m| m.len()).unwrap_or(0);
     let before = file_size(&storage);
     let collected = enact_store::gc::collect(&storage)?;
+    let kept: std::collections::BTreeSet<Digest> =
+        storage.read()?.components::<serde_json::Value>()?.into_iter().map(|(d, _)| d).collect();
+    let (artifacts, artifact_bytes) = artifacts.retain(|component| kept.contains(component));
     // Also what finished runs' journal chunks left free.
     storage.compact()?;
     let after = file_size(&storage);
@@ -78,24 +82,26 @@ pub(super) fn gc(mut storage: Storage, io: &mut Io, args: GcArgs) -> anyhow::Res
             io,
             "{}",
             json!({ "blobs": collected.blobs, "bytes": collected.bytes, "components": collected.components,
-                "artifacts": collected.artifacts, "kept_blobs": collected.kept_blobs,
+                "artifacts": artifacts, "artifact_bytes": artifact_bytes, "kept_blobs": collected.kept_blobs,
                 "file_before": before, "file_after": after })
         );
     }
     let file = format!("the store file is now {} (was {})", human_bytes(after), human_bytes(before));
-    if collected.blobs == 0 {
+    if collected.blobs == 0 && artifacts == 0 {
         noteln!(io, "nothing to free: every one of {} objects is needed; {file}", collected.kept_blobs);
     } else {
+        let code = match artifacts {
+            0 => String::new(),
+            n => format!(", and {} of compiled code in {n} file{}", human_bytes(artifact_bytes), plural(n as usize)),
+        };
         noteln!(
             io,
-            "freed {} ({} object{}, {} component{}, {} compiled artifact{}); {file}",
-            human_bytes(collected.bytes),
+            "freed {} ({} object{}, {} component{}{code}); {file}",
+            human_bytes(collected.bytes + artifact_bytes),
             collected.blobs,
             plural(collected.blobs as usize),
             collected.components,
             plural(collected.components as usize),
-            collected.artifacts,
-            plural(collected.artifacts as usize),
         );
     }
     Ok(Status::Completed)

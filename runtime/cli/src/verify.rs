@@ -15,11 +15,17 @@ pub(super) struct Args {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let report = rt.verify()?;
+    // Compiled code is a cache: a damaged file is dropped, and compiled again.
+    let (artifacts, dropped) = rt.artifacts().verify();
+    for component in &dropped {
+        noteln!(io, "dropped damaged compiled code of {}; it is compiled again when next used", component.short());
+    }
     if args.json {
         let problems: Vec<_> =
             report.problems.iter().map(|(d, p)| json!({ "object": d.to_string(), "problem": p })).collect();
+        let dropped: Vec<String> = dropped.iter().map(ToString::to_string).collect();
         let report = json!({ "sound": report.is_sound(), "blobs": report.blobs, "invocations": report.invocations,
-            "problems": problems });
+            "problems": problems, "artifacts": artifacts, "artifacts_dropped": dropped });
         outln!(io, "{report}");
     } else {
         for (digest, problem) in &report.problems {
@@ -27,7 +33,12 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         }
     }
     if report.is_sound() {
-        noteln!(io, "store is sound: {} blobs, {} invocations checked", report.blobs, report.invocations);
+        noteln!(
+            io,
+            "store is sound: {} blobs, {} invocations and {artifacts} compiled components checked",
+            report.blobs,
+            report.invocations
+        );
         Ok(Status::Completed)
     } else {
         errln!(

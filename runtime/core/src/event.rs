@@ -72,6 +72,20 @@ pub enum Event {
     Input(Box<InputCall>),
     /// `enact:runtime/llm.complete`.
     Llm(Box<LlmCall>),
+    /// Consecutive `wasi:random` reads of one kind (CPython asks for its
+    /// start-up entropy in ten calls), as one event: read `k` got
+    /// `lens[k]` bytes, the next ones of `bytes`. A replay serves each read
+    /// its part, and a read of another length, or any other request before
+    /// the last part, is a divergence. (Added last: journals written before
+    /// it decode as they were.)
+    WasiRandomReads {
+        /// `wasi:random/random` (secure) or `wasi:random/insecure`.
+        secure: bool,
+        /// The length of each read, in order.
+        lens: Vec<u32>,
+        /// All the bytes handed out, in order.
+        bytes: Vec<u8>,
+    },
 }
 
 /// An input request and its answer, as the journal records them.
@@ -175,6 +189,13 @@ pub enum Request {
         /// The input value.
         input: Digest,
     },
+    /// Consecutive WASI random reads of these lengths.
+    WasiRandomReads {
+        /// Secure or insecure.
+        secure: bool,
+        /// The lengths, in order.
+        lens: Vec<u32>,
+    },
 }
 
 impl Event {
@@ -195,6 +216,9 @@ impl Event {
             }
             Event::Input(call) => Request::Input { request: call.request },
             Event::Llm(call) => Request::Llm { request: call.request },
+            Event::WasiRandomReads { secure, lens, .. } => {
+                Request::WasiRandomReads { secure: *secure, lens: lens.clone() }
+            }
         }
     }
 
@@ -259,6 +283,9 @@ impl Event {
             Event::RandomFill { bytes } => Event::RandomFill { bytes: bytes_of(bytes.len())? },
             Event::WasiRandom { bytes } => Event::WasiRandom { bytes: bytes_of(bytes.len())? },
             Event::WasiInsecureRandom { bytes } => Event::WasiInsecureRandom { bytes: bytes_of(bytes.len())? },
+            Event::WasiRandomReads { secure, lens, bytes } => {
+                Event::WasiRandomReads { secure: *secure, lens: lens.clone(), bytes: bytes_of(bytes.len())? }
+            }
             Event::WasiInsecureSeed { .. } => {
                 let pair = value.as_array().filter(|a| a.len() == 2);
                 let seed = pair
@@ -331,7 +358,10 @@ impl Event {
             Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
             Event::WasiTimer { deadline, now } if now >= deadline => format!("ready at {now}ns"),
             Event::WasiTimer { deadline, now } => format!("not ready at {now}ns ({}ns to go)", deadline - now),
-            Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
+            Event::RandomFill { bytes }
+            | Event::WasiRandom { bytes }
+            | Event::WasiInsecureRandom { bytes }
+            | Event::WasiRandomReads { bytes, .. } => {
                 let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
                 if bytes.len() > 16 { format!("0x{hex}…") } else { format!("0x{hex}") }
             }
@@ -356,7 +386,10 @@ impl Event {
                 }),
                 Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
                 Event::WasiTimer { deadline, now } => serde_json::json!({ "now": now, "ready": now >= deadline }),
-                Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
+                Event::RandomFill { bytes }
+                | Event::WasiRandom { bytes }
+                | Event::WasiInsecureRandom { bytes }
+                | Event::WasiRandomReads { bytes, .. } =>
                     serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
             },
         })
@@ -379,6 +412,14 @@ impl fmt::Display for Request {
             Request::Llm { request } => write!(f, "llm.complete({})", request.short()),
             Request::Invoke { target, config, input } => {
                 write!(f, "invoke.call(`{target}`, config {}, input {})", config.short(), input.short())
+            }
+            Request::WasiRandomReads { secure, lens } => {
+                let interface = if *secure { "random" } else { "insecure" };
+                let total: u64 = lens.iter().map(|&l| u64::from(l)).sum();
+                match lens.as_slice() {
+                    [len] => write!(f, "wasi:random/{interface}({len})"),
+                    _ => write!(f, "wasi:random/{interface} ×{} reads ({total} bytes)", lens.len()),
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The one place that configures wasmtime, and the compiled-artifact cache.
+//! The one place that configures wasmtime, and loading compiled code.
 //!
 //! Settings serve exact replay: NaNs are canonicalized, relaxed SIMD is
 //! deterministic, threads and shared memory are off (wasmtime's `threads`
@@ -10,7 +10,9 @@ use std::time::Duration;
 
 pub use enact_core::record::EngineInfo;
 use enact_core::value::Digest;
-use enact_store::{Storage, StorageError};
+use enact_store::StorageError;
+
+use crate::artifacts::Artifacts;
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
@@ -133,24 +135,25 @@ pub fn engine_info(engine: &Engine) -> EngineInfo {
     EngineInfo { wasmtime: WASMTIME_VERSION.to_string(), compatibility: Digest(hasher.0.finalize().into()) }
 }
 
-/// Compiles `bytes` (the component `digest`), or loads the code compiled
-/// earlier from the store; newly compiled code is stored for next time.
+/// Maps the code compiled earlier for `digest` from the cache, or compiles
+/// `bytes` (the component `digest`) and caches the code for next time.
 ///
 /// # Errors
 /// [`EngineError::Compile`] for bytes that are not a valid component.
 pub fn load_component(
     engine: &Engine,
     info: &EngineInfo,
-    storage: &Storage,
+    artifacts: &Artifacts,
     digest: &Digest,
     bytes: impl FnOnce() -> Result<Vec<u8>, StorageError>,
 ) -> Result<Component, EngineError> {
-    if let Some(code) = storage.read()?.artifact(digest, &info.compatibility)? {
-        // SAFETY: the artifact was produced by `Engine::precompile_component`
-        // of an engine with this compatibility hash (it is part of the key),
-        // and its bytes were verified against their sha256 on read.
-        #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
-        let loaded = unsafe { Component::deserialize(engine, &code) };
+    if let Some(path) = artifacts.find(digest, &info.compatibility) {
+        // SAFETY: the file was written by `Artifacts::put` with code from
+        // `Engine::precompile_component` of an engine with this
+        // compatibility hash (it names the file), it is unchanged since (its
+        // stamp), and it is never modified in place while mapped.
+        #[allow(unsafe_code, reason = "mapping code this runtime compiled itself")]
+        let loaded = unsafe { Component::deserialize_file(engine, &path) };
         match loaded {
             Ok(component) => {
                 tracing::debug!(%digest, "loaded compiled component");
@@ -161,9 +164,19 @@ pub fn load_component(
     }
     tracing::debug!(%digest, "compiling component");
     let code = engine.precompile_component(&bytes()?).map_err(EngineError::Compile)?;
-    storage.write(|w| w.put_artifact(digest, &info.compatibility, &code))?;
-    #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
-    // SAFETY: `code` was just produced by `precompile_component` on this engine.
-    let component = unsafe { Component::deserialize(engine, &code) };
-    component.map_err(|e| EngineError::Artifact { component: *digest, message: format!("{e:#}") })
+    let mapped = match artifacts.put(digest, &info.compatibility, &code) {
+        // SAFETY: the file was just written with code from
+        // `precompile_component` on this engine.
+        #[allow(unsafe_code, reason = "mapping code this runtime compiled itself")]
+        Ok(path) => unsafe { Component::deserialize_file(engine, &path) },
+        Err(e) => {
+            tracing::warn!(%digest, "cannot keep compiled code: {e}");
+            // SAFETY: `code` was just produced by `precompile_component` on this engine.
+            #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
+            unsafe {
+                Component::deserialize(engine, &code)
+            }
+        }
+    };
+    mapped.map_err(|e| EngineError::Artifact { component: *digest, message: format!("{e:#}") })
 }

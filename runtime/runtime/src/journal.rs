@@ -35,6 +35,9 @@ pub enum JournalError {
 /// Live events are persisted in chunks of this many (and when the run ends).
 pub const FLUSH_EVERY: usize = 16 * 1024;
 
+/// Consecutive WASI random reads are one event up to this many bytes.
+const COALESCED_BYTES: usize = 64 * 1024;
+
 /// Where a run's live events are persisted while it runs: implemented by
 /// the execution layer, which knows the store and the invocation tree.
 pub trait Sink: Send {
@@ -57,6 +60,9 @@ pub trait Sink: Send {
 pub struct Journal {
     recorded: Arc<[Event]>,
     cursor: usize,
+    /// Replaying coalesced random reads: the next read of the recorded
+    /// event at `cursor - 1`, and where its bytes start.
+    part: Option<(usize, usize)>,
     live: Vec<Event>,
     persisted: usize,
     sink: Option<Box<dyn Sink>>,
@@ -81,6 +87,7 @@ impl Journal {
         Journal {
             recorded,
             cursor: 0,
+            part: None,
             live: Vec::new(),
             persisted: 0,
             sink: None,
@@ -157,6 +164,89 @@ impl Journal {
         Ok(event)
     }
 
+    /// Serves a WASI random read of `len` bytes. Consecutive live reads of
+    /// one kind share one [`Event::WasiRandomReads`]; a replay serves each
+    /// read its part of the recorded bytes.
+    ///
+    /// # Errors
+    /// As [`Journal::serve`].
+    pub fn serve_random(&mut self, secure: bool, len: usize) -> Result<Vec<u8>, JournalError> {
+        if let Some(bytes) = self.next_recorded_part(secure, len)? {
+            return Ok(bytes);
+        }
+        let single = if secure { Request::WasiRandom(len) } else { Request::WasiInsecureRandom(len) };
+        match self.recorded.get(self.cursor) {
+            Some(Event::WasiRandomReads { .. }) => {
+                let reads = Request::WasiRandomReads { secure, lens: vec![len as u32] };
+                self.next_recorded(&reads)?;
+                // It matched: serve its first part.
+                self.part = Some((0, 0));
+                return Ok(self.next_recorded_part(secure, len)?.expect("the first part of the matched event"));
+            }
+            // Journals written before reads were coalesced: one event each.
+            Some(Event::WasiRandom { .. } | Event::WasiInsecureRandom { .. }) => {
+                return match self.serve(single)? {
+                    Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => Ok(bytes),
+                    other => unreachable!("the journal serves what was requested, not {other:?}"),
+                };
+            }
+            _ => {}
+        }
+        if self.next_recorded(&single)?.is_some() {
+            unreachable!("a recorded event that is not a random read diverges first");
+        }
+        let Some(Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes }) = self.sources.sample(&single)
+        else {
+            unreachable!("the sources answer random reads")
+        };
+        let unpersisted = self.live.len() > self.persisted;
+        if let Some(Event::WasiRandomReads { secure: kind, lens, bytes: all }) = self.live.last_mut()
+            && unpersisted
+            && *kind == secure
+            && all.len() + bytes.len() <= COALESCED_BYTES
+        {
+            lens.push(len as u32);
+            all.extend_from_slice(&bytes);
+            return Ok(bytes);
+        }
+        self.record_live(Event::WasiRandomReads { secure, lens: vec![len as u32], bytes: bytes.clone() })?;
+        Ok(bytes)
+    }
+
+    /// The next part of a recorded coalesced read, if one is being served.
+    fn next_recorded_part(&mut self, secure: bool, len: usize) -> Result<Option<Vec<u8>>, JournalError> {
+        let Some((read, start)) = self.part else { return Ok(None) };
+        let Event::WasiRandomReads { secure: kind, lens, bytes } = &self.recorded[self.cursor - 1] else {
+            unreachable!("a part is of a coalesced read")
+        };
+        if *kind != secure || lens[read] as usize != len {
+            let actual = if secure { Request::WasiRandom(len) } else { Request::WasiInsecureRandom(len) };
+            return Err(self.diverged_in_part(actual.to_string()));
+        }
+        let part = bytes[start..start + len].to_vec();
+        self.part = (read + 1 < lens.len()).then_some((read + 1, start + len));
+        Ok(Some(part))
+    }
+
+    /// The guest asked for `actual` where a coalesced read had parts left.
+    fn diverged_in_part(&mut self, actual: String) -> JournalError {
+        let (read, _) = self.part.expect("a part is being served");
+        let Event::WasiRandomReads { secure, lens, .. } = &self.recorded[self.cursor - 1] else {
+            unreachable!("a part is of a coalesced read")
+        };
+        let single = if *secure {
+            Request::WasiRandom(lens[read] as usize)
+        } else {
+            Request::WasiInsecureRandom(lens[read] as usize)
+        };
+        let divergence = Divergence::Request {
+            index: (self.cursor - 1) as u64,
+            recorded: format!("{single}, read {} of {}", read + 1, lens.len()),
+            actual,
+        };
+        self.fail(divergence.into())
+    }
+
     /// The recorded event answering `request`, or `None` when the journal has
     /// run out and the caller must produce the event live ([`Journal::record_live`]).
     ///
@@ -166,12 +256,23 @@ impl Journal {
         if let Some(fault) = &self.fault {
             return Err(fault.clone());
         }
+        if self.part.is_some() {
+            return Err(self.diverged_in_part(request.to_string()));
+        }
         let index = self.len();
         if index as u64 >= self.max_events {
             return Err(self.fail(JournalError::TooLong(self.max_events)));
         }
         if let Some(event) = self.recorded.get(self.cursor) {
-            if event.request() != *request {
+            let matches = match (event, request) {
+                // A coalesced read is matched by its first read's kind and length.
+                (
+                    Event::WasiRandomReads { secure, lens, .. },
+                    Request::WasiRandomReads { secure: asked, lens: first },
+                ) => secure == asked && lens.first() == first.first(),
+                _ => event.request() == *request,
+            };
+            if !matches {
                 let divergence = Divergence::Request {
                     index: index as u64,
                     recorded: event.request().to_string(),
@@ -286,9 +387,10 @@ impl Journal {
         self.live_since = Some(std::time::Instant::now());
     }
 
-    /// Recorded events the replay has not consumed.
+    /// Recorded events the replay has not consumed (a coalesced read with
+    /// parts left counts as one).
     pub fn unused(&self) -> usize {
-        self.recorded.len() - self.cursor
+        self.recorded.len() - self.cursor + usize::from(self.part.is_some())
     }
 
     /// Whether any event was sampled live.
@@ -362,6 +464,47 @@ mod tests {
             panic!("a clock reading");
         };
         assert!(nanoseconds >= far);
+    }
+
+    #[test]
+    fn consecutive_random_reads_are_one_event_and_replay_read_by_read() {
+        let mut live = Journal::new(recorded(vec![]), Sources::seeded(3), 100);
+        let reads: Vec<Vec<u8>> = [4, 8, 4].iter().map(|&n| live.serve_random(true, n).unwrap()).collect();
+        live.serve(Request::ClockNow).unwrap();
+        let after = live.serve_random(true, 2).unwrap();
+        let insecure = live.serve_random(false, 2).unwrap();
+        let events = live.events();
+        assert_eq!(events.len(), 4, "{events:?}");
+        assert_eq!(events[0], Event::WasiRandomReads { secure: true, lens: vec![4, 8, 4], bytes: reads.concat() });
+
+        let mut replay = Journal::new(events.clone().into(), Sources::seeded(9), 100);
+        for (n, read) in [4, 8, 4].iter().zip(&reads) {
+            assert_eq!(&replay.serve_random(true, *n).unwrap(), read);
+        }
+        replay.serve(Request::ClockNow).unwrap();
+        assert_eq!(replay.serve_random(true, 2).unwrap(), after);
+        assert_eq!(replay.serve_random(false, 2).unwrap(), insecure);
+        assert!(!replay.went_live());
+        assert_eq!(replay.events(), events);
+
+        // Another length, or another request before the last read, diverges.
+        let mut other = Journal::new(events.clone().into(), Sources::seeded(9), 100);
+        other.serve_random(true, 4).unwrap();
+        let err = other.serve_random(true, 16).unwrap_err().to_string();
+        assert!(err.contains("event 0: the journal recorded `wasi:random/random(8), read 2 of 3`"), "{err}");
+        let mut early = Journal::new(events.into(), Sources::seeded(9), 100);
+        early.serve_random(true, 4).unwrap();
+        let err = early.serve(Request::ClockNow).unwrap_err().to_string();
+        assert!(err.contains("read 2 of 3` but the guest asked for `clock.now`"), "{err}");
+    }
+
+    #[test]
+    fn a_journal_of_one_event_per_random_read_still_replays() {
+        let events = vec![Event::WasiRandom { bytes: vec![1, 2] }, Event::WasiRandom { bytes: vec![3] }];
+        let mut replay = Journal::new(recorded(events), Sources::seeded(1), 100);
+        assert_eq!(replay.serve_random(true, 2).unwrap(), vec![1, 2]);
+        assert_eq!(replay.serve_random(true, 1).unwrap(), vec![3]);
+        assert!(!replay.went_live());
     }
 
     #[test]

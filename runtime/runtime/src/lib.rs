@@ -4,7 +4,8 @@
 //! Its modules form layers, each using only those listed before it:
 //!
 //! ```text
-//! engine      wasmtime settings, compiled artifacts in the store
+//! artifacts   compiled code cached as files of this machine, mapped
+//! engine      wasmtime settings, loading compiled code
 //! sandbox     limits as wasmtime applies them
 //! sources     the live clock and entropy
 //! observe     the Observer of a run
@@ -32,6 +33,7 @@
 //!                        exec::seal ──▶ InvocationRecord blob, id = its sha256
 //! ```
 
+mod artifacts;
 mod component;
 mod engine;
 mod error;
@@ -46,6 +48,7 @@ mod sandbox;
 mod session;
 mod sources;
 
+pub use artifacts::{Artifacts, artifacts_path};
 pub use component::{ComponentError, check_header, component_id};
 pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION};
 pub use error::{

@@ -13,6 +13,7 @@ use enact_store::{Storage, StorageError};
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
+use crate::artifacts::Artifacts;
 use crate::component::{self, ComponentError};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, AskedWhileDescribing, HostState, InvokablePre};
@@ -24,6 +25,7 @@ use crate::sources::Sources;
 pub(crate) struct Registry {
     pub engine: Engine,
     pub engine_info: EngineInfo,
+    pub artifacts: Artifacts,
     linker: Linker<HostState>,
     storage: Arc<Storage>,
     prepared: Mutex<HashMap<Digest, InvokablePre<HostState>>>,
@@ -41,11 +43,12 @@ struct Summary {
 
 impl Registry {
     /// A new engine and linker over `storage`.
-    pub fn new(storage: Arc<Storage>) -> Result<Registry, EngineError> {
+    pub fn new(storage: Arc<Storage>, artifacts: Artifacts) -> Result<Registry, EngineError> {
         let engine = engine::new_engine()?;
         let linker = host::linker(&engine).map_err(EngineError::Config)?;
         Ok(Registry {
             engine_info: engine::engine_info(&engine),
+            artifacts,
             engine,
             linker,
             storage,
@@ -71,6 +74,14 @@ impl Registry {
         let metadata = self.describe(&pre)?;
         let info = ComponentInfo { size: bytes.len() as u64, metadata, imports };
         Ok(Compiled { digest, code, info, pre })
+    }
+
+    /// Writes compiled code to the cache; a cache that cannot be written
+    /// costs a compile in the next process, nothing else.
+    pub fn cache(&self, digest: &Digest, code: &[u8]) {
+        if let Err(e) = self.artifacts.put(digest, &self.engine_info.compatibility, code) {
+            tracing::warn!(%digest, "cannot keep compiled code: {e}");
+        }
     }
 
     /// Keeps a compiled component prepared, once it is stored.
@@ -142,7 +153,7 @@ impl Registry {
         if let Some(pre) = self.lock_prepared().get(digest) {
             return Ok(pre.clone());
         }
-        let component = engine::load_component(&self.engine, &self.engine_info, &self.storage, digest, || {
+        let component = engine::load_component(&self.engine, &self.engine_info, &self.artifacts, digest, || {
             self.storage.read()?.blob(digest)
         })?;
         let pre = component::prepare(&self.linker, &component)?;

@@ -21,6 +21,7 @@ use enact_store::verify::VerifyReport;
 use enact_store::{Storage, StorageError, load, resolve};
 use serde_json::Value;
 
+use crate::artifacts::{Artifacts, artifacts_path};
 use crate::engine::EngineError;
 use crate::error::{AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError};
 use crate::exec::{Exec, Replay, Rerun, Root};
@@ -43,6 +44,7 @@ pub struct Runtime {
 /// How a [`Runtime`] is made: see [`Runtime::builder`].
 pub struct Builder {
     storage: Arc<Storage>,
+    artifacts: Option<PathBuf>,
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
     llm: Option<Arc<dyn Provider>>,
     limits: Limits,
@@ -63,6 +65,12 @@ impl Builder {
         self
     }
 
+    /// Keeps compiled code in `dir` (default: `artifacts` beside the store file).
+    pub fn artifacts(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.artifacts = Some(dir.into());
+        self
+    }
+
     /// Runs new invocations under `limits` unless a [`Call`] says otherwise.
     pub fn limits(mut self, limits: Limits) -> Builder {
         self.limits = limits;
@@ -74,7 +82,10 @@ impl Builder {
     /// # Errors
     /// wasmtime cannot be configured.
     pub fn build(self) -> Result<Runtime, EngineError> {
-        let registry = Registry::new(self.storage.clone())?;
+        let dir = self
+            .artifacts
+            .unwrap_or_else(|| artifacts_path(self.storage.path().parent().unwrap_or_else(|| Path::new("."))));
+        let registry = Registry::new(self.storage.clone(), Artifacts::new(dir))?;
         let exec = Exec { registry, storage: self.storage, sources: self.sources, llm: self.llm, limits: self.limits };
         Ok(Runtime { exec: Arc::new(exec) })
     }
@@ -182,7 +193,7 @@ impl Runtime {
     /// A runtime over `storage` with the real clock and entropy, no LLM
     /// provider and the default limits, until told otherwise.
     pub fn builder(storage: Arc<Storage>) -> Builder {
-        Builder { storage, sources: Box::new(Sources::system), llm: None, limits: Limits::default() }
+        Builder { storage, artifacts: None, sources: Box::new(Sources::system), llm: None, limits: Limits::default() }
     }
 
     /// A runtime with the defaults over an open store.
@@ -244,8 +255,8 @@ impl Runtime {
         let compatibility = self.exec.registry.engine_info.compatibility;
         let reader = self.storage().read()?;
         let stored = reader.component::<ComponentInfo>(&digest)?;
-        let compiled = reader.artifact(&digest, &compatibility)?.is_some();
         drop(reader);
+        let compiled = self.exec.registry.artifacts.contains(&digest, &compatibility);
         if let Some(info) = stored.filter(|_| compiled) {
             if let Some(name) = name {
                 self.storage().write(|w| w.set_name(name, &digest))?;
@@ -254,9 +265,9 @@ impl Runtime {
         }
         let compiled = self.exec.registry.compile(bytes)?;
         let info = compiled.info.clone();
+        self.exec.registry.cache(&digest, &compiled.code);
         self.storage().write(|w| {
             w.put_blob(bytes)?;
-            w.put_artifact(&digest, &compatibility, &compiled.code)?;
             w.put_component(&digest, &info)?;
             if let Some(name) = name {
                 w.set_name(name, &digest)?;
@@ -511,5 +522,10 @@ impl Runtime {
     /// The store cannot be read at all.
     pub fn verify(&self) -> Result<VerifyReport, StorageError> {
         enact_store::verify::verify(self.storage())
+    }
+
+    /// The cache of compiled code this runtime maps components from.
+    pub fn artifacts(&self) -> &Artifacts {
+        &self.exec.registry.artifacts
     }
 }

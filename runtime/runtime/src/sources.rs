@@ -126,7 +126,9 @@ impl Sources {
             Request::WasiInsecureSeed => {
                 Event::WasiInsecureSeed { seed: (self.entropy.next_u64(), self.entropy.next_u64()) }
             }
-            Request::Invoke { .. } | Request::Input { .. } | Request::Llm { .. } => return None,
+            Request::Invoke { .. } | Request::Input { .. } | Request::Llm { .. } | Request::WasiRandomReads { .. } => {
+                return None;
+            }
         })
     }
 

@@ -4,9 +4,8 @@
 //!
 //! Kept are: every name and the component it points at; every indexed
 //! invocation and everything it references, transitively (children,
-//! parents, values, journals, granted files); every run in progress or cut
-//! off, with what its header and persisted events reference; and the
-//! compiled artifacts of kept components. Neither operation ever removes
+//! parents, values, journals, granted files); and every run in progress or
+//! cut off, with what its header and persisted events reference. Neither operation ever removes
 //! something a kept object references, so a store that `verify` found sound
 //! stays sound.
 
@@ -116,13 +115,11 @@ pub struct Collected {
     pub bytes: u64,
     /// Components no name and no kept invocation needed.
     pub components: u64,
-    /// Compiled artifacts of those components.
-    pub artifacts: u64,
     /// Blobs kept.
     pub kept_blobs: u64,
 }
 
-/// Deletes every blob, component and artifact that nothing kept needs
+/// Deletes every blob and component that nothing kept needs
 /// (see the module documentation), in one transaction.
 ///
 /// # Errors
@@ -147,23 +144,11 @@ pub fn collect(storage: &Storage) -> Result<Collected, StorageError> {
         }
         collected.components = gone.len() as u64;
         drop(components);
-        let mut artifacts = w.txn.open_table(ARTIFACTS)?;
-        let mut artifact_blobs = BTreeSet::new();
-        let before = artifacts.len()?;
-        artifacts.retain(|key, blob| {
-            let keep = live.components.contains(&Digest(key[..32].try_into().expect("64-byte key")));
-            if keep {
-                artifact_blobs.insert(Digest(*blob));
-            }
-            keep
-        })?;
-        collected.artifacts = before - artifacts.len()?;
-        drop(artifacts);
         let mut blobs = w.txn.open_table(BLOBS)?;
         let (mut count, mut bytes) = (0u64, 0u64);
         blobs.retain(|key, value| {
             let digest = Digest(*key);
-            let keep = live.blobs.contains(&digest) || artifact_blobs.contains(&digest);
+            let keep = live.blobs.contains(&digest);
             if !keep {
                 count += 1;
                 bytes += value.len() as u64;

@@ -1,5 +1,5 @@
-//! enact-store: one redb file holding blobs, names, invocations, run journals
-//! and compiled artifacts (table layout: `tables.rs`), and what is read from
+//! enact-store: one redb file holding blobs, names, invocations and run
+//! journals (table layout and format version: `tables.rs`), and what is read from
 //! it without an engine: names and prefixes ([`resolve`]), sealed invocations
 //! ([`load`]) and their JSON read models ([`view`]), bundles ([`bundle`]),
 //! removal and garbage collection ([`gc`]) and verification ([`verify`]).
@@ -19,7 +19,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -58,6 +58,14 @@ pub enum StorageError {
         key: String,
         /// What the decoder said.
         message: String,
+    },
+    /// A store written by a newer enact, in a layout this one cannot read.
+    #[error("store `{path}` is of format {found}, and this enact reads format {FORMAT}: use a newer enact")]
+    Format {
+        /// The store file.
+        path: PathBuf,
+        /// The format it says it has.
+        found: u64,
     },
     /// Any other error of the database.
     #[error("store error: {0}")]
@@ -188,13 +196,25 @@ impl Storage {
         })?;
         let storage = Storage { db, path: path.to_path_buf() };
         storage.write(|w| {
+            let tables: Vec<String> = w.txn.list_tables()?.map(|t| t.name().to_string()).collect();
+            let found = w.txn.open_table(META)?.get("format")?.map(|v| v.value());
+            match found {
+                Some(FORMAT) => {}
+                Some(found) => return Err(StorageError::Format { path: path.to_path_buf(), found }),
+                // A new store, or one of format 1.
+                None => {
+                    if tables.iter().any(|t| t == "artifacts") {
+                        w.drop_old_artifacts()?;
+                    }
+                    w.txn.open_table(META)?.insert("format", FORMAT)?;
+                }
+            }
             w.txn.open_table(BLOBS)?;
             w.txn.open_table(COMPONENTS)?;
             w.txn.open_table(NAMES)?;
             w.txn.open_table(INVOCATIONS)?;
             w.txn.open_table(RUNS)?;
             w.txn.open_table(RUN_EVENTS)?;
-            w.txn.open_table(ARTIFACTS)?;
             w.txn.open_table(MEMO)?;
             Ok::<(), StorageError>(())
         })?;
@@ -244,14 +264,6 @@ pub struct Writer {
 /// One read transaction.
 pub struct Reader {
     txn: redb::ReadTransaction,
-}
-
-/// The key of a compiled artifact: component digest then engine compatibility digest.
-fn artifact_key(component: &Digest, engine: &Digest) -> [u8; 64] {
-    let mut key = [0u8; 64];
-    key[..32].copy_from_slice(&component.0);
-    key[32..].copy_from_slice(&engine.0);
-    key
 }
 
 fn encode_json<T: Serialize>(value: &T) -> Vec<u8> {
@@ -395,13 +407,18 @@ impl Writer {
         Ok(())
     }
 
-    /// Stores compiled code for `component` on the engine `engine`.
-    ///
-    /// # Errors
-    /// A database error.
-    pub fn put_artifact(&mut self, component: &Digest, engine: &Digest, code: &[u8]) -> Result<()> {
-        let blob = self.put_blob(code)?;
-        self.txn.open_table(ARTIFACTS)?.insert(&artifact_key(component, engine), &blob.0)?;
+    /// Format 1 to 2: deletes the compiled code stored as blobs, and its table.
+    fn drop_old_artifacts(&mut self) -> Result<()> {
+        let mut code = Vec::new();
+        for row in self.txn.open_table(OLD_ARTIFACTS)?.iter()? {
+            code.push(*row?.1.value());
+        }
+        let mut blobs = self.txn.open_table(BLOBS)?;
+        for digest in &code {
+            blobs.remove(digest)?;
+        }
+        drop(blobs);
+        self.txn.delete_table(OLD_ARTIFACTS)?;
         Ok(())
     }
 }
@@ -561,18 +578,6 @@ impl Reader {
             out.push((k.value().to_string(), Digest(*v.value())));
         }
         Ok(out)
-    }
-
-    /// Compiled code for `component` on engine `engine`, verified.
-    ///
-    /// # Errors
-    /// A database error, or a corrupt artifact blob.
-    pub fn artifact(&self, component: &Digest, engine: &Digest) -> Result<Option<Vec<u8>>> {
-        let table = self.txn.open_table(ARTIFACTS)?;
-        let Some(blob) = table.get(&artifact_key(component, engine))?.map(|g| Digest(*g.value())) else {
-            return Ok(None);
-        };
-        self.find_blob(&blob)
     }
 
     /// Runs that started and were never sealed, with their headers.

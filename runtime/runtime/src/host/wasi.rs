@@ -3,7 +3,8 @@
 //! captured, and there is no environment, stdin, filesystem or network.
 //!
 //! Every answer about time reaches the guest through the journal: clock
-//! readings, random bytes (one event per call, however many bytes), and
+//! readings, random bytes (consecutive reads of one kind share one event,
+//! each read served its own part on replay), and
 //! the readiness of timers. A timer's deadline is taken against the
 //! journaled monotonic clock, and each time it is polled (`ready`, `block`,
 //! `poll`) its reading is an event, so the same polls get the same answers
@@ -108,13 +109,9 @@ pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     Ok(())
 }
 
-/// `len` random bytes as one journal event.
+/// `len` random bytes, journaled (consecutive reads share one event).
 fn random_bytes(state: &HostState, secure: bool, len: usize) -> wasmtime::Result<Vec<u8>> {
-    let request = if secure { Request::WasiRandom(len) } else { Request::WasiInsecureRandom(len) };
-    match state.serve(request)? {
-        Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => Ok(bytes),
-        other => unreachable!("the journal serves what was requested, not {other:?}"),
-    }
+    state.journal().serve_random(secure, len).map_err(|e| wasmtime::Error::msg(e.to_string()))
 }
 
 /// A pollable for a timer that fires at `deadline` on the journaled clock.
@@ -215,10 +212,9 @@ struct JournaledRandom {
 
 impl JournaledRandom {
     fn fill(&mut self, dst: &mut [u8]) {
-        let request = if self.secure { Request::WasiRandom(dst.len()) } else { Request::WasiInsecureRandom(dst.len()) };
-        match lock(&self.journal).serve(request) {
-            Ok(Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes }) => dst.copy_from_slice(&bytes),
-            _ => dst.fill(0),
+        match lock(&self.journal).serve_random(self.secure, dst.len()) {
+            Ok(bytes) => dst.copy_from_slice(&bytes),
+            Err(_) => dst.fill(0),
         }
     }
 }
