@@ -84,3 +84,4 @@ test: guests
 
 bench: build
 	$(CARGO) bench -p enact --bench runtime
+	python3 runtime/cli/benches/table.py

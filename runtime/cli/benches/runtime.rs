@@ -50,6 +50,83 @@ fn invoke_small_component(c: &mut Criterion) {
     });
 }
 
+/// The baseline: what wasmtime alone costs for the same work. The same
+/// engine configuration (`enact_runtime::new_engine`), a minimal host (WASI
+/// with nothing granted, and `random.next-u64` from a counter), no journal,
+/// no store: instantiate a component and call `call(config, input)`.
+struct Bare {
+    engine: wasmtime::Engine,
+    pre: wasmtime::component::InstancePre<BareState>,
+}
+
+struct BareState {
+    wasi: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+    counter: u64,
+}
+
+impl wasmtime_wasi::WasiView for BareState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl Bare {
+    fn new(name: &str) -> Bare {
+        let engine = enact_runtime::new_engine().expect("engine");
+        let component = wasmtime::component::Component::new(&engine, guest(name)).expect("compile");
+        let mut linker = wasmtime::component::Linker::<BareState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("wasi");
+        linker
+            .instance("enact:runtime/random@0.1.0")
+            .expect("random")
+            .func_wrap("next-u64", |mut store: wasmtime::StoreContextMut<'_, BareState>, (): ()| {
+                store.data_mut().counter += 0x9e37_79b9_7f4a_7c15;
+                Ok((store.data().counter,))
+            })
+            .expect("next-u64");
+        linker.define_unknown_imports_as_traps(&component).expect("the rest traps");
+        let pre = linker.instantiate_pre(&component).expect("instantiate_pre");
+        Bare { engine, pre }
+    }
+
+    /// A store, as each invocation has its own; the component instantiated
+    /// in it and called; its output.
+    fn call(&self, config: &str, input: &str) -> String {
+        use wasmtime::component::Val;
+        let state = BareState {
+            wasi: wasmtime_wasi::WasiCtx::builder().build(),
+            table: wasmtime::component::ResourceTable::new(),
+            counter: 0,
+        };
+        let mut store = wasmtime::Store::new(&self.engine, state);
+        store.set_fuel(u64::MAX).expect("fuel");
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = self.pre.instantiate(&mut store).expect("instantiate");
+        let call = instance.get_func(&mut store, "call").expect("a `call` export");
+        let mut results = [Val::Bool(false)];
+        call.call(&mut store, &[Val::String(config.into()), Val::String(input.into())], &mut results).expect("call");
+        match &results[0] {
+            Val::Result(Ok(Some(output))) => match &**output {
+                Val::String(text) => text.clone(),
+                other => panic!("output {other:?}"),
+            },
+            other => panic!("result {other:?}"),
+        }
+    }
+}
+
+/// The baseline beside the rows it is a ratio for: a small component
+/// (echo) and a child's work (roll-die), instantiated and called.
+fn bare_wasmtime(c: &mut Criterion) {
+    let mut group = c.benchmark_group("bare wasmtime");
+    let echo = Bare::new("echo");
+    group.bench_function("instantiate + call echo", |b| b.iter(|| echo.call("{}", r#"{"x":1}"#)));
+    let die = Bare::new("roll-die");
+    group.bench_function("instantiate + call roll-die", |b| b.iter(|| die.call("{}", "null")));
+    group.finish();
+}
+
 /// Replaying a complete invocation of 100,000 events.
 fn replay_events(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -133,23 +210,32 @@ fn invoke_process(c: &mut Criterion) {
         .output()
         .expect("enact add");
     assert!(status.status.success());
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/dice.wasm");
+    let added = Command::new(enact)
+        .args(["add", python.to_str().expect("utf-8"), "--name", "py-dice"])
+        .env("ENACT_HOME", dir.path())
+        .output()
+        .expect("enact add");
+    assert!(added.status.success());
     let mut group = c.benchmark_group("process");
     group.sample_size(20);
-    group.bench_function("enact invoke echo", |b| {
-        b.iter(|| {
-            let out = Command::new(enact)
-                .args(["invoke", "echo", "--input", "1"])
-                .env("ENACT_HOME", dir.path())
-                .output()
-                .expect("enact invoke");
-            assert!(out.status.success());
-        })
-    });
+    for (name, args) in [
+        ("enact invoke echo", ["invoke", "echo", "--input", "1"]),
+        ("enact invoke py-dice", ["invoke", "py-dice", "--input", r#"{"n":3}"#]),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let out = Command::new(enact).args(args).env("ENACT_HOME", dir.path()).output().expect("enact invoke");
+                assert!(out.status.success());
+            })
+        });
+    }
     group.finish();
 }
 
 criterion_group!(
     benches,
+    bare_wasmtime,
     journaled_random_calls,
     invoke_small_component,
     replay_events,

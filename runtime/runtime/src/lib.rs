@@ -50,7 +50,7 @@ mod sources;
 
 pub use artifacts::{Artifacts, artifacts_path};
 pub use component::{ComponentError, check_header, component_id};
-pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION};
+pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION, new_engine};
 pub use error::{
     AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, RunError, SessionError,
 };
