@@ -10,6 +10,8 @@ mod support;
 mod bad_input;
 /// The `enact` CLI contract: output, `--json`, exit codes, target forms.
 mod cli;
+/// Processes killed with SIGKILL: what was acknowledged survives.
+mod crash;
 /// Store management: `rm` and `gc` never break a reference.
 mod gc;
 /// People as a journaled source: suspend, resume, answers, sessions.

@@ -68,8 +68,19 @@ pub fn check_schema(schema: &Value, value: &Value) -> Result<(), String> {
 pub struct Answer {
     /// The answer.
     pub value: Value,
-    /// `person`, `file`, `llm:<model>`, …, recorded with the answer.
+    /// `person`, `file`, `program`, `llm:<model>`, …, recorded with the answer.
     pub by: String,
+}
+
+impl Answer {
+    /// Whether the answer must be durable before the guest sees it: a
+    /// person's answer is never asked for twice. An answer its source can
+    /// give again (a file, a program, an LLM answerer) is committed with
+    /// the journal's next commit instead: a crash before that loses it and
+    /// everything after it, and a resume asks its source again.
+    pub fn must_be_durable(&self) -> bool {
+        self.by == "person"
+    }
 }
 
 /// A source of answers.

@@ -65,6 +65,8 @@ pub struct Journal {
     part: Option<(usize, usize)>,
     live: Vec<Event>,
     persisted: usize,
+    /// Blobs live events name, written with the next chunk.
+    blobs: Vec<Vec<u8>>,
     sink: Option<Box<dyn Sink>>,
     sources: Sources,
     max_events: u64,
@@ -90,6 +92,7 @@ impl Journal {
             part: None,
             live: Vec::new(),
             persisted: 0,
+            blobs: Vec::new(),
             sink: None,
             sources,
             max_events,
@@ -326,6 +329,17 @@ impl Journal {
         error
     }
 
+    /// Keeps `blobs`, which an event about to be recorded names, to be
+    /// written with the next chunk (or [`Journal::persist_now`]).
+    pub fn keep_blobs(&mut self, blobs: Vec<Vec<u8>>) {
+        self.blobs.extend(blobs);
+    }
+
+    /// The kept blobs no chunk has written yet: the seal writes them.
+    pub fn take_blobs(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.blobs)
+    }
+
     /// Persists the live events not yet persisted.
     ///
     /// # Errors
@@ -341,7 +355,8 @@ impl Journal {
     ///
     /// # Errors
     /// A storage error.
-    pub fn persist_now(&mut self, blobs: Vec<Vec<u8>>) -> Result<(), StorageError> {
+    pub fn persist_now(&mut self, mut blobs: Vec<Vec<u8>>) -> Result<(), StorageError> {
+        blobs.append(&mut self.blobs);
         if let Some(sink) = &mut self.sink {
             if !sink.has_chunks() && !self.live.is_empty() {
                 // The first chunk starts at event 0, with the replayed prefix,

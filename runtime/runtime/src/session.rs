@@ -131,17 +131,22 @@ impl Session {
         }
     }
 
-    /// Answers the pending request. The answer is journaled (durably) before
-    /// the guest sees it.
+    /// Answers the pending request on behalf of the program driving the
+    /// session (recorded as `program`): the answer is journaled before the
+    /// guest sees it and committed with the journal's next commit, so a
+    /// crash can lose it (with everything after it) and the program gives
+    /// it again. A person's answer goes through [`Session::answer_by`] with
+    /// `person`, and is durable before the guest sees it.
     ///
     /// # Errors
     /// [`SessionError::BadAnswer`] when it does not fit the request's schema;
     /// the request stays pending.
     pub fn answer(&mut self, value: Value) -> Result<(), SessionError> {
-        self.answer_by(value, "person")
+        self.answer_by(value, "program")
     }
 
-    /// Like [`Session::answer`], recording who answered (`file`, `llm:<model>`, …).
+    /// Like [`Session::answer`], recording who answered (`person`, `file`,
+    /// `llm:<model>`, …); see [`Answer::must_be_durable`].
     ///
     /// # Errors
     /// See [`Session::answer`].

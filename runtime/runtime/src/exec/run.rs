@@ -66,6 +66,8 @@ impl RunSpec {
 pub(crate) struct RunResult {
     pub outcome: RunOutcome,
     pub events: Vec<Event>,
+    /// Blobs the events name that no chunk wrote yet.
+    pub blobs: Vec<Vec<u8>>,
     pub logs: Vec<LogLine>,
     pub run: u128,
     /// Whether any chunk (and so the run header) was written.
@@ -162,9 +164,9 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         Some(e @ JournalError::Storage(_)) => return Err(RunError::Journal(e)),
         Some(e @ (JournalError::TooLong(_) | JournalError::Stopped(_))) => {
             let timed_out = matches!(e, JournalError::Stopped(_));
-            let (events, persisted) = (journal.events(), journal.persisted_any());
+            let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
             let outcome = RunOutcome::Trapped(e.to_string());
-            return Ok(RunResult { outcome, events, logs, run, persisted, timed_out });
+            return Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out });
         }
         None => {}
     }
@@ -198,7 +200,8 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
             RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string()))
         }
     };
-    Ok(RunResult { outcome, events: journal.events(), logs, run, persisted: journal.persisted_any(), timed_out })
+    let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
+    Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out })
 }
 
 /// Writes a run's header (see [`RunSink::new`]).

@@ -61,7 +61,8 @@ pub(super) fn apply_all(writes: Vec<SealWrites>, w: &mut Writer) -> Result<(), S
 /// tree) is written in one durable transaction; a child is queued in its
 /// [`Tree`](super::tree::Tree).
 pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invocation, RunError> {
-    let mut blobs = Vec::new();
+    // What the journal kept for its next commit (answers it did not make durable at once).
+    let mut blobs = result.blobs;
     let mut keep = |bytes: Vec<u8>| {
         let digest = Digest::of(&bytes);
         blobs.push(bytes);

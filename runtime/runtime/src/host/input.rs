@@ -1,6 +1,8 @@
 //! `enact:runtime/input`: a person (or whoever answers for one) as a
-//! journaled source. The answer is durable before the guest sees it. With no
-//! answer at hand the invocation suspends as `awaiting-input`.
+//! journaled source. A person's answer is durable before the guest sees it;
+//! one its source can give again goes with the journal's next commit
+//! ([`Answer::must_be_durable`](enact_core::answer::Answer::must_be_durable)).
+//! With no answer at hand the invocation suspends as `awaiting-input`.
 
 use enact_core::answer::InputRequest;
 use enact_core::event::{Event, InputCall, Request};
@@ -45,12 +47,14 @@ impl Host for HostState {
             }
         };
         let answer_bytes = value::canonical_bytes(&answer.value);
+        let durable = answer.must_be_durable();
         let event =
             Event::Input(Box::new(InputCall { request: digest, answer: Digest::of(&answer_bytes), by: answer.by }));
         let mut journal = self.journal();
+        journal.keep_blobs(vec![request_bytes, answer_bytes.clone()]);
         journal.record_live(event).map_err(trap)?;
         // Durable before the guest sees it: a person's answer is never lost.
-        if let Err(e) = journal.persist_now(vec![request_bytes, answer_bytes.clone()]) {
+        if durable && let Err(e) = journal.persist_now(Vec::new()) {
             drop(journal);
             return Err(self.fault(e));
         }
