@@ -33,7 +33,7 @@ fn verify_names_a_component_whose_bytes_were_flipped() {
 fn a_run_killed_midway_is_listed_incomplete_and_resume_finishes_it() {
     let home = Home::new();
     home.add_rust("dice");
-    let n = 400_000;
+    let n = 2_000_000;
     let mut child = Command::new(env!("CARGO_BIN_EXE_enact"))
         .args(["invoke", "dice", "--input", &format!(r#"{{"n":{n}}}"#)])
         .env("ENACT_HOME", home.path())

@@ -77,15 +77,23 @@ pub enum Event {
     /// `lens[k]` bytes, the next ones of `bytes`. A replay serves each read
     /// its part, and a read of another length, or any other request before
     /// the last part, is a divergence. (Added last: journals written before
-    /// it decode as they were.)
-    WasiRandomReads {
-        /// `wasi:random/random` (secure) or `wasi:random/insecure`.
-        secure: bool,
-        /// The length of each read, in order.
-        lens: Vec<u32>,
-        /// All the bytes handed out, in order.
-        bytes: Vec<u8>,
-    },
+    /// it decode as they were. Boxed, like the calls above, so that an event
+    /// stays small.)
+    WasiRandomReads(Box<RandomReads>),
+}
+
+// A journal may hold millions of events, cloned on replay: keep each small.
+const _: () = assert!(std::mem::size_of::<Event>() <= 32);
+
+/// Consecutive WASI random reads of one kind: see [`Event::WasiRandomReads`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RandomReads {
+    /// `wasi:random/random` (secure) or `wasi:random/insecure`.
+    pub secure: bool,
+    /// The length of each read, in order.
+    pub lens: Vec<u32>,
+    /// All the bytes handed out, in order.
+    pub bytes: Vec<u8>,
 }
 
 /// An input request and its answer, as the journal records them.
@@ -216,8 +224,8 @@ impl Event {
             }
             Event::Input(call) => Request::Input { request: call.request },
             Event::Llm(call) => Request::Llm { request: call.request },
-            Event::WasiRandomReads { secure, lens, .. } => {
-                Request::WasiRandomReads { secure: *secure, lens: lens.clone() }
+            Event::WasiRandomReads(reads) => {
+                Request::WasiRandomReads { secure: reads.secure, lens: reads.lens.clone() }
             }
         }
     }
@@ -283,9 +291,10 @@ impl Event {
             Event::RandomFill { bytes } => Event::RandomFill { bytes: bytes_of(bytes.len())? },
             Event::WasiRandom { bytes } => Event::WasiRandom { bytes: bytes_of(bytes.len())? },
             Event::WasiInsecureRandom { bytes } => Event::WasiInsecureRandom { bytes: bytes_of(bytes.len())? },
-            Event::WasiRandomReads { secure, lens, bytes } => {
-                Event::WasiRandomReads { secure: *secure, lens: lens.clone(), bytes: bytes_of(bytes.len())? }
-            }
+            Event::WasiRandomReads(reads) => Event::WasiRandomReads(Box::new(RandomReads {
+                bytes: bytes_of(reads.bytes.len())?,
+                ..(**reads).clone()
+            })),
             Event::WasiInsecureSeed { .. } => {
                 let pair = value.as_array().filter(|a| a.len() == 2);
                 let seed = pair
@@ -358,13 +367,10 @@ impl Event {
             Event::WasiMonotonicClock { nanoseconds } => format!("{nanoseconds}ns"),
             Event::WasiTimer { deadline, now } if now >= deadline => format!("ready at {now}ns"),
             Event::WasiTimer { deadline, now } => format!("not ready at {now}ns ({}ns to go)", deadline - now),
-            Event::RandomFill { bytes }
-            | Event::WasiRandom { bytes }
-            | Event::WasiInsecureRandom { bytes }
-            | Event::WasiRandomReads { bytes, .. } => {
-                let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-                if bytes.len() > 16 { format!("0x{hex}…") } else { format!("0x{hex}") }
+            Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } => {
+                hex_start(bytes)
             }
+            Event::WasiRandomReads(reads) => hex_start(&reads.bytes),
         }
     }
 
@@ -386,14 +392,23 @@ impl Event {
                 }),
                 Event::WasiMonotonicClock { nanoseconds } => serde_json::json!(nanoseconds),
                 Event::WasiTimer { deadline, now } => serde_json::json!({ "now": now, "ready": now >= deadline }),
-                Event::RandomFill { bytes }
-                | Event::WasiRandom { bytes }
-                | Event::WasiInsecureRandom { bytes }
-                | Event::WasiRandomReads { bytes, .. } =>
-                    serde_json::json!(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
+                    serde_json::json!(hex(bytes)),
+                Event::WasiRandomReads(reads) => serde_json::json!(hex(&reads.bytes)),
             },
         })
     }
+}
+
+/// `bytes` in hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `0x` and the first 16 bytes in hex, with `…` when there are more.
+fn hex_start(bytes: &[u8]) -> String {
+    let start = hex(&bytes[..bytes.len().min(16)]);
+    if bytes.len() > 16 { format!("0x{start}…") } else { format!("0x{start}") }
 }
 
 impl fmt::Display for Request {

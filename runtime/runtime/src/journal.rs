@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use enact_core::event::{Divergence, Event, Request};
+use enact_core::event::{Divergence, Event, RandomReads, Request};
 use enact_store::StorageError;
 
 use crate::observe::Observer;
@@ -203,25 +203,27 @@ impl Journal {
             unreachable!("the sources answer random reads")
         };
         let unpersisted = self.live.len() > self.persisted;
-        if let Some(Event::WasiRandomReads { secure: kind, lens, bytes: all }) = self.live.last_mut()
+        if let Some(Event::WasiRandomReads(reads)) = self.live.last_mut()
             && unpersisted
-            && *kind == secure
-            && all.len() + bytes.len() <= COALESCED_BYTES
+            && reads.secure == secure
+            && reads.bytes.len() + bytes.len() <= COALESCED_BYTES
         {
-            lens.push(len as u32);
-            all.extend_from_slice(&bytes);
+            reads.lens.push(len as u32);
+            reads.bytes.extend_from_slice(&bytes);
             return Ok(bytes);
         }
-        self.record_live(Event::WasiRandomReads { secure, lens: vec![len as u32], bytes: bytes.clone() })?;
+        let reads = RandomReads { secure, lens: vec![len as u32], bytes: bytes.clone() };
+        self.record_live(Event::WasiRandomReads(Box::new(reads)))?;
         Ok(bytes)
     }
 
     /// The next part of a recorded coalesced read, if one is being served.
     fn next_recorded_part(&mut self, secure: bool, len: usize) -> Result<Option<Vec<u8>>, JournalError> {
         let Some((read, start)) = self.part else { return Ok(None) };
-        let Event::WasiRandomReads { secure: kind, lens, bytes } = &self.recorded[self.cursor - 1] else {
+        let Event::WasiRandomReads(reads) = &self.recorded[self.cursor - 1] else {
             unreachable!("a part is of a coalesced read")
         };
+        let RandomReads { secure: kind, lens, bytes } = &**reads;
         if *kind != secure || lens[read] as usize != len {
             let actual = if secure { Request::WasiRandom(len) } else { Request::WasiInsecureRandom(len) };
             return Err(self.diverged_in_part(actual.to_string()));
@@ -234,9 +236,10 @@ impl Journal {
     /// The guest asked for `actual` where a coalesced read had parts left.
     fn diverged_in_part(&mut self, actual: String) -> JournalError {
         let (read, _) = self.part.expect("a part is being served");
-        let Event::WasiRandomReads { secure, lens, .. } = &self.recorded[self.cursor - 1] else {
+        let Event::WasiRandomReads(reads) = &self.recorded[self.cursor - 1] else {
             unreachable!("a part is of a coalesced read")
         };
+        let RandomReads { secure, lens, .. } = &**reads;
         let single = if *secure {
             Request::WasiRandom(lens[read] as usize)
         } else {
@@ -269,10 +272,9 @@ impl Journal {
         if let Some(event) = self.recorded.get(self.cursor) {
             let matches = match (event, request) {
                 // A coalesced read is matched by its first read's kind and length.
-                (
-                    Event::WasiRandomReads { secure, lens, .. },
-                    Request::WasiRandomReads { secure: asked, lens: first },
-                ) => secure == asked && lens.first() == first.first(),
+                (Event::WasiRandomReads(reads), Request::WasiRandomReads { secure: asked, lens: first }) => {
+                    reads.secure == *asked && reads.lens.first() == first.first()
+                }
                 _ => event.request() == *request,
             };
             if !matches {
@@ -490,7 +492,8 @@ mod tests {
         let insecure = live.serve_random(false, 2).unwrap();
         let events = live.events();
         assert_eq!(events.len(), 4, "{events:?}");
-        assert_eq!(events[0], Event::WasiRandomReads { secure: true, lens: vec![4, 8, 4], bytes: reads.concat() });
+        let coalesced = RandomReads { secure: true, lens: vec![4, 8, 4], bytes: reads.concat() };
+        assert_eq!(events[0], Event::WasiRandomReads(Box::new(coalesced)));
 
         let mut replay = Journal::new(events.clone().into(), Sources::seeded(9), 100);
         for (n, read) in [4, 8, 4].iter().zip(&reads) {
