@@ -125,6 +125,10 @@ impl Holder {
     }
 }
 
+/// How much of the file redb keeps in memory (its default is 1 GiB): reads
+/// are served from the operating system's page cache beyond it.
+const CACHE_BYTES: usize = 64 << 20;
+
 /// The store file.
 pub struct Storage {
     db: Database,
@@ -190,7 +194,7 @@ impl Storage {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StorageError::Open { path: path.to_path_buf(), message: e.to_string() })?;
         }
-        let db = Database::create(path).map_err(|e| match e {
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.to_path_buf() },
             other => StorageError::Open { path: path.to_path_buf(), message: other.to_string() },
         })?;
