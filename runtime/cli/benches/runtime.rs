@@ -48,6 +48,13 @@ fn invoke_small_component(c: &mut Criterion) {
     c.bench_function("invoke echo (in process)", |b| {
         b.iter(|| rt.invoke(enact::Call::new(echo).config("{}").input(r#"{"x":1}"#)).expect("invoke"))
     });
+    // A Python component in a warm runtime: its code mapped once, its
+    // memory image shared copy-on-write by every instance.
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/dice.wasm");
+    let dice = rt.add(&std::fs::read(python).expect("the Python dice"), Some("py-dice")).expect("add").0;
+    c.bench_function("invoke py-dice (in process)", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(dice).config("{}").input(r#"{"n":3}"#)).expect("invoke"))
+    });
 }
 
 /// The baseline: what wasmtime alone costs for the same work. The same

@@ -49,6 +49,8 @@ def main():
     echo = median_ns("invoke echo (in process)")
     rows.append(("invoke echo in process, sealed durably", f"{echo / 1000:.0f} µs, {echo / bare_echo:.0f}× bare "
                  f"({bare_echo / 1000:.1f} µs)", "≤ 1.5× bare"))
+    python = median_ns("invoke py-dice (in process)")
+    rows.append(("invoke the Python dice in a warm runtime", f"{python / 1e6:.2f} ms", "≤ 2 ms"))
     replay = median_ns("replay", "dice n=100000")
     rows.append(("replay of 100,000 events", f"{100_000 / (replay / 1e9) / 1e6:.1f} M events/s", "≥ 5 M events/s"))
     rewind = median_ns("rewind", "rewind(1) + replay of roll-sum n=1000")
