@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use enact_core::event::decode_events;
 use enact_core::record::{InvocationEntry, InvocationRecord, RunHeader};
 use enact_core::references::{self, Kind, Reference};
 use enact_core::value::{Digest, decode_json};
@@ -201,14 +200,7 @@ fn record_references(reader: &Reader, id: &Digest) -> Result<Vec<Reference>, Sto
 fn run_references(reader: &Reader) -> Result<Vec<(u128, Vec<Reference>)>, StorageError> {
     let mut out = Vec::new();
     for (run, header) in reader.runs::<RunHeader>()? {
-        let mut events = Vec::new();
-        for chunk in reader.run_events(run)? {
-            events.extend(decode_events(&chunk).map_err(|e| StorageError::Decode {
-                table: "run_events",
-                key: format!("{run:032x}"),
-                message: e.to_string(),
-            })?);
-        }
+        let events = crate::load::run_events(reader, run)?;
         out.push((run, references::walk_run(&header, &events, |d| reader.find_blob(d))?));
     }
     Ok(out)

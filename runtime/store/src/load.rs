@@ -55,6 +55,14 @@ pub fn run(reader: &Reader, run: u128) -> Result<Option<(RunHeader, Vec<Event>)>
     let Some(header) = reader.runs::<RunHeader>()?.into_iter().find_map(|(r, h)| (r == run).then_some(h)) else {
         return Ok(None);
     };
+    Ok(Some((header, run_events(reader, run)?)))
+}
+
+/// The events a run in progress (or cut off) persisted, in order.
+///
+/// # Errors
+/// A chunk that does not decode.
+pub fn run_events(reader: &Reader, run: u128) -> Result<Vec<Event>, StorageError> {
     let mut events = Vec::new();
     for chunk in reader.run_events(run)? {
         events.extend(decode_events(&chunk).map_err(|e| StorageError::Decode {
@@ -63,5 +71,5 @@ pub fn run(reader: &Reader, run: u128) -> Result<Option<(RunHeader, Vec<Event>)>
             message: e.to_string(),
         })?);
     }
-    Ok(Some((header, events)))
+    Ok(events)
 }
