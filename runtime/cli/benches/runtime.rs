@@ -162,6 +162,20 @@ fn child_invocations(c: &mut Criterion) {
     });
     group.finish();
 
+    // The same on a store that already holds 100,000 invocations.
+    let big = tempfile::tempdir().expect("tempdir");
+    let big_rt = runtime(&big);
+    big_rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
+    let big_sum = big_rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
+    big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":100000}"#)).expect("fill the store");
+    let mut group = c.benchmark_group("child invocation, store of 100,000");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("roll-sum n=1000", |b| {
+        b.iter(|| big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
+    });
+    group.finish();
+
     let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke");
     let mut group = c.benchmark_group("rewind");
     group.sample_size(20);
