@@ -1,7 +1,7 @@
 //! Compiled code, cached as files of this machine beside the store:
 //! `artifacts/<component hex>/<engine compatibility hex>.cwasm`. wasmtime
-//! maps such a file instead of reading it, so a 60 MB Python component
-//! starts in milliseconds, with its memory image shared copy-on-write.
+//! maps such a file instead of reading it, so a Python component (40 MB of
+//! code) starts in milliseconds, with its memory image shared copy-on-write.
 //!
 //! Compiled code is specific to an engine and a CPU, so it is never stored
 //! in (or shared through) the store: any machine compiles it again from the
@@ -10,7 +10,9 @@
 //! mapped only while its length, modification time and inode are those of
 //! its stamp; a
 //! file whose stat changed is checked against the sha256 and dropped if it
-//! does not match, and `enact verify` checks every file's sha256. Files are
+//! does not match, and `enact verify` checks every file's sha256 (a rewrite
+//! in place with bytes of the same length, within one tick of the file
+//! system's clock, keeps the stamp: verify is the full check). Files are
 //! written under a temporary name and renamed, and never changed after:
 //! wasmtime requires a mapped file to stay as it was.
 
