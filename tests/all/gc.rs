@@ -4,6 +4,18 @@ fn id_of(run: &serde_json::Value) -> String {
     run["invocation"].as_str().expect("an invocation id").to_string()
 }
 
+/// A roll-sum of two dice, rewound by one event and resumed: the original,
+/// the rewound copy (its parent is the original) and the fork (its parent
+/// is the rewound copy), which shares the first child with the original.
+fn forked_roll_sum(home: &Home) -> (String, String, String) {
+    home.add_rust("roll-die");
+    home.add_rust("roll-sum");
+    let original = id_of(&home.enact(&["invoke", "roll-sum", "--input", r#"{"n":2}"#, "--json"]).success().json());
+    let rewound = home.enact(&["rewind", &original, "1"]).success().stdout().trim().to_string();
+    let forked = id_of(&home.enact(&["resume", &rewound, "--json"]).success().json());
+    (original, rewound, forked)
+}
+
 #[test]
 fn rm_takes_a_tree_out_and_gc_frees_its_storage_without_breaking_what_stays() {
     let home = Home::new();
@@ -59,11 +71,7 @@ fn rm_takes_a_tree_out_and_gc_frees_its_storage_without_breaking_what_stays() {
 #[test]
 fn rm_refuses_an_invocation_another_went_on_from_until_both_go() {
     let home = Home::new();
-    home.add_rust("roll-die");
-    home.add_rust("roll-sum");
-    let original = id_of(&home.enact(&["invoke", "roll-sum", "--input", r#"{"n":2}"#, "--json"]).success().json());
-    let rewound = home.enact(&["rewind", &original, "1"]).success().stdout().trim().to_string();
-    let forked = id_of(&home.enact(&["resume", &rewound, "--json"]).success().json());
+    let (original, rewound, forked) = forked_roll_sum(&home);
 
     let before = home.contents();
     let refused = home.enact(&["rm", &original]);
@@ -83,12 +91,8 @@ fn rm_refuses_an_invocation_another_went_on_from_until_both_go() {
 #[test]
 fn gc_keeps_the_children_a_removed_fork_shared_and_drops_components_nothing_names() {
     let home = Home::new();
-    home.add_rust("roll-die");
-    home.add_rust("roll-sum");
-    let original = id_of(&home.enact(&["invoke", "roll-sum", "--input", r#"{"n":2}"#, "--json"]).success().json());
-    let rewound = home.enact(&["rewind", &original, "1"]).success().stdout().trim().to_string();
-    let forked = home.enact(&["resume", &rewound, "--json"]).success().json();
-    home.enact(&["rm", &id_of(&forked)]).success();
+    let (original, _rewound, forked) = forked_roll_sum(&home);
+    home.enact(&["rm", &forked]).success();
     // The rewound invocation refers to the original: all of it stays.
     home.enact(&["gc"]).success();
     home.enact(&["verify"]).success();

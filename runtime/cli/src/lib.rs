@@ -269,8 +269,6 @@ where
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let words: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
-    let quiet = words.iter().any(|w| w == "-q" || w == "--quiet");
-    let mut io = Io { out: stdout, err: stderr, env, quiet, progress, style };
     let command = format!("enact {}", words.join(" "));
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -278,13 +276,14 @@ where
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
             let text = if e.use_stderr() { e.render().ansi().to_string() } else { e.render().to_string() };
             if e.use_stderr() {
-                let _ = write!(io.err, "{text}");
+                let _ = write!(stderr, "{text}");
             } else {
-                let _ = write!(io.out, "{text}");
+                let _ = write!(stdout, "{text}");
             }
             return code;
         }
     };
+    let mut io = Io { out: stdout, err: stderr, env, quiet: cli.quiet, progress, style };
     // With `--json`, an error is a JSON object on stdout too.
     let json = words.iter().any(|w| w == "--json");
     match execute(cli, &command, &mut io) {

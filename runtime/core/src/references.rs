@@ -118,11 +118,24 @@ pub fn walk<E: From<DecodeError>>(
     record: &InvocationRecord,
     mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
 ) -> Result<Vec<Reference>, E> {
+    let events = match fetch(&record.journal)? {
+        Some(bytes) => decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?,
+        None => Vec::new(),
+    };
+    walk_with_events(record, &events, fetch)
+}
+
+/// [`walk`], for a caller that has decoded the record's journal (`events`) already.
+///
+/// # Errors
+/// A manifest that does not decode, or what `fetch` returns.
+pub fn walk_with_events<E: From<DecodeError>>(
+    record: &InvocationRecord,
+    events: &[Event],
+    fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+) -> Result<Vec<Reference>, E> {
     let mut refs = record.references();
-    if let Some(bytes) = fetch(&record.journal)? {
-        let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
-        refs.extend(events.iter().flat_map(Event::references));
-    }
+    refs.extend(events.iter().flat_map(Event::references));
     refs.extend(granted_files(&record.grants, fetch)?);
     Ok(refs)
 }

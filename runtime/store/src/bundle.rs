@@ -121,6 +121,9 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     fn blob(&mut self, digest: &Digest) -> Result<Vec<u8>, BundleError> {
+        if let Some(bytes) = self.bundle.blobs.get(digest) {
+            return Ok(bytes.clone());
+        }
         let bytes = self.reader.blob(digest)?;
         self.bundle.blobs.insert(*digest, bytes.clone());
         Ok(bytes)
@@ -143,22 +146,24 @@ impl Collector<'_> {
         }
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &self.blob(id)?).map_err(StorageError::from)?;
-        // The names its children were called by, as they resolved then.
-        let journal = self.reader.blob(&record.journal)?;
+        let journal = self.blob(&record.journal)?;
         let events = decode_events(&journal).map_err(|e| DecodeError::new(&record.journal, "a journal", e));
-        for event in events.map_err(StorageError::from)? {
+        let events = events.map_err(StorageError::from)?;
+        // The names its children were called by, as they resolved then.
+        for event in &events {
             if let Event::Invoke(call) = event
                 && let Some(component) = call.component
                 && !looks_like_id(&call.target)
             {
-                self.bundle.names.entry(call.target).or_insert(component);
+                self.bundle.names.entry(call.target.clone()).or_insert(component);
             }
         }
         if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }
         let reader = self.reader;
-        for reference in references::walk(&record, |d| reader.find_blob(d)).map_err(BundleError::Storage)? {
+        let references = references::walk_with_events(&record, &events, |d| reader.find_blob(d));
+        for reference in references.map_err(BundleError::Storage)? {
             match reference.kind {
                 Kind::Blob => drop(self.blob(&reference.digest)?),
                 Kind::Component => self.component(&reference.digest)?,
