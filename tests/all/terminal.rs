@@ -73,6 +73,14 @@ fn errors_are_coloured_on_a_terminal_unless_no_color_is_set() {
     assert!(!shown.contains("\x1b[") && shown.contains("error: no invocation matches"), "{shown:?}");
     let run = home.spawn(&["show", "nothing-here"]);
     assert!(!run.stderr().contains("\x1b["), "{:?}", run.stderr());
+    // Usage errors too: coloured on a terminal, plain when piped or with NO_COLOR.
+    let (shown, code) = on_terminal(&home, &["invoke", "--bogus"], &[]);
+    assert_eq!(code, 2);
+    assert!(shown.contains("\x1b["), "{shown:?}");
+    let (shown, _) = on_terminal(&home, &["invoke", "--bogus"], &[("NO_COLOR", "1")]);
+    assert!(!shown.contains("\x1b[") && shown.contains("unexpected argument"), "{shown:?}");
+    let run = home.spawn(&["invoke", "--bogus"]);
+    assert!(!run.stderr().contains("\x1b[") && run.stderr().contains("unexpected argument"), "{:?}", run.stderr());
 }
 
 #[test]

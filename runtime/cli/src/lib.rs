@@ -274,7 +274,9 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
-            let text = if e.use_stderr() { e.render().ansi().to_string() } else { e.render().to_string() };
+            // Usage errors are coloured as the rest of stderr is: on a terminal only.
+            let text =
+                if e.use_stderr() && style.colored() { e.render().ansi().to_string() } else { e.render().to_string() };
             if e.use_stderr() {
                 let _ = write!(stderr, "{text}");
             } else {

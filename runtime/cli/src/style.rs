@@ -25,6 +25,11 @@ impl Style {
         Style { color: terminal && !no_color && !dumb }
     }
 
+    /// Whether words are coloured.
+    pub fn colored(self) -> bool {
+        self.color
+    }
+
     fn paint(self, style: Ansi, text: &str) -> String {
         if self.color { format!("{style}{text}{style:#}") } else { text.to_string() }
     }
