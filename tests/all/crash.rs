@@ -104,11 +104,22 @@ fn a_hundred_kills_at_random_moments_leave_a_sound_store_whose_runs_continue() {
     }
     let slow = |text: &str| Canned { delay: Duration::from_millis(10), ..Canned::completion(text) };
     let server = Server::start((0..2000).map(|i| slow(&format!("reply {i}"))).collect());
+    // How long each workload takes here uninterrupted: each kill lands at a
+    // random point between a tenth of that and a fifth past it, so most land
+    // mid-run and some after the run finished, on a slow machine or a fast one.
+    let whole: Vec<Duration> = (0..3)
+        .map(|which| {
+            let start = Instant::now();
+            let status = start_workload(&home, which, &server).wait().expect("wait");
+            assert!(status.success(), "workload {which} runs uninterrupted");
+            start.elapsed()
+        })
+        .collect();
     let (mut cut, mut finished) = (0, 0);
     for round in 0..100 {
         let which = round % 3;
         let mut child = start_workload(&home, which, &server);
-        std::thread::sleep(Duration::from_millis(rng.random_range(5..150)));
+        std::thread::sleep(whole[which as usize].mul_f64(rng.random_range(0.1..1.2)));
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
         if status.success() || status.code().is_some() {
@@ -143,6 +154,8 @@ fn a_hundred_kills_at_random_moments_leave_a_sound_store_whose_runs_continue() {
         assert!(cut_off_runs(&home).is_empty(), "round {round}: every cut-off run was continued");
     }
     home.enact(&["verify"]).success();
-    // The kills landed both mid-run and after some runs had finished.
-    assert!(cut > 30, "{cut} runs were cut off, {finished} finished");
+    // The kills landed both mid-run and after some runs had finished. A
+    // chat persists before its first request, so most kills of it leave a
+    // cut-off run; the other two, shorter than a chunk, persist at the seal.
+    assert!(cut >= 15 && finished > 0, "{cut} runs were cut off, {finished} finished; whole runs took {whole:?}");
 }
