@@ -56,43 +56,39 @@ fn a_store_file_that_is_not_a_store_is_a_clear_error() {
 }
 
 #[test]
-fn a_store_of_format_1_is_migrated_and_one_of_a_newer_format_is_refused() {
-    // Format 1: no `meta` table, and compiled code as blobs in `artifacts`.
+fn a_store_of_another_format_is_refused_untouched_naming_both_formats() {
     const BLOBS: redb::TableDefinition<&[u8; 32], &[u8]> = redb::TableDefinition::new("blobs");
-    const ARTIFACTS: redb::TableDefinition<&[u8; 64], &[u8; 32]> = redb::TableDefinition::new("artifacts");
     const META: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
     let home = Home::new();
-    let code = b"compiled code of format 1";
-    let digest = enact::Digest::of(code);
+    let format = || {
+        let db = redb::Database::open(home.store_file()).expect("the store opens");
+        let txn = redb::ReadableDatabase::begin_read(&db).expect("a read transaction");
+        txn.open_table(META).ok().and_then(|t| t.get("format").expect("read").map(|v| v.value()))
+    };
+    // Format 1 had no `meta` table; format 2 sealed children as blobs.
+    let digest = enact::Digest::of(b"a blob of format 1");
     {
         let db = redb::Database::create(home.store_file()).expect("a database");
         let txn = db.begin_write().expect("a write transaction");
-        txn.open_table(BLOBS).expect("blobs").insert(&digest.0, code.as_slice()).expect("insert");
-        txn.open_table(ARTIFACTS).expect("artifacts").insert(&[7u8; 64], &digest.0).expect("insert");
-        txn.commit().expect("commit");
-    }
-    home.enact(&["verify"]).success();
-    {
-        let db = redb::Database::open(home.store_file()).expect("the store opens");
-        let txn = redb::ReadableDatabase::begin_read(&db).expect("a read transaction");
-        let tables: Vec<String> =
-            txn.list_tables().expect("tables").map(|t| redb::TableHandle::name(&t).to_string()).collect();
-        assert!(!tables.iter().any(|t| t == "artifacts"), "{tables:?}");
-        assert_eq!(txn.open_table(META).expect("meta").get("format").expect("read").map(|v| v.value()), Some(2));
-        assert!(txn.open_table(BLOBS).expect("blobs").get(&digest.0).expect("read").is_none(), "code blobs go");
-    }
-
-    // A store a newer enact wrote is refused, untouched.
-    {
-        let db = redb::Database::open(home.store_file()).expect("the store opens");
-        let txn = db.begin_write().expect("a write transaction");
-        txn.open_table(META).expect("meta").insert("format", 9).expect("insert");
+        txn.open_table(BLOBS).expect("blobs").insert(&digest.0, b"a blob of format 1".as_slice()).expect("insert");
         txn.commit().expect("commit");
     }
     let refused = home.enact(&["ls"]);
     assert_eq!(refused.code(), 2);
-    assert!(refused.stderr().contains("is of format 9, and this enact reads format 2"), "{}", refused.stderr());
-    let db = redb::Database::open(home.store_file()).expect("the store opens");
-    let txn = redb::ReadableDatabase::begin_read(&db).expect("a read transaction");
-    assert_eq!(txn.open_table(META).expect("meta").get("format").expect("read").map(|v| v.value()), Some(9));
+    assert!(refused.stderr().contains("is of format 1, and this enact reads format 3 only"), "{}", refused.stderr());
+    assert_eq!(format(), None, "untouched");
+    for (found, says) in [(2, "an older enact still reads it"), (9, "use a newer enact")] {
+        {
+            let db = redb::Database::open(home.store_file()).expect("the store opens");
+            let txn = db.begin_write().expect("a write transaction");
+            txn.open_table(META).expect("meta").insert("format", found).expect("insert");
+            txn.commit().expect("commit");
+        }
+        let refused = home.enact(&["ls"]);
+        assert_eq!(refused.code(), 2);
+        let stderr = refused.stderr();
+        assert!(stderr.contains(&format!("is of format {found}, and this enact reads format 3")), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert_eq!(format(), Some(found), "untouched");
+    }
 }

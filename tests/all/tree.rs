@@ -214,9 +214,13 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     let Event::Invoke(call) = journal[1].clone() else {
         panic!("an invoke event");
     };
+    let cut_journal = rt.journal_of(&cut.record).expect("journal");
+    let (id, _, sealed) = enact::SealedChild::seal(cut.record.clone(), cut_journal, &[]);
+    assert_eq!(id, cut.id, "sealed in its caller, a record keeps its id");
     journal[1] = Event::Invoke(Box::new(enact::ChildCall {
         child: Some(cut.id),
         result: enact::ChildResult::Incomplete,
+        sealed: Some(Box::new(sealed)),
         ..*call
     }));
     let mut record = inv.record.clone();

@@ -37,22 +37,15 @@ pub(super) fn rm(rt: &Runtime, io: &mut Io, args: RmArgs) -> anyhow::Result<Stat
     let run_ids: Vec<String> = runs.iter().map(|r| format!("run:{r:032x}")).collect();
     if args.json {
         let invocations: Vec<String> = removed.invocations.iter().map(Digest::to_string).collect();
-        outln!(
-            io,
-            "{}",
-            json!({ "invocations": invocations, "runs": run_ids, "shared_children_kept": removed.shared })
-        );
+        outln!(io, "{}", json!({ "invocations": invocations, "children": removed.children, "runs": run_ids }));
     }
-    let children = removed.invocations.len() - ids.len();
+    let children = removed.children;
     let mut said = format!("removed {} invocation{}", ids.len(), plural(ids.len()));
     if children > 0 {
         said += &format!(" and {children} child{}", if children == 1 { "" } else { "ren" });
     }
     if !runs.is_empty() {
         said += &format!(" and {} cut-off run{}", runs.len(), plural(runs.len()));
-    }
-    if removed.shared > 0 {
-        said += &format!("; {} children stay, as other invocations refer to them", removed.shared);
     }
     noteln!(io, "{said}; hint: `enact gc` frees their storage");
     Ok(Status::Completed)

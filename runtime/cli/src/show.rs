@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::Status;
 use enact_core::event::{ChildCall, ChildResult, Event};
-use enact_core::record::{Invocation, Outcome};
+use enact_core::record::Outcome;
 use enact_core::value::Digest;
 use enact_runtime::Runtime;
+use enact_store::load::Opened;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -51,7 +52,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         outln!(io, "{tree}");
     } else {
         let mut out = String::new();
-        view.text(&inv, 0, &mut out)?;
+        view.text(&enact_store::load::open(&rt.storage().read()?, &id)?, 0, &mut out)?;
         out!(io, "{out}");
     }
     Ok(Status::Completed)
@@ -124,8 +125,9 @@ impl View<'_> {
         }
     }
 
-    fn text(&self, inv: &Invocation, depth: usize, out: &mut String) -> anyhow::Result<()> {
+    fn text(&self, opened: &Opened, depth: usize, out: &mut String) -> anyhow::Result<()> {
         let indent = "  ".repeat(depth);
+        let inv = &opened.invocation;
         let record = &inv.record;
         let result = match &record.outcome {
             Outcome::Completed { .. } => format!(" = {}", self.shown(&inv.output.clone().unwrap_or(Value::Null))),
@@ -136,9 +138,9 @@ impl View<'_> {
         };
         let name = self.rt.component_name(&record.component);
         out.push_str(&format!("{indent}{}{result}\n", self.label(&name, &record.config, &record.input)?));
-        let logs = if self.events.is_some() { self.rt.logs_of(record)? } else { Vec::new() };
+        let logs = if self.events.is_some() { &opened.logs[..] } else { &[] };
         let mut logs = logs.iter().peekable();
-        let journal = self.rt.journal_of(record)?;
+        let journal = &opened.journal;
         let (mut children, mut hidden): (usize, Vec<String>) = (0, Vec::new());
         let mut i = 0;
         while i < journal.len() {
@@ -196,10 +198,11 @@ impl View<'_> {
     }
 
     fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {
-        let ChildCall { target, config, input, component, child, result, .. } = call;
-        if let Some(child) = child {
+        let ChildCall { target, config, input, component, sealed, result, .. } = call;
+        if let Some(sealed) = sealed {
             let mut text = String::new();
-            self.text(&self.rt.load(child)?, depth, &mut text)?;
+            let opened = enact_store::load::open_child(&self.rt.storage().read()?, sealed)?;
+            self.text(&opened, depth, &mut text)?;
             if call.memoized {
                 // mark the child's own line
                 let end = text.find('\n').unwrap_or(text.len());

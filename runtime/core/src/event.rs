@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::ErrorRecord;
-use crate::value::Digest;
+use crate::record::{ErrorRecord, Invocation, InvocationRecord, LogLine, Outcome};
+use crate::value::{DecodeError, Digest, canonical_record, decode_json};
 
 /// One journaled request and the response the guest got.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +138,9 @@ pub struct ChildCall {
     /// same config and input, reused without running it.
     #[serde(default)]
     pub memoized: bool,
+    /// The child itself, sealed here (present whenever `child` is).
+    #[serde(default)]
+    pub sealed: Option<Box<SealedChild>>,
 }
 
 /// What a child invocation handed back to its caller.
@@ -152,6 +155,118 @@ pub enum ChildResult {
     /// It did not finish (it was cut off or awaits input); so neither did
     /// the caller. Replaying the caller continues the child.
     Incomplete,
+}
+
+/// A child invocation sealed inside its caller's journal: its record and
+/// the two parts of it that live inline.
+///
+/// A child is not a separate object of the store: the [`ChildCall`] that
+/// ran it carries it, so a whole tree is written once, with its root, in a
+/// few sequential writes. It is still content-addressed: its id is the
+/// sha256 of its canonical record, which names its journal and logs by the
+/// digests of their encodings, as any record does. What the record names
+/// besides (config, input, output, answers) are blobs of the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedChild {
+    /// The record, as canonical JSON: the child's id is its sha256.
+    pub record: Vec<u8>,
+    /// The journal; the record names [`encode_events`] of it.
+    pub journal: Vec<Event>,
+    /// The log lines as canonical JSON, which the record names, if any.
+    pub logs: Option<Vec<u8>>,
+}
+
+impl SealedChild {
+    /// Seals `record` with its `journal` and `logs`, filling in the digests
+    /// the record names them by; returns the child's id with it.
+    pub fn seal(
+        mut record: InvocationRecord,
+        journal: Vec<Event>,
+        logs: &[LogLine],
+    ) -> (Digest, InvocationRecord, SealedChild) {
+        record.journal = Digest::of(&encode_events(&journal));
+        let logs = (!logs.is_empty()).then(|| canonical_record(&logs));
+        record.logs = logs.as_ref().map(|bytes| Digest::of(bytes));
+        let bytes = canonical_record(&record);
+        let id = Digest::of(&bytes);
+        (id, record, SealedChild { record: bytes, journal, logs })
+    }
+
+    /// The compact encoding the memo table keeps.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a sealed child encodes")
+    }
+
+    /// Decodes what [`SealedChild::encode`] wrote.
+    ///
+    /// # Errors
+    /// The bytes are not a sealed child.
+    pub fn decode_bytes(bytes: &[u8]) -> Result<SealedChild, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+
+    /// The child's id.
+    pub fn id(&self) -> Digest {
+        Digest::of(&self.record)
+    }
+
+    /// The decoded record.
+    ///
+    /// # Errors
+    /// The record is not an invocation record.
+    pub fn decode(&self) -> Result<InvocationRecord, DecodeError> {
+        decode_json(&self.id(), "an invocation record", &self.record)
+    }
+
+    /// The decoded log lines.
+    ///
+    /// # Errors
+    /// They are not log lines.
+    pub fn log_lines(&self) -> Result<Vec<LogLine>, DecodeError> {
+        match &self.logs {
+            Some(bytes) => decode_json(&Digest::of(bytes), "log lines", bytes),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The child as an [`Invocation`], with `output` (its decoded output, when it completed).
+    ///
+    /// # Errors
+    /// The record is not an invocation record.
+    pub fn invocation(&self, output: Option<serde_json::Value>) -> Result<Invocation, DecodeError> {
+        Ok(Invocation { id: self.id(), record: self.decode()?, output })
+    }
+
+    /// Checks that the inline parts are what the record names.
+    ///
+    /// # Errors
+    /// What does not match, for people.
+    pub fn check(&self, record: &InvocationRecord) -> Result<(), String> {
+        if Digest::of(&encode_events(&self.journal)) != record.journal {
+            return Err(format!("the journal of child {} is not the one its record names", self.id().short()));
+        }
+        if self.logs.as_deref().map(Digest::of) != record.logs {
+            return Err(format!("the logs of child {} are not the ones its record names", self.id().short()));
+        }
+        Ok(())
+    }
+
+    /// Whether the child finished (completed, failed or trapped).
+    pub fn finished(record: &InvocationRecord) -> bool {
+        matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. })
+    }
+}
+
+/// Calls `f` with every child sealed in `events`, and in theirs, depth first.
+pub fn each_child(events: &[Event], f: &mut impl FnMut(&SealedChild)) {
+    for event in events {
+        if let Event::Invoke(call) = event
+            && let Some(sealed) = &call.sealed
+        {
+            f(sealed);
+            each_child(&sealed.journal, f);
+        }
+    }
 }
 
 /// What a guest asked for: an [`Event`] without its response.
@@ -333,6 +448,7 @@ impl Event {
                 let output = crate::value::canonical_bytes(value);
                 let event = Event::Invoke(Box::new(ChildCall {
                     child: None,
+                    sealed: None,
                     result: ChildResult::Completed(Digest::of(&output)),
                     ..(**call).clone()
                 }));

@@ -2,7 +2,7 @@
 //! verify all walk, so that a bundle holds, and a store is checked for,
 //! exactly what a replay will read.
 
-use crate::event::{ChildResult, Event, decode_events};
+use crate::event::{ChildResult, Event, SealedChild, decode_events};
 use crate::grant::DirGrant;
 use crate::grant::Manifest;
 use crate::record::{InvocationRecord, Outcome, RunHeader};
@@ -26,7 +26,8 @@ pub enum Kind {
     Blob,
     /// A component's bytes (with its index entry).
     Component,
-    /// Another invocation's record, which names objects of its own.
+    /// Another invocation's record, which names objects of its own (a
+    /// fork's parent: children are sealed inside their caller's journal).
     Invocation,
 }
 
@@ -43,8 +44,8 @@ impl Event {
                 if let Some(component) = call.component {
                     refs.push(Reference { what: "child component", digest: component, kind: Kind::Component });
                 }
-                if let Some(child) = call.child {
-                    refs.push(Reference { what: "child invocation", digest: child, kind: Kind::Invocation });
+                if let Some(sealed) = &call.sealed {
+                    refs.extend(sealed.references());
                 }
                 if let ChildResult::Completed(output) = &call.result {
                     refs.push(blob("child output", *output));
@@ -61,6 +62,23 @@ impl Event {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+impl SealedChild {
+    /// What the child names in the store: its record's references but the
+    /// inline journal and logs, and those of its journal's events (its own
+    /// children's, recursively). A record that does not decode names nothing
+    /// here; verify reports it.
+    pub fn references(&self) -> Vec<Reference> {
+        let Ok(record) = self.decode() else { return Vec::new() };
+        let mut refs: Vec<Reference> = record
+            .references()
+            .into_iter()
+            .filter(|r| !matches!(r.what, "journal" | "log") && r.kind != Kind::Invocation)
+            .collect();
+        refs.extend(self.journal.iter().flat_map(Event::references));
+        refs
     }
 }
 

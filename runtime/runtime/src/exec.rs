@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use enact_core::answer::{Answer, Answerer, FirstThen, InputRequest};
+use enact_core::event::SealedChild;
 use enact_core::event::{Divergence, Event};
 use enact_core::grant::Grant;
 use enact_core::limits::Limits;
@@ -97,7 +98,7 @@ impl Exec {
         let spec = RunSpec { grants, ..RunSpec::root(root.component, config, input, root.limits, tree) };
         Ok(on_big_stack(&spec.limits, || {
             let result = execute(self, &spec)?;
-            seal(self, &spec, result)
+            Ok(seal(self, &spec, result)?.0)
         })?)
     }
 
@@ -110,11 +111,28 @@ impl Exec {
     /// is `id`; so does a replay with an override, or one that retries a
     /// failed child.
     pub fn replay(self: &Arc<Self>, id: &Digest, options: &Rerun, tree: Arc<Tree>) -> Result<Replay, ReplayError> {
-        tree.rerun_pure.store(options.retry_failed, Ordering::Relaxed);
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
+        let recorded = load::journal(&reader, &original.record)?;
+        drop(reader);
+        Ok(self.replay_loaded(original, recorded, options, tree, 0)?.0)
+    }
+
+    /// [`Exec::replay`] of `original`, whose journal is `recorded`, as an
+    /// invocation at `depth`: a child (depth > 0) that is sealed anew comes
+    /// back sealed, for its caller's journal.
+    pub fn replay_loaded(
+        self: &Arc<Self>,
+        original: Invocation,
+        mut recorded: Vec<Event>,
+        options: &Rerun,
+        tree: Arc<Tree>,
+        depth: u32,
+    ) -> Result<(Replay, Option<SealedChild>), ReplayError> {
+        tree.rerun_pure.store(options.retry_failed, Ordering::Relaxed);
+        let id = &original.id;
+        let reader = self.storage.read()?;
         let record = &original.record;
-        let mut recorded = load::journal(&reader, record)?;
         let finished =
             matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. });
         let mut exact = finished;
@@ -159,14 +177,15 @@ impl Exec {
             recorded: Arc::from(recorded),
             exact,
             parent: Some(*id),
+            depth,
             grants: record.grants.clone(),
             stop,
             ..root
         };
         let result = on_big_stack(&spec.limits, || execute(self, &spec))?;
         if !spec.exact {
-            let sealed = seal(self, &spec, result)?;
-            return Ok(Replay { invocation: sealed, identical: false });
+            let (sealed, child) = seal(self, &spec, result)?;
+            return Ok((Replay { invocation: sealed, identical: false }, child));
         }
         let same = match (&result.outcome, &record.outcome) {
             (RunOutcome::Completed(bytes), Outcome::Completed { output }) => Digest::of(bytes) == *output,
@@ -194,7 +213,7 @@ impl Exec {
             };
             return Err(Divergence::Output { recorded, actual }.into());
         }
-        Ok(Replay { invocation: original, identical: true })
+        Ok((Replay { invocation: original, identical: true }, None))
     }
 
     /// The answerer that resumes invocation `id`: `answer` for its pending
@@ -242,7 +261,7 @@ impl Exec {
             RunSpec { recorded: Arc::from(events), parent: header.parent, grants: header.grants.clone(), ..root };
         let sealed = on_big_stack(&spec.limits, || {
             let result = execute(self, &spec)?;
-            seal(self, &spec, result)
+            Ok(seal(self, &spec, result)?.0)
         })?;
         self.storage.write(|w| w.remove_run(run))?;
         Ok(sealed)

@@ -26,7 +26,7 @@ use crate::{Reader, Storage, StorageError};
 
 /// The format this enact writes and reads: the first bytes of every bundle
 /// are `enact-bundle <FORMAT>\n`.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const HEADER: &str = "enact-bundle ";
 
 #[derive(Default, Serialize, Deserialize)]
@@ -120,6 +120,21 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// The names the children in `events` were called by, as they resolved then.
+    fn names_called(&mut self, events: &[Event]) {
+        for event in events {
+            let Event::Invoke(call) = event else { continue };
+            if let Some(component) = call.component
+                && !looks_like_id(&call.target)
+            {
+                self.bundle.names.entry(call.target.clone()).or_insert(component);
+            }
+            if let Some(sealed) = &call.sealed {
+                self.names_called(&sealed.journal);
+            }
+        }
+    }
+
     fn blob(&mut self, digest: &Digest) -> Result<Vec<u8>, BundleError> {
         if let Some(bytes) = self.bundle.blobs.get(digest) {
             return Ok(bytes.clone());
@@ -144,20 +159,17 @@ impl Collector<'_> {
         if !self.seen.insert(*id) {
             return Ok(());
         }
+        // A parent that is not a root is a child sealed in another tree: it
+        // is history, which a replay does not read. (Targets are roots.)
+        if !self.reader.has_blob(id)? && self.reader.invocation::<InvocationEntry>(id)?.is_none() {
+            return Ok(());
+        }
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &self.blob(id)?).map_err(StorageError::from)?;
         let journal = self.blob(&record.journal)?;
         let events = decode_events(&journal).map_err(|e| DecodeError::new(&record.journal, "a journal", e));
         let events = events.map_err(StorageError::from)?;
-        // The names its children were called by, as they resolved then.
-        for event in &events {
-            if let Event::Invoke(call) = event
-                && let Some(component) = call.component
-                && !looks_like_id(&call.target)
-            {
-                self.bundle.names.entry(call.target.clone()).or_insert(component);
-            }
-        }
+        self.names_called(&events);
         if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }
@@ -187,7 +199,8 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
         // A name here is a component's: what a name means stays put.
         let invocation = match target.as_str() {
             "last" => resolve::invocation(&reader, target),
-            _ => resolve::invocation_by_id(&reader, target),
+            // A child goes with its tree: the target names roots.
+            _ => resolve::root_by_id(&reader, target),
         };
         if let Ok(id) = invocation {
             collector.invocation(&id)?;

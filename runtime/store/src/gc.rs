@@ -3,8 +3,9 @@
 //! kept needs.
 //!
 //! Kept are: every name and the component it points at; every indexed
-//! invocation and everything it references, transitively (children,
-//! parents, values, journals, granted files); and every run in progress or
+//! invocation and everything it references, transitively (the children
+//! sealed in it, parents, values, journals, granted files); every memo
+//! entry's sealed child and what it names; and every run in progress or
 //! cut off, with what its header and persisted events reference. Neither operation ever removes
 //! something a kept object references, so a store that `verify` found sound
 //! stays sound.
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
+use enact_core::event::{SealedChild, each_child};
 use enact_core::record::{InvocationEntry, InvocationRecord, RunHeader};
 use enact_core::references::{self, Kind, Reference};
 use enact_core::value::{Digest, decode_json};
@@ -33,6 +35,9 @@ pub enum RemoveError {
         /// What it is to that: `child invocation`, `parent invocation`.
         what: &'static str,
     },
+    /// A child, which goes with its tree.
+    #[error("{} is a child invocation, sealed in its caller's journal: remove the tree's root", .0.short())]
+    Child(Digest),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -41,57 +46,42 @@ pub enum RemoveError {
 /// What [`remove`] took out of the index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Removed {
-    /// The invocations asked for, and the children only they referenced.
+    /// The invocations asked for.
     pub invocations: Vec<Digest>,
-    /// Children of theirs that stay because a kept invocation refers to them.
-    pub shared: usize,
+    /// The children sealed in them, which went with them.
+    pub children: usize,
 }
 
-/// Takes `ids` out of the index of invocations, with their children (and
-/// their children's children) that no other kept invocation refers to.
-/// Their objects stay until [`collect`].
+/// Takes `ids` out of the index of invocations, with the children sealed
+/// in their journals and the memo entries those children made. Their
+/// objects stay until [`collect`].
 ///
 /// # Errors
 /// [`RemoveError::Referenced`] when a kept invocation or run refers to one
-/// of `ids` (a tree's root refers to its children; a fork to its parent);
-/// nothing is removed then.
+/// of `ids` (a fork to its parent); nothing is removed then.
 pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError> {
     let reader = storage.read()?;
     let links = invocation_links(&reader)?;
-    let targets: BTreeSet<Digest> = ids.iter().copied().collect();
-    // The targets' trees, then less what a kept object still refers to.
-    let mut removed = targets.clone();
-    let mut queue: VecDeque<Digest> = targets.iter().copied().collect();
-    while let Some(id) = queue.pop_front() {
-        for link in links.get(&Owner::Invocation(id)).into_iter().flatten() {
-            let indexed = links.contains_key(&Owner::Invocation(link.digest));
-            if link.what == "child invocation" && indexed && removed.insert(link.digest) {
-                queue.push_back(link.digest);
-            }
+    let removed: BTreeSet<Digest> = ids.iter().copied().collect();
+    if let Some(child) = removed.iter().find(|id| !links.contains_key(&Owner::Invocation(**id))) {
+        return Err(RemoveError::Child(*child));
+    }
+    for (owner, refs) in &links {
+        if matches!(owner, Owner::Invocation(id) if removed.contains(id)) {
+            continue;
+        }
+        if let Some(link) = refs.iter().find(|r| removed.contains(&r.digest)) {
+            return Err(RemoveError::Referenced { id: link.digest, by: owner.to_string(), what: link.what });
         }
     }
-    let tree = removed.len();
-    loop {
-        let mut kept_again = Vec::new();
-        for (owner, refs) in &links {
-            if matches!(owner, Owner::Invocation(id) if removed.contains(id)) {
-                continue;
-            }
-            for link in refs.iter().filter(|r| removed.contains(&r.digest)) {
-                if targets.contains(&link.digest) {
-                    return Err(RemoveError::Referenced { id: link.digest, by: owner.to_string(), what: link.what });
-                }
-                kept_again.push(link.digest);
-            }
-        }
-        if kept_again.is_empty() {
-            break;
-        }
-        for id in kept_again {
-            removed.remove(&id);
-        }
+    let mut children = BTreeSet::new();
+    for id in &removed {
+        let record: InvocationRecord =
+            decode_json(id, "an invocation record", &reader.blob(id)?).map_err(StorageError::from)?;
+        each_child(&crate::load::journal(&reader, &record)?, &mut |child| {
+            children.insert(child.id());
+        });
     }
-    let shared = tree - removed.len();
     drop(reader);
     storage.write(|w| {
         let mut index = w.txn.open_table(INVOCATIONS)?;
@@ -99,10 +89,13 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
             index.remove(&id.0)?;
         }
         drop(index);
-        w.txn.open_table(MEMO)?.retain(|_, id| !removed.contains(&Digest(*id)))?;
+        w.txn
+            .open_table(MEMO)?
+            .retain(|_, sealed| SealedChild::decode_bytes(sealed).is_ok_and(|c| !children.contains(&c.id())))?;
         Ok::<_, StorageError>(())
     })?;
-    Ok(Removed { invocations: removed.into_iter().collect(), shared })
+    let children = children.len();
+    Ok(Removed { invocations: removed.into_iter().collect(), children })
 }
 
 /// What [`collect`] deleted.
@@ -232,6 +225,12 @@ fn live_objects(reader: &Reader) -> Result<Live, StorageError> {
     for (id, _) in reader.invocations::<InvocationEntry>()? {
         if live.take(&Reference { what: "invocation", digest: id, kind: Kind::Invocation }) {
             records.push_back(id);
+        }
+    }
+    // A memo entry is a sealed child kept for reuse: what it names stays.
+    for sealed in reader.memos()? {
+        for reference in sealed.references() {
+            live.take(&reference);
         }
     }
     for (_, refs) in run_references(reader)? {

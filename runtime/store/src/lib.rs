@@ -67,6 +67,17 @@ pub enum StorageError {
         /// The format it says it has.
         found: u64,
     },
+    /// A store written by an older enact, whose layout this one does not read.
+    #[error(
+        "store `{path}` is of format {found}, and this enact reads format {FORMAT} only: an older enact \
+         still reads it; move it aside to start a new store"
+    )]
+    OlderFormat {
+        /// The store file.
+        path: PathBuf,
+        /// The format it says it has.
+        found: u64,
+    },
     /// Any other error of the database.
     #[error("store error: {0}")]
     Database(#[from] redb::Error),
@@ -204,14 +215,13 @@ impl Storage {
             let found = w.txn.open_table(META)?.get("format")?.map(|v| v.value());
             match found {
                 Some(FORMAT) => {}
-                Some(found) => return Err(StorageError::Format { path: path.to_path_buf(), found }),
-                // A new store, or one of format 1.
-                None => {
-                    if tables.iter().any(|t| t == "artifacts") {
-                        w.drop_old_artifacts()?;
-                    }
-                    w.txn.open_table(META)?.insert("format", FORMAT)?;
+                Some(found) if found > FORMAT => return Err(StorageError::Format { path: path.to_path_buf(), found }),
+                Some(found) => return Err(StorageError::OlderFormat { path: path.to_path_buf(), found }),
+                // Format 1 had no `meta` table.
+                None if tables.iter().any(|t| t == "blobs") => {
+                    return Err(StorageError::OlderFormat { path: path.to_path_buf(), found: 1 });
                 }
+                None => w.txn.open_table(META)?.insert("format", FORMAT).map(drop)?,
             }
             w.txn.open_table(BLOBS)?;
             w.txn.open_table(COMPONENTS)?;
@@ -377,8 +387,8 @@ impl Writer {
     ///
     /// # Errors
     /// A database error.
-    pub fn put_memo(&mut self, key: &Digest, id: &Digest) -> Result<()> {
-        self.txn.open_table(MEMO)?.insert(&key.0, &id.0)?;
+    pub fn put_memo(&mut self, key: &Digest, sealed: &[u8]) -> Result<()> {
+        self.txn.open_table(MEMO)?.insert(&key.0, sealed)?;
         Ok(())
     }
 
@@ -408,21 +418,6 @@ impl Writer {
         self.txn.open_table(RUNS)?.remove(run)?;
         let mut events = self.txn.open_table(RUN_EVENTS)?;
         events.retain_in((run, 0)..=(run, u64::MAX), |_, _| false)?;
-        Ok(())
-    }
-
-    /// Format 1 to 2: deletes the compiled code stored as blobs, and its table.
-    fn drop_old_artifacts(&mut self) -> Result<()> {
-        let mut code = Vec::new();
-        for row in self.txn.open_table(OLD_ARTIFACTS)?.iter()? {
-            code.push(*row?.1.value());
-        }
-        let mut blobs = self.txn.open_table(BLOBS)?;
-        for digest in &code {
-            blobs.remove(digest)?;
-        }
-        drop(blobs);
-        self.txn.delete_table(OLD_ARTIFACTS)?;
         Ok(())
     }
 }
@@ -557,8 +552,22 @@ impl Reader {
     ///
     /// # Errors
     /// A database error.
-    pub fn memo(&self, key: &Digest) -> Result<Option<Digest>> {
-        Ok(self.txn.open_table(MEMO)?.get(&key.0)?.map(|g| Digest(*g.value())))
+    pub fn memo(&self, key: &Digest) -> Result<Option<Vec<u8>>> {
+        Ok(self.txn.open_table(MEMO)?.get(&key.0)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Every memo entry's sealed child; entries that do not decode are left out.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn memos(&self) -> Result<Vec<enact_core::event::SealedChild>> {
+        let mut out = Vec::new();
+        for row in self.txn.open_table(MEMO)?.iter()? {
+            if let Ok(sealed) = enact_core::event::SealedChild::decode_bytes(row?.1.value()) {
+                out.push(sealed);
+            }
+        }
+        Ok(out)
     }
 
     /// The component `name` points at.

@@ -2,8 +2,9 @@
 //! `show`, `--json` and the HTTP API read.
 
 use enact_core::event::{Event, decode_events};
-use enact_core::record::{Invocation, InvocationRecord, LogLine, Outcome, RunHeader};
-use enact_core::value::{DecodeError, Digest, decode_json};
+use enact_core::event::{SealedChild, each_child};
+use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, LogLine, Outcome, RunHeader};
+use enact_core::value::{DecodeError, Digest, canonical_record, decode_json};
 
 use crate::{Reader, StorageError};
 
@@ -12,12 +13,98 @@ use crate::{Reader, StorageError};
 /// # Errors
 /// A missing or corrupt blob, or a record that does not decode.
 pub fn invocation(reader: &Reader, id: &Digest) -> Result<Invocation, StorageError> {
-    let record: InvocationRecord = decode_json(id, "an invocation record", &reader.blob(id)?)?;
+    let bytes = match reader.find_blob(id)? {
+        Some(bytes) => bytes,
+        None => match child(reader, id)? {
+            Some(child) => child.record,
+            None => reader.blob(id)?,
+        },
+    };
+    let record: InvocationRecord = decode_json(id, "an invocation record", &bytes)?;
     let output = match &record.outcome {
         Outcome::Completed { output } => Some(json(reader, output)?),
         _ => None,
     };
     Ok(Invocation { id: *id, record, output })
+}
+
+/// A sealed invocation with its journal and logs.
+pub struct Opened {
+    /// The invocation.
+    pub invocation: Invocation,
+    /// Its journal.
+    pub journal: Vec<Event>,
+    /// Its log lines.
+    pub logs: Vec<LogLine>,
+}
+
+/// Opens invocation `id` (a root, or a child found by [`child`]).
+///
+/// # Errors
+/// A missing or corrupt blob, or a record that does not decode.
+pub fn open(reader: &Reader, id: &Digest) -> Result<Opened, StorageError> {
+    let invocation = invocation(reader, id)?;
+    let journal = journal(reader, &invocation.record)?;
+    let logs = logs(reader, &invocation.record)?;
+    Ok(Opened { invocation, journal, logs })
+}
+
+/// Opens a child sealed in its caller's journal.
+///
+/// # Errors
+/// A missing or corrupt output blob, or a record that does not decode.
+pub fn open_child(reader: &Reader, sealed: &SealedChild) -> Result<Opened, StorageError> {
+    let record = sealed.decode()?;
+    let output = match &record.outcome {
+        Outcome::Completed { output } => Some(json(reader, output)?),
+        _ => None,
+    };
+    let invocation = Invocation { id: sealed.id(), record, output };
+    Ok(Opened { invocation, journal: sealed.journal.clone(), logs: sealed.log_lines()? })
+}
+
+/// Child `id`, found in the journal of an indexed invocation that sealed
+/// it (or in a memo entry): a scan of the store, for pointing at a child
+/// directly; walking a tree reads its children from its journal instead.
+///
+/// # Errors
+/// A missing or corrupt blob, or a record or journal that does not decode.
+pub fn child(reader: &Reader, id: &Digest) -> Result<Option<SealedChild>, StorageError> {
+    Ok(children_where(reader, |child| child == id)?.into_iter().next())
+}
+
+/// The ids of sealed children that start with `hex` (lowercase hex digits).
+///
+/// # Errors
+/// As [`child`].
+pub fn children_with_prefix(reader: &Reader, hex: &str) -> Result<Vec<Digest>, StorageError> {
+    let mut ids: Vec<Digest> =
+        children_where(reader, |child| child.hex().starts_with(hex))?.iter().map(SealedChild::id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Every sealed child whose id satisfies `wanted`, from indexed invocations' journals and memo entries.
+fn children_where(reader: &Reader, wanted: impl Fn(&Digest) -> bool) -> Result<Vec<SealedChild>, StorageError> {
+    let mut found = Vec::new();
+    let mut take = |child: &SealedChild| {
+        if wanted(&child.id()) {
+            found.push(child.clone());
+        }
+    };
+    for (id, _) in reader.invocations::<InvocationEntry>()? {
+        let record: InvocationRecord = decode_json(&id, "an invocation record", &reader.blob(&id)?)?;
+        if let Some(bytes) = reader.find_blob(&record.journal)? {
+            let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
+            each_child(&events, &mut take);
+        }
+    }
+    for memo in reader.memos()? {
+        take(&memo);
+        each_child(&memo.journal, &mut take);
+    }
+    Ok(found)
 }
 
 /// A JSON value blob, decoded.
@@ -33,6 +120,11 @@ pub fn json(reader: &Reader, digest: &Digest) -> Result<serde_json::Value, Stora
 /// # Errors
 /// A missing or corrupt blob.
 pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
+    if reader.find_blob(&record.journal)?.is_none()
+        && let Some(child) = child(reader, &Digest::of(&canonical_record(record)))?
+    {
+        return Ok(child.journal);
+    }
     let bytes = reader.blob(&record.journal)?;
     Ok(decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?)
 }
@@ -43,6 +135,11 @@ pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>,
 /// A missing or corrupt blob.
 pub fn logs(reader: &Reader, record: &InvocationRecord) -> Result<Vec<LogLine>, StorageError> {
     let Some(digest) = &record.logs else { return Ok(Vec::new()) };
+    if reader.find_blob(digest)?.is_none()
+        && let Some(child) = child(reader, &Digest::of(&canonical_record(record)))?
+    {
+        return Ok(child.log_lines()?);
+    }
     Ok(decode_json(digest, "log lines", &reader.blob(digest)?)?)
 }
 

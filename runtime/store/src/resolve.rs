@@ -59,7 +59,7 @@ pub fn invocation(reader: &Reader, target: &str) -> Result<Digest, ResolveError>
     if target == "last" {
         return latest(reader, None)?.ok_or_else(not_found);
     }
-    match by_prefix(reader, DigestTable::Invocations, "invocation", target) {
+    match invocation_by_id(reader, target) {
         Err(ResolveError::NotFound { .. }) => match reader.name(target)? {
             Some(component) => latest(reader, Some(&component))?.ok_or_else(not_found),
             None => Err(not_found()),
@@ -68,12 +68,36 @@ pub fn invocation(reader: &Reader, target: &str) -> Result<Digest, ResolveError>
     }
 }
 
-/// Resolves an invocation by its id or a unique hex prefix of it only.
+/// Resolves a root invocation by its id or a unique hex prefix of it.
+///
+/// # Errors
+/// [`ResolveError::NotFound`] or [`ResolveError::Ambiguous`].
+pub fn root_by_id(reader: &Reader, target: &str) -> Result<Digest, ResolveError> {
+    by_prefix(reader, DigestTable::Invocations, "invocation", target)
+}
+
+/// Resolves an invocation (a root, or a child sealed in one) by its id or
+/// a unique hex prefix of it only.
 ///
 /// # Errors
 /// [`ResolveError::NotFound`] or [`ResolveError::Ambiguous`].
 pub fn invocation_by_id(reader: &Reader, target: &str) -> Result<Digest, ResolveError> {
-    by_prefix(reader, DigestTable::Invocations, "invocation", target)
+    match root_by_id(reader, target) {
+        // Not a root: a child, sealed in its caller's journal (a scan).
+        Err(not_found @ ResolveError::NotFound { .. }) => {
+            let hex = target.strip_prefix("sha256:").unwrap_or(target).to_ascii_lowercase();
+            if hex.is_empty() || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(not_found);
+            }
+            let matches = crate::load::children_with_prefix(reader, &hex)?;
+            match matches.len() {
+                0 => Err(not_found),
+                1 => Ok(matches[0]),
+                _ => Err(ResolveError::Ambiguous { kind: "invocation", target: target.to_string(), matches }),
+            }
+        }
+        resolved => resolved,
+    }
 }
 
 /// The latest root invocation (of `component`, if given).

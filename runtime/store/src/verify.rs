@@ -2,7 +2,10 @@
 //! entry and invocation record against the blobs it names.
 
 use enact_core::component::ComponentInfo;
+use enact_core::event::decode_events;
+use enact_core::event::each_child;
 use enact_core::record::{InvocationEntry, InvocationRecord};
+use enact_core::references::Kind;
 use enact_core::value::Digest;
 
 use crate::{Storage, StorageError};
@@ -65,13 +68,36 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
         // A journal or manifest that is damaged was reported above; its
         // contents cannot be listed.
         let fetch = |d: &Digest| Ok::<_, StorageError>(reader.find_blob(d).ok().flatten());
-        match enact_core::references::walk(&record, fetch) {
+        let events = match fetch(&record.journal)? {
+            Some(bytes) => match decode_events(&bytes) {
+                Ok(events) => events,
+                Err(e) => {
+                    report.problems.push((id, format!("its journal does not decode: {e}")));
+                    continue;
+                }
+            },
+            None => Vec::new(),
+        };
+        each_child(&events, &mut |child| {
+            let checked = child.decode().map_err(|e| e.to_string()).and_then(|record| child.check(&record));
+            if let Err(problem) = checked {
+                report.problems.push((id, problem));
+            }
+        });
+        match enact_core::references::walk_with_events(&record, &events, fetch) {
             Ok(references) => {
                 for reference in references {
+                    // A fork's parent may be a child, sealed in another tree.
+                    if reference.kind == Kind::Invocation
+                        && !reader.has_blob(&reference.digest)?
+                        && crate::load::child(&reader, &reference.digest)?.is_some()
+                    {
+                        continue;
+                    }
                     need(&mut report, &id, reference.what, &reference.digest)?;
                 }
             }
-            Err(e) => report.problems.push((id, format!("its journal or a granted snapshot does not decode: {e}"))),
+            Err(e) => report.problems.push((id, format!("a granted snapshot does not decode: {e}"))),
         }
     }
     Ok(report)

@@ -62,16 +62,20 @@ pub fn component_name(reader: &Reader, component: &Digest) -> Result<String, Sto
 /// # Errors
 /// A missing or corrupt blob.
 pub fn tree(reader: &Reader, inv: &Invocation, max_depth: usize, events: bool) -> Result<Value, StorageError> {
-    tree_at(reader, inv, 0, max_depth, events)
+    let journal = load::journal(reader, &inv.record)?;
+    let logs = if events { load::logs(reader, &inv.record)? } else { Vec::new() };
+    let opened = load::Opened { invocation: inv.clone(), journal, logs };
+    tree_at(reader, &opened, 0, max_depth, events)
 }
 
 fn tree_at(
     reader: &Reader,
-    inv: &Invocation,
+    opened: &load::Opened,
     depth: usize,
     max_depth: usize,
     events: bool,
 ) -> Result<Value, StorageError> {
+    let (inv, journal) = (&opened.invocation, &opened.journal);
     let record = &inv.record;
     let mut obj = summary(reader, inv)?;
     obj["name"] = json!(component_name(reader, &record.component)?);
@@ -79,16 +83,15 @@ fn tree_at(
     obj["input"] = load::json(reader, &record.input)?;
     obj["engine"] = json!(record.engine);
     obj["limits"] = json!(record.limits);
-    let journal = load::journal(reader, record)?;
     let mut children = Vec::new();
     for (i, event) in journal.iter().enumerate() {
         let Event::Invoke(call) = event else { continue };
-        let ChildCall { target, config, input, child, result, .. } = &**call;
+        let ChildCall { target, config, input, sealed, result, .. } = &**call;
         if depth >= max_depth {
             break;
         }
-        let mut node = match child {
-            Some(child) => tree_at(reader, &load::invocation(reader, child)?, depth + 1, max_depth, events)?,
+        let mut node = match sealed {
+            Some(sealed) => tree_at(reader, &load::open_child(reader, sealed)?, depth + 1, max_depth, events)?,
             // No child ran (the target did not resolve, or the result was
             // overridden): the same status and output or error as any node.
             None => {
@@ -123,7 +126,7 @@ fn tree_at(
     obj["children"] = Value::Array(children);
     if events {
         obj["journal"] = Value::Array(journal.iter().map(Event::to_json).collect());
-        obj["logs"] = json!(load::logs(reader, record)?);
+        obj["logs"] = json!(opened.logs);
     }
     Ok(obj)
 }

@@ -2,6 +2,7 @@
 //! A root is written in one durable transaction with every child sealed in
 //! its tree; a child waits in its [`Tree`](super::tree::Tree) for the tree's next commit.
 
+use enact_core::event::SealedChild;
 use enact_core::event::{Event, encode_events};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, Outcome};
 use enact_core::value::{Digest, canonical_record};
@@ -24,43 +25,50 @@ pub(super) fn memo_key(component: &Digest, config: &Digest, input: &Digest) -> D
 /// The writes that seal one invocation, computed in memory. A root applies
 /// them at once; a child's wait in its [`Tree`](super::tree::Tree) for the next
 /// commit of the tree (a journal chunk of any run in it, or the root's seal),
-/// so a child costs no transaction of its own and is durable before any
-/// durable journal names it.
+/// so a child costs no transaction of its own and what it names is durable
+/// before any durable journal names it.
 pub(crate) struct SealWrites {
     blobs: Vec<Vec<u8>>,
-    id: Digest,
-    entry: InvocationEntry,
+    /// A root's id and index entry (a child is sealed in its caller's journal).
+    root: Option<(Digest, InvocationEntry)>,
     run: Option<u128>,
-    /// For a finished invocation of a pure component: its memo key.
-    memo: Option<Digest>,
+    /// For a finished invocation of a pure component: its memo key, and the
+    /// sealed child to reuse.
+    memo: Option<(Digest, Vec<u8>)>,
 }
 
 impl SealWrites {
-    pub(crate) fn apply(self, w: &mut Writer) -> Result<(), StorageError> {
-        apply_all(vec![self], w)
+    /// The blob with `digest`, if this seal writes it.
+    pub(super) fn blob(&self, digest: &Digest) -> Option<&[u8]> {
+        self.blobs.iter().map(Vec::as_slice).find(|bytes| Digest::of(bytes) == *digest)
     }
 }
 
 /// Writes many seals in `w`'s transaction, each table opened once.
 pub(super) fn apply_all(writes: Vec<SealWrites>, w: &mut Writer) -> Result<(), StorageError> {
     w.put_blobs(writes.iter().flat_map(|s| s.blobs.iter().map(Vec::as_slice)))?;
-    w.put_invocations(writes.iter().map(|s| (&s.id, &s.entry)))?;
+    w.put_invocations(writes.iter().filter_map(|s| s.root.as_ref().map(|(id, entry)| (id, entry))))?;
     for run in writes.iter().filter_map(|s| s.run) {
         w.remove_run(run)?;
     }
     for write in &writes {
-        if let Some(key) = &write.memo {
-            w.put_memo(key, &write.id)?;
+        if let Some((key, sealed)) = &write.memo {
+            w.put_memo(key, sealed)?;
         }
     }
     Ok(())
 }
 
-/// Seals a run: stores journal, output and logs, writes the record and its
-/// index entry, and forgets the run. A root (with every child sealed in its
-/// tree) is written in one durable transaction; a child is queued in its
-/// [`Tree`](super::tree::Tree).
-pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invocation, RunError> {
+/// Seals a run: stores what its record names, and the record with its
+/// index entry for a root, and forgets the run. A root (with every child
+/// sealed in its tree) is written in one durable transaction; a child is
+/// returned sealed, for its caller's journal, and what it names is queued
+/// in its [`Tree`](super::tree::Tree).
+pub(crate) fn seal(
+    ex: &Exec,
+    spec: &RunSpec,
+    result: RunResult,
+) -> Result<(Invocation, Option<SealedChild>), RunError> {
     // What the journal kept for its next commit (answers it did not make durable at once).
     let mut blobs = result.blobs;
     let mut keep = |bytes: Vec<u8>| {
@@ -74,8 +82,6 @@ pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invoc
         "component": spec.component,
         "config": config,
     })));
-    let journal = keep(encode_events(&result.events));
-    let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let (outcome, output) = match result.outcome {
         RunOutcome::Completed(bytes) => {
             let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
@@ -93,15 +99,28 @@ pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invoc
         invokable,
         config,
         input,
-        journal,
+        journal: Digest([0; 32]),
         events: result.events.len() as u64,
         outcome,
-        logs,
+        logs: None,
         parent: spec.parent,
         engine: ex.registry.engine_info.clone(),
         limits: spec.limits.clone(),
         grants: spec.grants.clone(),
     };
+    let memo = spec.pure && matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. });
+    let run = result.persisted.then_some(result.run);
+    if spec.depth > 0 {
+        let (id, record, sealed) = SealedChild::seal(record, result.events, &result.logs);
+        let memo = memo.then(|| (memo_key(&spec.component, &config, &input), sealed.encode()));
+        let writes = SealWrites { blobs, root: None, run, memo };
+        spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+        spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
+        return Ok((Invocation { id, record, output }, Some(sealed)));
+    }
+    let journal = keep(encode_events(&result.events));
+    let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
+    let record = InvocationRecord { journal, logs, ..record };
     let id = keep(canonical_record(&record));
     let entry = InvocationEntry {
         status: record.outcome.status().to_string(),
@@ -109,21 +128,15 @@ pub(crate) fn seal(ex: &Exec, spec: &RunSpec, result: RunResult) -> Result<Invoc
         name: ex.registry.name(&spec.component),
         created_ms: now_ms(),
         parent: spec.parent,
-        depth: spec.depth,
+        depth: 0,
     };
-    let memo = (spec.pure && matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. }))
-        .then(|| memo_key(&spec.component, &config, &input));
-    let writes = SealWrites { blobs, id, entry, run: result.persisted.then_some(result.run), memo };
-    if spec.depth == 0 {
-        ex.storage.write(|w| {
-            spec.tree.drain_pending(w)?;
-            writes.apply(w)
-        })?;
-    } else {
-        spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
-    }
+    let writes = SealWrites { blobs, root: Some((id, entry)), run, memo: None };
+    ex.storage.write(|w| {
+        spec.tree.drain_pending(w)?;
+        apply_all(vec![writes], w)
+    })?;
     spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
-    Ok(Invocation { id, record, output })
+    Ok((Invocation { id, record, output }, None))
 }
 
 /// Seals the rewound copy of `original` (invocation `id`): its journal cut to

@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use enact_core::answer::{Answer, Answerer, InputRequest};
+use enact_core::event::SealedChild;
 use enact_core::event::{ChildCall, ChildResult, Event};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
-use enact_core::record::{ErrorRecord, Invocation, Outcome};
+use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
 use enact_core::value::{self, Digest};
 use enact_store::resolve::{self, ResolveError};
-use enact_store::{Reader, StorageError, Writer, load};
+use enact_store::{Reader, StorageError, Writer};
 
 use super::run::{RunOutcome, RunSpec, execute};
 use super::seal::{SealWrites, apply_all, memo_key, seal};
@@ -46,6 +47,12 @@ impl Tree {
         })
     }
 
+    /// A blob a pending child seal holds.
+    pub fn pending_blob(&self, digest: &Digest) -> Option<Vec<u8>> {
+        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.iter().find_map(|writes| writes.blob(digest)).map(<[u8]>::to_vec)
+    }
+
     /// Applies and clears the pending child seals in `w`'s transaction.
     pub fn drain_pending(&self, w: &mut Writer) -> Result<(), StorageError> {
         let writes = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
@@ -76,6 +83,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         child: None,
         result: ChildResult::Incomplete,
         memoized: false,
+        sealed: None,
     };
     let resolved = ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?;
     let component = match resolved {
@@ -92,13 +100,19 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
     let earlier =
         if reuse { memoized(ex, &memo_key(&component, &call.config, &call.input)).map_err(fault)? } else { None };
-    if let Some(earlier) = earlier {
-        let output = match &earlier.record.outcome {
+    if let Some((earlier, sealed)) = earlier {
+        let output = match &earlier.outcome {
             Outcome::Completed { output } => Some(invoker.blob(output).map_err(|e| fault(e.into()))?),
             _ => None,
         };
-        let result = child_result(earlier.record.outcome);
-        let call = ChildCall { component: Some(component), child: Some(earlier.id), result, memoized: true, ..call };
+        let call = ChildCall {
+            component: Some(component),
+            child: Some(sealed.id()),
+            result: child_result(earlier.outcome),
+            memoized: true,
+            sealed: Some(Box::new(sealed)),
+            ..call
+        };
         return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting: None });
     }
     let spec = RunSpec {
@@ -121,23 +135,25 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         RunOutcome::AwaitingInput(request) => (None, Some(request.clone())),
         _ => (None, None),
     };
-    let child = seal(ex, &spec, result).map_err(fault)?;
+    let (child, sealed) = seal(ex, &spec, result).map_err(fault)?;
     let call = ChildCall {
         component: Some(component),
         child: Some(child.id),
         result: child_result(child.record.outcome),
+        sealed: sealed.map(Box::new),
         ..call
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
 }
 
 /// The earlier invocation a pure component gave for `key`, if the store has one.
-fn memoized(ex: &Exec, key: &Digest) -> Result<Option<Invocation>, RunError> {
+fn memoized(ex: &Exec, key: &Digest) -> Result<Option<(InvocationRecord, SealedChild)>, RunError> {
     let reader = ex.storage.read()?;
-    match reader.memo(key)? {
-        Some(id) => Ok(Some(load::invocation(&reader, &id)?)),
-        None => Ok(None),
-    }
+    let Some(bytes) = reader.memo(key)? else { return Ok(None) };
+    let undecodable = |message: String| StorageError::Decode { table: "memo", key: key.to_string(), message };
+    let sealed = SealedChild::decode_bytes(&bytes).map_err(|e| undecodable(e.to_string()))?;
+    let record = sealed.decode().map_err(StorageError::from)?;
+    Ok(Some((record, sealed)))
 }
 
 /// A child's outcome as its caller records it.
@@ -157,21 +173,34 @@ fn child_result(outcome: Outcome) -> ChildResult {
 /// # Errors
 /// A divergence in the child, or a store failure.
 fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome, RunError> {
-    let Some(child) = recorded.child else {
-        unreachable!("only recorded children that ran are continued");
+    let Some(sealed) = &recorded.sealed else {
+        unreachable!("only recorded children that ran are continued, and each is sealed in its call");
     };
-    let continued = match invoker.exec.replay(&child, &Rerun::default(), invoker.tree.clone()) {
-        Ok(replay) => replay.invocation,
-        Err(ReplayError::Run(e)) => return Err(e),
-        Err(e) => return Err(RunError::Host(Box::new(e))),
-    };
+    let original = sealed.invocation(None).map_err(StorageError::from)?;
+    let journal = sealed.journal.clone();
+    let depth = invoker.depth + 1;
+    let (continued, sealed) =
+        match invoker.exec.replay_loaded(original, journal, &Rerun::default(), invoker.tree.clone(), depth) {
+            Ok(replayed) => replayed,
+            Err(ReplayError::Run(e)) => return Err(e),
+            Err(e) => return Err(RunError::Host(Box::new(e))),
+        };
+    let continued = continued.invocation;
     let output = continued.output.as_ref().map(value::canonical_bytes);
     let awaiting = match &continued.record.outcome {
-        // Sealed just now, after this replay's snapshot: read afresh.
-        Outcome::AwaitingInput { request } => Some(invoker.exec.storage.read()?.blob(request)?),
+        // Sealed just now: waiting for the tree's next commit, or written.
+        Outcome::AwaitingInput { request } => match invoker.tree.pending_blob(request) {
+            Some(bytes) => Some(bytes),
+            None => Some(invoker.exec.storage.read()?.blob(request)?),
+        },
         _ => None,
     };
-    let call = ChildCall { child: Some(continued.id), result: child_result(continued.record.outcome), ..recorded };
+    let call = ChildCall {
+        child: Some(continued.id),
+        result: child_result(continued.record.outcome),
+        sealed: sealed.map(Box::new).or(recorded.sealed.clone()),
+        ..recorded
+    };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
 }
 
