@@ -140,7 +140,7 @@ pub struct ChildCall {
     pub memoized: bool,
     /// The child itself, sealed here (present whenever `child` is).
     #[serde(default)]
-    pub sealed: Option<Box<SealedChild>>,
+    pub sealed: Option<std::sync::Arc<SealedChild>>,
 }
 
 /// What a child invocation handed back to its caller.
@@ -169,10 +169,12 @@ pub enum ChildResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedChild {
     /// The record, as canonical JSON: the child's id is its sha256.
+    #[serde(with = "serde_bytes")]
     pub record: Vec<u8>,
     /// The journal; the record names [`encode_events`] of it.
     pub journal: Vec<Event>,
     /// The log lines as canonical JSON, which the record names, if any.
+    #[serde(with = "serde_bytes")]
     pub logs: Option<Vec<u8>>,
 }
 

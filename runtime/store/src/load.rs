@@ -120,12 +120,13 @@ pub fn json(reader: &Reader, digest: &Digest) -> Result<serde_json::Value, Stora
 /// # Errors
 /// A missing or corrupt blob.
 pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
-    if reader.find_blob(&record.journal)?.is_none()
-        && let Some(child) = child(reader, &Digest::of(&canonical_record(record)))?
-    {
-        return Ok(child.journal);
-    }
-    let bytes = reader.blob(&record.journal)?;
+    let bytes = match reader.find_blob(&record.journal)? {
+        Some(bytes) => bytes,
+        None => match child(reader, &Digest::of(&canonical_record(record)))? {
+            Some(child) => return Ok(child.journal),
+            None => reader.blob(&record.journal)?,
+        },
+    };
     Ok(decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?)
 }
 
@@ -135,12 +136,14 @@ pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>,
 /// A missing or corrupt blob.
 pub fn logs(reader: &Reader, record: &InvocationRecord) -> Result<Vec<LogLine>, StorageError> {
     let Some(digest) = &record.logs else { return Ok(Vec::new()) };
-    if reader.find_blob(digest)?.is_none()
-        && let Some(child) = child(reader, &Digest::of(&canonical_record(record)))?
-    {
-        return Ok(child.log_lines()?);
-    }
-    Ok(decode_json(digest, "log lines", &reader.blob(digest)?)?)
+    let bytes = match reader.find_blob(digest)? {
+        Some(bytes) => bytes,
+        None => match child(reader, &Digest::of(&canonical_record(record)))? {
+            Some(child) => return Ok(child.log_lines()?),
+            None => reader.blob(digest)?,
+        },
+    };
+    Ok(decode_json(digest, "log lines", &bytes)?)
 }
 
 /// A cut-off run: its header and the events it persisted, in order; `None`

@@ -71,17 +71,23 @@ pub(crate) fn seal(
 ) -> Result<(Invocation, Option<SealedChild>), RunError> {
     // What the journal kept for its next commit (answers it did not make durable at once).
     let mut blobs = result.blobs;
+    let child = spec.depth > 0;
     let mut keep = |bytes: Vec<u8>| {
         let digest = Digest::of(&bytes);
-        blobs.push(bytes);
+        // A child's blobs are written once per tree.
+        if !child || spec.tree.first_queued(digest) {
+            blobs.push(bytes);
+        }
         digest
     };
     let config = keep(spec.config.clone());
     let input = keep(spec.input.clone());
-    let invokable = keep(canonical_record(&serde_json::json!({
-        "component": spec.component,
-        "config": config,
-    })));
+    let invokable = spec.tree.invokable(spec.component, config, || {
+        keep(canonical_record(&serde_json::json!({
+            "component": spec.component,
+            "config": config,
+        })))
+    });
     let (outcome, output) = match result.outcome {
         RunOutcome::Completed(bytes) => {
             let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");

@@ -1,7 +1,7 @@
 //! The invocation tree: what its runs share, and the children a guest asks
 //! for, run or continued through the host's [`Children`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -33,6 +33,11 @@ pub(crate) struct Tree {
     pub observer: Arc<dyn Observer>,
     /// Run pure children even when the store knows their result (a retry).
     pub rerun_pure: AtomicBool,
+    /// Blobs the tree's children queued already: a tree's children mostly
+    /// repeat their config, input and output (a die has six faces).
+    queued: Mutex<HashSet<Digest>>,
+    /// The invokable of each (component, config) a child ran.
+    invokables: Mutex<HashMap<(Digest, Digest), Digest>>,
 }
 
 impl Tree {
@@ -44,7 +49,20 @@ impl Tree {
             llm,
             observer,
             rerun_pure: AtomicBool::new(false),
+            queued: Mutex::default(),
+            invokables: Mutex::default(),
         })
+    }
+
+    /// Whether no child of the tree queued blob `digest` before (it is now).
+    pub fn first_queued(&self, digest: Digest) -> bool {
+        self.queued.lock().unwrap_or_else(|p| p.into_inner()).insert(digest)
+    }
+
+    /// The invokable of `component` with `config`, made by `make` the first time.
+    pub fn invokable(&self, component: Digest, config: Digest, make: impl FnOnce() -> Digest) -> Digest {
+        let mut invokables = self.invokables.lock().unwrap_or_else(|p| p.into_inner());
+        *invokables.entry((component, config)).or_insert_with(make)
     }
 
     /// A blob a pending child seal holds.
@@ -110,7 +128,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
             child: Some(sealed.id()),
             result: child_result(earlier.outcome),
             memoized: true,
-            sealed: Some(Box::new(sealed)),
+            sealed: Some(std::sync::Arc::new(sealed)),
             ..call
         };
         return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting: None });
@@ -140,7 +158,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         component: Some(component),
         child: Some(child.id),
         result: child_result(child.record.outcome),
-        sealed: sealed.map(Box::new),
+        sealed: sealed.map(Arc::new),
         ..call
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
@@ -198,7 +216,7 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
     let call = ChildCall {
         child: Some(continued.id),
         result: child_result(continued.record.outcome),
-        sealed: sealed.map(Box::new).or(recorded.sealed.clone()),
+        sealed: sealed.map(Arc::new).or(recorded.sealed.clone()),
         ..recorded
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
