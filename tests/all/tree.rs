@@ -220,7 +220,7 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
     journal[1] = Event::Invoke(Box::new(enact::ChildCall {
         child: Some(cut.id),
         result: enact::ChildResult::Incomplete,
-        sealed: Some(std::sync::Arc::new(sealed)),
+        sealed: Some(enact::Sealed::Inline(std::sync::Arc::new(sealed))),
         ..*call
     }));
     let mut record = inv.record.clone();

@@ -28,7 +28,8 @@ pub use answerers::{FileAnswers, Terminal};
 pub use enact_core::answer::{Answer, Answerer, FirstThen, InputRequest, NoAnswers, parse_answer};
 pub use enact_core::component::{ComponentInfo, Description};
 pub use enact_core::event::{
-    ChildCall, ChildResult, Divergence, Event, InputCall, LlmCall, Request, SealedChild, decode_events, encode_events,
+    ChildCall, ChildResult, Divergence, Event, InputCall, LlmCall, Request, Sealed, SealedChild, decode_events,
+    encode_events,
 };
 pub use enact_core::grant::{DirGrant, Grant};
 pub use enact_core::limits::{Limits, human_bytes};

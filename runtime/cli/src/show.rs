@@ -11,7 +11,7 @@ use enact_core::event::{ChildCall, ChildResult, Event};
 use enact_core::record::Outcome;
 use enact_core::value::Digest;
 use enact_runtime::Runtime;
-use enact_store::load::Opened;
+use enact_store::load::{Opened, Packs};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -40,19 +40,22 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     }
     let id = rt.resolve_invocation(&args.invocation)?;
     let inv = rt.load(&id)?;
+    let reader = rt.storage().read()?;
+    let packs = Packs::new(&reader);
     let view = View {
         rt,
+        packs: &packs,
         events: args.events.clone(),
         max_depth: args.depth.unwrap_or(usize::MAX),
         max_children: args.children.unwrap_or(20),
         full: args.full,
     };
     if args.json {
-        let tree = enact_store::view::tree(&rt.storage().read()?, &inv, view.max_depth, view.events.is_some())?;
+        let tree = enact_store::view::tree(&reader, &inv, view.max_depth, view.events.is_some())?;
         outln!(io, "{tree}");
     } else {
         let mut out = String::new();
-        view.text(&enact_store::load::open(&rt.storage().read()?, &id)?, 0, &mut out)?;
+        view.text(&enact_store::load::open(&reader, &id)?, 0, &mut out)?;
         out!(io, "{out}");
     }
     Ok(Status::Completed)
@@ -60,6 +63,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
 
 struct View<'a> {
     rt: &'a Runtime,
+    /// The packs of the children shown, read once each.
+    packs: &'a Packs<'a>,
     /// Show events (those whose request names the kind, if not empty).
     events: Option<String>,
     max_depth: usize,
@@ -201,7 +206,7 @@ impl View<'_> {
         let ChildCall { target, config, input, component, sealed, result, .. } = call;
         if let Some(sealed) = sealed {
             let mut text = String::new();
-            let opened = enact_store::load::open_child(&self.rt.storage().read()?, sealed)?;
+            let opened = enact_store::load::open_child(self.packs.reader(), &*self.packs.get(sealed)?)?;
             self.text(&opened, depth, &mut text)?;
             if call.memoized {
                 // mark the child's own line
@@ -249,7 +254,8 @@ fn show_run(rt: &Runtime, io: &mut Io, args: &Args) -> anyhow::Result<Status> {
         outln!(io, "{obj}");
         return Ok(Status::Completed);
     }
-    let view = View { rt, events: args.events.clone(), max_depth: 0, max_children: 0, full: args.full };
+    let packs = Packs::new(&reader);
+    let view = View { rt, packs: &packs, events: args.events.clone(), max_depth: 0, max_children: 0, full: args.full };
     let label = view.label(&name, &header.config, &header.input)?;
     outln!(
         io,

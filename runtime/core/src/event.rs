@@ -2,6 +2,7 @@
 //! response it got, and the [`Divergence`] of a replay that asked otherwise.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -138,9 +139,9 @@ pub struct ChildCall {
     /// same config and input, reused without running it.
     #[serde(default)]
     pub memoized: bool,
-    /// The child itself, sealed here (present whenever `child` is).
+    /// The child itself (present whenever `child` is).
     #[serde(default)]
-    pub sealed: Option<std::sync::Arc<SealedChild>>,
+    pub sealed: Option<Sealed>,
 }
 
 /// What a child invocation handed back to its caller.
@@ -157,15 +158,33 @@ pub enum ChildResult {
     Incomplete,
 }
 
-/// A child invocation sealed inside its caller's journal: its record and
-/// the two parts of it that live inline.
+/// Where a child's [`SealedChild`] is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sealed {
+    /// In the event: a run's journal until its root is sealed, and the
+    /// journal of a child (which lives in its caller's).
+    Inline(Arc<SealedChild>),
+    /// Entry `index` of the pack blob `pack`, where a sealed root's journal
+    /// keeps its children (see [`pack_children`]); a fork's journal names
+    /// the packs of the journal it went on from, sharing their children.
+    Packed {
+        /// The pack's digest.
+        pack: Digest,
+        /// The child's place in it.
+        index: u32,
+    },
+}
+
+/// A child invocation as its caller's journal keeps it: its record and the
+/// two parts of it that live with it.
 ///
-/// A child is not a separate object of the store: the [`ChildCall`] that
-/// ran it carries it, so a whole tree is written once, with its root, in a
-/// few sequential writes. It is still content-addressed: its id is the
-/// sha256 of its canonical record, which names its journal and logs by the
-/// digests of their encodings, as any record does. What the record names
-/// besides (config, input, output, answers) are blobs of the store.
+/// A child is not a separate object of the store: its caller's journal
+/// holds it, so a whole tree is written once, with its root, in a few
+/// sequential writes (the root's journal and one pack of its children). It
+/// is still content-addressed: its id is the sha256 of its canonical
+/// record, which names its journal and logs by the digests of their
+/// encodings, as any record does. What the record names besides (config,
+/// input, output, answers) are blobs of the store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedChild {
     /// The record, as canonical JSON: the child's id is its sha256.
@@ -259,16 +278,55 @@ impl SealedChild {
     }
 }
 
-/// Calls `f` with every child sealed in `events`, and in theirs, depth first.
-pub fn each_child(events: &[Event], f: &mut impl FnMut(&SealedChild)) {
+/// Moves the children held inline in `events` (not those of their own
+/// journals, which they carry) into one pack, which the events then name;
+/// returns the pack's bytes, if there was any such child.
+pub fn pack_children(events: &mut [Event]) -> Option<Vec<u8>> {
+    let mut inline: Vec<&mut Option<Sealed>> = events
+        .iter_mut()
+        .filter_map(|event| match event {
+            Event::Invoke(call) if matches!(call.sealed, Some(Sealed::Inline(_))) => Some(&mut call.sealed),
+            _ => None,
+        })
+        .collect();
+    if inline.is_empty() {
+        return None;
+    }
+    let children: Vec<&SealedChild> = inline
+        .iter()
+        .map(|sealed| match sealed {
+            Some(Sealed::Inline(child)) => &**child,
+            _ => unreachable!("only inline children were taken"),
+        })
+        .collect();
+    let bytes = postcard::to_stdvec(&children).expect("children encode");
+    let pack = Digest::of(&bytes);
+    for (index, sealed) in inline.iter_mut().enumerate() {
+        **sealed = Some(Sealed::Packed { pack, index: index as u32 });
+    }
+    Some(bytes)
+}
+
+/// Decodes a pack of children that [`pack_children`] made.
+///
+/// # Errors
+/// The bytes are not a pack.
+pub fn decode_pack(digest: &Digest, bytes: &[u8]) -> Result<Vec<Arc<SealedChild>>, DecodeError> {
+    postcard::from_bytes(bytes).map_err(|e| DecodeError::new(digest, "a pack of children", e))
+}
+
+/// The packs `events` name, each once, in order.
+pub fn packs_named(events: &[Event]) -> Vec<Digest> {
+    let mut packs: Vec<Digest> = Vec::new();
     for event in events {
         if let Event::Invoke(call) = event
-            && let Some(sealed) = &call.sealed
+            && let Some(Sealed::Packed { pack, .. }) = &call.sealed
+            && !packs.contains(pack)
         {
-            f(sealed);
-            each_child(&sealed.journal, f);
+            packs.push(*pack);
         }
     }
+    packs
 }
 
 /// What a guest asked for: an [`Event`] without its response.

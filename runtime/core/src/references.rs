@@ -2,7 +2,7 @@
 //! verify all walk, so that a bundle holds, and a store is checked for,
 //! exactly what a replay will read.
 
-use crate::event::{ChildResult, Event, SealedChild, decode_events};
+use crate::event::{ChildResult, Event, Sealed, SealedChild, decode_events, decode_pack, packs_named};
 use crate::grant::DirGrant;
 use crate::grant::Manifest;
 use crate::record::{InvocationRecord, Outcome, RunHeader};
@@ -44,8 +44,11 @@ impl Event {
                 if let Some(component) = call.component {
                     refs.push(Reference { what: "child component", digest: component, kind: Kind::Component });
                 }
-                if let Some(sealed) = &call.sealed {
-                    refs.extend(sealed.references());
+                match &call.sealed {
+                    Some(Sealed::Inline(child)) => refs.extend(child.references()),
+                    // What the pack's children name: see `walk_with_events`.
+                    Some(Sealed::Packed { pack, .. }) => refs.push(blob("children", *pack)),
+                    None => {}
                 }
                 if let ChildResult::Completed(output) = &call.result {
                     refs.push(blob("child output", *output));
@@ -150,10 +153,11 @@ pub fn walk<E: From<DecodeError>>(
 pub fn walk_with_events<E: From<DecodeError>>(
     record: &InvocationRecord,
     events: &[Event],
-    fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+    mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
 ) -> Result<Vec<Reference>, E> {
     let mut refs = record.references();
     refs.extend(events.iter().flat_map(Event::references));
+    refs.extend(packed_children(events, &mut fetch)?);
     refs.extend(granted_files(&record.grants, fetch)?);
     Ok(refs)
 }
@@ -166,11 +170,26 @@ pub fn walk_with_events<E: From<DecodeError>>(
 pub fn walk_run<E: From<DecodeError>>(
     header: &RunHeader,
     events: &[Event],
-    fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+    mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
 ) -> Result<Vec<Reference>, E> {
     let mut refs = header.references();
     refs.extend(events.iter().flat_map(Event::references));
+    refs.extend(packed_children(events, &mut fetch)?);
     refs.extend(granted_files(&header.grants, fetch)?);
+    Ok(refs)
+}
+
+/// What the children in the packs `events` name, for the packs `fetch` finds.
+fn packed_children<E: From<DecodeError>>(
+    events: &[Event],
+    fetch: &mut impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
+) -> Result<Vec<Reference>, E> {
+    let mut refs = Vec::new();
+    for pack in packs_named(events) {
+        if let Some(bytes) = fetch(&pack)? {
+            refs.extend(decode_pack(&pack, &bytes)?.iter().flat_map(|child| child.references()));
+        }
+    }
     Ok(refs)
 }
 

@@ -272,13 +272,14 @@ impl Exec {
     pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RewindError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
-        let events = load::journal(&reader, &original.record)?;
+        let mut events = load::journal(&reader, &original.record)?;
         drop(reader);
         let len = events.len() as u64;
         if n > len {
             return Err(RewindError::TooFar { n, len });
         }
-        Ok(seal_rewound(self, id, &original.record, &events[..(len - n) as usize])?)
+        events.truncate((len - n) as usize);
+        Ok(seal_rewound(self, id, &original.record, events)?)
     }
 }
 

@@ -21,6 +21,7 @@ use enact_core::record::{InvocationEntry, InvocationRecord};
 use enact_core::references::{self, Kind};
 use enact_core::value::{DecodeError, Digest, decode_json};
 
+use crate::load::Packs;
 use crate::resolve::{self, ResolveError};
 use crate::{Reader, Storage, StorageError};
 
@@ -120,8 +121,8 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// The names the children in `events` were called by, as they resolved then.
-    fn names_called(&mut self, events: &[Event]) {
+    /// The names the children in `events` (and in theirs) were called by, as they resolved then.
+    fn names_called(&mut self, packs: &Packs, events: &[Event]) -> Result<(), StorageError> {
         for event in events {
             let Event::Invoke(call) = event else { continue };
             if let Some(component) = call.component
@@ -130,9 +131,10 @@ impl Collector<'_> {
                 self.bundle.names.entry(call.target.clone()).or_insert(component);
             }
             if let Some(sealed) = &call.sealed {
-                self.names_called(&sealed.journal);
+                self.names_called(packs, &packs.get(sealed)?.journal)?;
             }
         }
+        Ok(())
     }
 
     fn blob(&mut self, digest: &Digest) -> Result<Vec<u8>, BundleError> {
@@ -169,7 +171,7 @@ impl Collector<'_> {
         let journal = self.blob(&record.journal)?;
         let events = decode_events(&journal).map_err(|e| DecodeError::new(&record.journal, "a journal", e));
         let events = events.map_err(StorageError::from)?;
-        self.names_called(&events);
+        self.names_called(&Packs::new(self.reader), &events)?;
         if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }

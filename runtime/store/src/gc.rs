@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use enact_core::event::{SealedChild, each_child};
+use enact_core::event::SealedChild;
 use enact_core::record::{InvocationEntry, InvocationRecord, RunHeader};
 use enact_core::references::{self, Kind, Reference};
 use enact_core::value::{Digest, decode_json};
@@ -78,9 +78,9 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
     for id in &removed {
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &reader.blob(id)?).map_err(StorageError::from)?;
-        each_child(&crate::load::journal(&reader, &record)?, &mut |child| {
+        crate::load::Packs::new(&reader).each(&crate::load::journal(&reader, &record)?, &mut |child| {
             children.insert(child.id());
-        });
+        })?;
     }
     drop(reader);
     storage.write(|w| {

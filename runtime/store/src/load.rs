@@ -2,7 +2,12 @@
 //! `show`, `--json` and the HTTP API read.
 
 use enact_core::event::{Event, decode_events};
-use enact_core::event::{SealedChild, each_child};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use enact_core::event::{Sealed, SealedChild, decode_pack};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, LogLine, Outcome, RunHeader};
 use enact_core::value::{DecodeError, Digest, canonical_record, decode_json};
 
@@ -63,6 +68,67 @@ pub fn open_child(reader: &Reader, sealed: &SealedChild) -> Result<Opened, Stora
     Ok(Opened { invocation, journal: sealed.journal.clone(), logs: sealed.log_lines()? })
 }
 
+/// The children journals name, each pack read and decoded once.
+pub struct Packs<'r> {
+    reader: &'r Reader,
+    decoded: RefCell<HashMap<Digest, Rc<Vec<Arc<SealedChild>>>>>,
+}
+
+impl<'r> Packs<'r> {
+    /// Reads packs through `reader`.
+    pub fn new(reader: &'r Reader) -> Packs<'r> {
+        Packs { reader, decoded: RefCell::default() }
+    }
+
+    /// The reader it reads through.
+    pub fn reader(&self) -> &'r Reader {
+        self.reader
+    }
+
+    /// The child `sealed` points at.
+    ///
+    /// # Errors
+    /// A missing or corrupt pack, or one without that entry.
+    pub fn get(&self, sealed: &Sealed) -> Result<Arc<SealedChild>, StorageError> {
+        let (pack, index) = match sealed {
+            Sealed::Inline(child) => return Ok(child.clone()),
+            Sealed::Packed { pack, index } => (pack, *index),
+        };
+        let children = self.pack(pack)?;
+        children
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| DecodeError::new(pack, "a pack of children", format!("it has no entry {index}")).into())
+    }
+
+    fn pack(&self, pack: &Digest) -> Result<Rc<Vec<Arc<SealedChild>>>, StorageError> {
+        if let Some(children) = self.decoded.borrow().get(pack) {
+            return Ok(children.clone());
+        }
+        let children = Rc::new(decode_pack(pack, &self.reader.blob(pack)?)?);
+        self.decoded.borrow_mut().insert(*pack, children.clone());
+        Ok(children)
+    }
+
+    /// Calls `f` with every child `events` hold, and those their journals
+    /// hold, depth first.
+    ///
+    /// # Errors
+    /// As [`Packs::get`].
+    pub fn each(&self, events: &[Event], f: &mut impl FnMut(&SealedChild)) -> Result<(), StorageError> {
+        for event in events {
+            if let Event::Invoke(call) = event
+                && let Some(sealed) = &call.sealed
+            {
+                let child = self.get(sealed)?;
+                f(&child);
+                self.each(&child.journal, f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Child `id`, found in the journal of an indexed invocation that sealed
 /// it (or in a memo entry): a scan of the store, for pointing at a child
 /// directly; walking a tree reads its children from its journal instead.
@@ -93,16 +159,17 @@ fn children_where(reader: &Reader, wanted: impl Fn(&Digest) -> bool) -> Result<V
             found.push(child.clone());
         }
     };
+    let packs = Packs::new(reader);
     for (id, _) in reader.invocations::<InvocationEntry>()? {
         let record: InvocationRecord = decode_json(&id, "an invocation record", &reader.blob(&id)?)?;
         if let Some(bytes) = reader.find_blob(&record.journal)? {
             let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
-            each_child(&events, &mut take);
+            packs.each(&events, &mut take)?;
         }
     }
     for memo in reader.memos()? {
         take(&memo);
-        each_child(&memo.journal, &mut take);
+        packs.each(&memo.journal, &mut take)?;
     }
     Ok(found)
 }

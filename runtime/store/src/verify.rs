@@ -3,7 +3,6 @@
 
 use enact_core::component::ComponentInfo;
 use enact_core::event::decode_events;
-use enact_core::event::each_child;
 use enact_core::record::{InvocationEntry, InvocationRecord};
 use enact_core::references::Kind;
 use enact_core::value::Digest;
@@ -78,7 +77,8 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
             },
             None => Vec::new(),
         };
-        each_child(&events, &mut |child| {
+        // A pack that is missing or damaged is named below, with what else the journal names.
+        let _ = crate::load::Packs::new(&reader).each(&events, &mut |child| {
             let checked = child.decode().map_err(|e| e.to_string()).and_then(|record| child.check(&record));
             if let Err(problem) = checked {
                 report.problems.push((id, problem));

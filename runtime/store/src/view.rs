@@ -65,16 +65,17 @@ pub fn tree(reader: &Reader, inv: &Invocation, max_depth: usize, events: bool) -
     let journal = load::journal(reader, &inv.record)?;
     let logs = if events { load::logs(reader, &inv.record)? } else { Vec::new() };
     let opened = load::Opened { invocation: inv.clone(), journal, logs };
-    tree_at(reader, &opened, 0, max_depth, events)
+    tree_at(&load::Packs::new(reader), &opened, 0, max_depth, events)
 }
 
 fn tree_at(
-    reader: &Reader,
+    packs: &load::Packs,
     opened: &load::Opened,
     depth: usize,
     max_depth: usize,
     events: bool,
 ) -> Result<Value, StorageError> {
+    let reader = packs.reader();
     let (inv, journal) = (&opened.invocation, &opened.journal);
     let record = &inv.record;
     let mut obj = summary(reader, inv)?;
@@ -91,7 +92,10 @@ fn tree_at(
             break;
         }
         let mut node = match sealed {
-            Some(sealed) => tree_at(reader, &load::open_child(reader, sealed)?, depth + 1, max_depth, events)?,
+            Some(sealed) => {
+                let child = load::open_child(reader, &*packs.get(sealed)?)?;
+                tree_at(packs, &child, depth + 1, max_depth, events)?
+            }
             // No child ran (the target did not resolve, or the result was
             // overridden): the same status and output or error as any node.
             None => {

@@ -2,8 +2,7 @@
 //! A root is written in one durable transaction with every child sealed in
 //! its tree; a child waits in its [`Tree`](super::tree::Tree) for the tree's next commit.
 
-use enact_core::event::SealedChild;
-use enact_core::event::{Event, encode_events};
+use enact_core::event::{Event, SealedChild, encode_events, pack_children};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, Outcome};
 use enact_core::value::{Digest, canonical_record};
 use enact_store::{StorageError, Writer};
@@ -124,7 +123,11 @@ pub(crate) fn seal(
         spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
         return Ok((Invocation { id, record, output }, Some(sealed)));
     }
-    let journal = keep(encode_events(&result.events));
+    let mut events = result.events;
+    if let Some(pack) = pack_children(&mut events) {
+        keep(pack);
+    }
+    let journal = keep(encode_events(&events));
     let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let record = InvocationRecord { journal, logs, ..record };
     let id = keep(canonical_record(&record));
@@ -151,12 +154,17 @@ pub(crate) fn seal_rewound(
     ex: &Exec,
     id: &Digest,
     original: &InvocationRecord,
-    events: &[Event],
+    mut events: Vec<Event>,
 ) -> Result<Invocation, StorageError> {
     let name = ex.registry.name(&original.component);
+    // A child's journal (rewound on its own) holds its children inline.
+    let pack = pack_children(&mut events);
     let invocation = ex.storage.write(|w| -> Result<Invocation, StorageError> {
+        if let Some(pack) = &pack {
+            w.put_blob(pack)?;
+        }
         let record = InvocationRecord {
-            journal: w.put_blob(&encode_events(events))?,
+            journal: w.put_blob(&encode_events(&events))?,
             events: events.len() as u64,
             outcome: Outcome::Incomplete,
             logs: None,

@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use enact_core::answer::{Answer, Answerer, InputRequest};
-use enact_core::event::SealedChild;
 use enact_core::event::{ChildCall, ChildResult, Event};
+use enact_core::event::{Sealed, SealedChild};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
 use enact_core::value::{self, Digest};
+use enact_store::load::Packs;
 use enact_store::resolve::{self, ResolveError};
 use enact_store::{Reader, StorageError, Writer};
 
@@ -128,7 +129,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
             child: Some(sealed.id()),
             result: child_result(earlier.outcome),
             memoized: true,
-            sealed: Some(std::sync::Arc::new(sealed)),
+            sealed: Some(Sealed::Inline(Arc::new(sealed))),
             ..call
         };
         return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting: None });
@@ -158,7 +159,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         component: Some(component),
         child: Some(child.id),
         result: child_result(child.record.outcome),
-        sealed: sealed.map(Arc::new),
+        sealed: sealed.map(|sealed| Sealed::Inline(Arc::new(sealed))),
         ..call
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
@@ -194,6 +195,10 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
     let Some(sealed) = &recorded.sealed else {
         unreachable!("only recorded children that ran are continued, and each is sealed in its call");
     };
+    let sealed = match sealed {
+        Sealed::Inline(child) => child.clone(),
+        Sealed::Packed { .. } => Packs::new(invoker.reader()?).get(sealed)?,
+    };
     let original = sealed.invocation(None).map_err(StorageError::from)?;
     let journal = sealed.journal.clone();
     let depth = invoker.depth + 1;
@@ -216,7 +221,7 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
     let call = ChildCall {
         child: Some(continued.id),
         result: child_result(continued.record.outcome),
-        sealed: sealed.map(Arc::new).or(recorded.sealed.clone()),
+        sealed: sealed.map(|sealed| Sealed::Inline(Arc::new(sealed))).or(recorded.sealed.clone()),
         ..recorded
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
@@ -236,6 +241,17 @@ pub(super) struct Invoker {
     pub outputs: Mutex<HashMap<Digest, Vec<u8>>>,
 }
 
+impl Invoker {
+    /// The replay's snapshot, taken the first time it is needed.
+    fn reader(&self) -> Result<&Reader, StorageError> {
+        if self.reader.get().is_none() {
+            let reader = self.exec.storage.read()?;
+            let _ = self.reader.set(reader);
+        }
+        Ok(self.reader.get().expect("set above"))
+    }
+}
+
 impl Children for Invoker {
     fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
         run_child(self, target, config, input)
@@ -250,11 +266,7 @@ impl Children for Invoker {
         if let Some(bytes) = outputs.get(digest) {
             return Ok(bytes.clone());
         }
-        if self.reader.get().is_none() {
-            let reader = self.exec.storage.read()?;
-            let _ = self.reader.set(reader);
-        }
-        let bytes = self.reader.get().expect("set above").blob(digest)?;
+        let bytes = self.reader()?.blob(digest)?;
         outputs.insert(*digest, bytes.clone());
         Ok(bytes)
     }
