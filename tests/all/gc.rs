@@ -45,7 +45,7 @@ fn rm_takes_a_tree_out_and_gc_frees_its_storage_without_breaking_what_stays() {
     assert!(rm.stderr().contains("removed 1 invocation and 3 children"), "{}", rm.stderr());
     assert_eq!(rm.json()["invocations"].as_array().expect("ids").len(), 1);
     assert_eq!(rm.json()["children"], 3);
-    let ls = home.enact(&["ls", "invocations", "--all", "--json"]).json();
+    let ls = home.enact(&["ls", "invocations", "--json"]).json();
     let left: Vec<&str> = ls.as_array().expect("rows").iter().map(|r| r["id"].as_str().expect("id")).collect();
     assert_eq!(left, [echo.as_str()]);
     assert_eq!(home.enact(&["show", &sum]).code(), 2);

@@ -310,3 +310,51 @@ fn show_at_scale_says_what_it_cut_and_collapses_like_events() {
     assert!(!home.enact(&["show", id, "--full"]).stdout().contains("… ("));
     assert_eq!(home.enact(&["show", id, "--events", "clock"]).stdout().lines().count(), 1, "no clock events");
 }
+
+/// The packs a sealed invocation's journal keeps its children in, each once.
+fn packs(rt: &Runtime, id: &Digest) -> Vec<Digest> {
+    let mut packs = Vec::new();
+    for event in rt.journal_of(&rt.load(id).expect("load").record).expect("journal") {
+        if let Event::Invoke(call) = event
+            && let Some(enact::Sealed::Packed { pack, .. }) = call.sealed
+            && !packs.contains(&pack)
+        {
+            packs.push(pack);
+        }
+    }
+    packs
+}
+
+#[test]
+fn a_tree_is_sealed_as_a_few_blobs_and_a_fork_names_the_pack_it_went_on_from() {
+    let home = Home::new();
+    let rt = seeded_runtime(&home, 23);
+    add(&rt, &["roll-die", "roll-sum"]);
+    let roll_sum = rt.resolve_component("roll-sum").expect("roll-sum");
+    let blobs = || rt.storage().read().expect("a reader").verify_blobs().expect("blobs").0;
+    let before = blobs();
+    let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":200}"#)).expect("invoke");
+    // Values (the die has six faces), the journal, one pack and the record:
+    // not two hundred records and journals.
+    let added = blobs() - before;
+    assert!(added <= 20, "{added} blobs for a tree of 200 children");
+    let original = packs(&rt, &inv.id);
+    assert_eq!(original.len(), 1, "one pack holds the tree's children");
+
+    let rewound = rt.rewind(&inv.id, 1).expect("rewind");
+    assert_eq!(packs(&rt, &rewound.id), original, "the rewound copy names the original's pack");
+    let fork = rt.resume(&rewound.id, None, enact::ReplayOptions::default()).expect("resume");
+    let forked = packs(&rt, &fork.id);
+    assert_eq!(forked.len(), 2, "{forked:?}");
+    assert_eq!(forked[0], original[0], "199 children are the original's, shared");
+
+    // A child is found by its id alone, and it replays where it was.
+    let kids = children(&rt, &fork.id);
+    let last = kids[199].expect("a child");
+    assert_eq!(rt.load(&last).expect("a child loads by its id").id, last);
+    assert_eq!(rt.resolve_invocation(&last.hex()[..12]).expect("a prefix resolves"), last);
+    assert_eq!(kids[..199], children(&rt, &inv.id)[..199]);
+    assert!(rt.replay(&last).expect("a child replays").identical);
+    let report = rt.verify().expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

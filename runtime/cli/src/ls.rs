@@ -1,4 +1,4 @@
-//! `enact ls [components|invocations|names] [--all] [--status S] [--limit N] [--json]`:
+//! `enact ls [components|invocations|names] [--status S] [--limit N] [--json]`:
 //! a table with headers and short ids, newest first; `--json` lists objects
 //! with full ids.
 
@@ -17,9 +17,6 @@ pub(super) struct Args {
     /// What to list
     #[arg(value_enum, default_value = "components")]
     what: What,
-    /// With `invocations`: list child invocations too, not only roots
-    #[arg(long)]
-    all: bool,
     /// With `invocations`: only those with this status (`completed`, `failed`, `trapped`, `awaiting-input`, `incomplete`)
     #[arg(long)]
     status: Option<String>,
@@ -58,7 +55,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             (&["ID", "NAMES", "DESCRIBES ITSELF AS", "SIZE"], rows)
         }
         What::Invocations => {
-            let mut entries = reader.invocations::<InvocationEntry>()?;
+            let entries = reader.invocations::<InvocationEntry>()?;
             // What each invocation went on as: the latest that names it as parent.
             let mut went_on: std::collections::HashMap<Digest, (u64, Digest)> = std::collections::HashMap::new();
             for (id, entry) in &entries {
@@ -69,7 +66,6 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
                     }
                 }
             }
-            entries.retain(|(_, e)| args.all || e.depth == 0);
             let mut rows: Vec<(u64, Value, Vec<String>)> = Vec::new();
             for (digest, entry) in entries {
                 let name = bound(&entry.component).into_iter().next().unwrap_or(entry.name.clone());

@@ -13,10 +13,11 @@
 //!
 //! Format 3 is this layout. A sealed root invocation is a blob (its canonical
 //! JSON record) named by its hash, and `invocations` indexes the roots. A
-//! child is sealed inside the `ChildCall` event of its caller's journal
-//! (`enact_core::child`): a tree is written once, in a few sequential writes,
-//! with no per-child insert at a random place of a content-addressed table.
-//! Values, journals and logs are blobs.
+//! child is sealed in the `ChildCall` event of its caller's journal
+//! (`enact_core::event::SealedChild`), and a sealed root's journal keeps its
+//! children in one pack blob, named entry by entry: a tree is written as a
+//! few blobs with its root, with no per-child insert at a random place of a
+//! content-addressed table. Values, journals, packs and logs are blobs.
 //!
 //! Format 2 sealed every child as a blob of its own, with an index entry,
 //! and format 1 also kept compiled code as blobs; this enact refuses both,
