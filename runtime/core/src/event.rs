@@ -208,7 +208,7 @@ impl SealedChild {
         record.journal = Digest::of(&encode_events(&journal));
         let logs = (!logs.is_empty()).then(|| canonical_record(&logs));
         record.logs = logs.as_ref().map(|bytes| Digest::of(bytes));
-        let bytes = canonical_record(&record);
+        let bytes = record.canonical();
         let id = Digest::of(&bytes);
         (id, record, SealedChild { record: bytes, journal, logs })
     }

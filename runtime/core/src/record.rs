@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::grant::DirGrant;
 use crate::limits::Limits;
-use crate::value::Digest;
+use crate::value::{Digest, EXACT_IN_DOUBLE};
 
 /// The engine that made an invocation: recorded so old runs can be matched
 /// with the engine that can replay them exactly.
@@ -182,4 +182,211 @@ pub struct Invocation {
     pub record: InvocationRecord,
     /// The output, when completed.
     pub output: Option<serde_json::Value>,
+}
+
+impl InvocationRecord {
+    /// The record's canonical JSON, the bytes its id is the sha256 of: what
+    /// [`canonical_record`](crate::value::canonical_record) gives, written
+    /// field by field in key order without building a JSON tree (a record
+    /// is sealed for every child). A number beyond 2^53 takes the general path.
+    pub fn canonical(&self) -> Vec<u8> {
+        let limits = &self.limits;
+        let numbers = [
+            self.events,
+            limits.memory_bytes,
+            limits.wall_time_ms,
+            limits.journal_events,
+            limits.output_bytes,
+            limits.log_bytes,
+            limits.max_children,
+            limits.table_elements,
+            limits.fuel.unwrap_or(0),
+        ];
+        let at_event = match &self.outcome {
+            Outcome::Trapped { at_event: Some(at), .. } => *at,
+            _ => 0,
+        };
+        if numbers.iter().chain([&at_event]).any(|n| *n > EXACT_IN_DOUBLE) {
+            return crate::value::canonical_record(self);
+        }
+        let mut out = Canonical(Vec::with_capacity(768));
+        out.raw("{\"component\":");
+        out.digest(&self.component);
+        out.raw(",\"config\":");
+        out.digest(&self.config);
+        out.raw(",\"engine\":{\"compatibility\":");
+        out.digest(&self.engine.compatibility);
+        out.raw(",\"wasmtime\":");
+        out.string(&self.engine.wasmtime);
+        out.raw("},\"events\":");
+        out.number(self.events);
+        if !self.grants.is_empty() {
+            out.raw(",\"grants\":[");
+            for (i, grant) in self.grants.iter().enumerate() {
+                out.raw(if i == 0 { "{\"guest\":" } else { ",{\"guest\":" });
+                out.string(&grant.guest);
+                out.raw(",\"snapshot\":");
+                out.digest(&grant.snapshot);
+                out.raw(if grant.writable { ",\"writable\":true}" } else { ",\"writable\":false}" });
+            }
+            out.raw("]");
+        }
+        out.raw(",\"input\":");
+        out.digest(&self.input);
+        out.raw(",\"invokable\":");
+        out.digest(&self.invokable);
+        out.raw(",\"journal\":");
+        out.digest(&self.journal);
+        out.raw(",\"limits\":{\"fuel\":");
+        match limits.fuel {
+            Some(fuel) => out.number(fuel),
+            None => out.raw("null"),
+        }
+        for (key, value) in [
+            ("journal_events", limits.journal_events),
+            ("log_bytes", limits.log_bytes),
+            ("max_children", limits.max_children),
+            ("max_depth", u64::from(limits.max_depth)),
+            ("memory_bytes", limits.memory_bytes),
+            ("output_bytes", limits.output_bytes),
+            ("table_elements", limits.table_elements),
+            ("wall_time_ms", limits.wall_time_ms),
+        ] {
+            out.raw(",\"");
+            out.raw(key);
+            out.raw("\":");
+            out.number(value);
+        }
+        out.raw("},\"logs\":");
+        out.optional_digest(self.logs.as_ref());
+        out.raw(",\"outcome\":");
+        match &self.outcome {
+            Outcome::Completed { output } => {
+                out.raw("{\"output\":");
+                out.digest(output);
+                out.raw(",\"status\":\"completed\"}");
+            }
+            Outcome::Failed { error } => {
+                out.raw("{\"error\":{\"code\":");
+                out.string(&error.code);
+                out.raw(",\"details\":");
+                match &error.details {
+                    Some(details) => out.string(details),
+                    None => out.raw("null"),
+                }
+                out.raw(",\"message\":");
+                out.string(&error.message);
+                out.raw("},\"status\":\"failed\"}");
+            }
+            Outcome::Trapped { reason, at_event } => {
+                out.raw("{");
+                if let Some(at) = at_event {
+                    out.raw("\"at_event\":");
+                    out.number(*at);
+                    out.raw(",");
+                }
+                out.raw("\"reason\":");
+                out.string(reason);
+                out.raw(",\"status\":\"trapped\"}");
+            }
+            Outcome::AwaitingInput { request } => {
+                out.raw("{\"request\":");
+                out.digest(request);
+                out.raw(",\"status\":\"awaiting-input\"}");
+            }
+            Outcome::Incomplete => out.raw("{\"status\":\"incomplete\"}"),
+        }
+        out.raw(",\"parent\":");
+        out.optional_digest(self.parent.as_ref());
+        out.raw("}");
+        out.0
+    }
+}
+
+/// Canonical JSON written piece by piece.
+struct Canonical(Vec<u8>);
+
+impl Canonical {
+    fn raw(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    /// A string, escaped as canonical JSON escapes it (as serde_json's compact writer does).
+    fn string(&mut self, text: &str) {
+        serde_json::to_writer(&mut self.0, text).expect("writing to a Vec cannot fail");
+    }
+
+    fn digest(&mut self, digest: &Digest) {
+        self.raw("\"sha256:");
+        self.raw(&digest.hex());
+        self.raw("\"");
+    }
+
+    fn optional_digest(&mut self, digest: Option<&Digest>) {
+        match digest {
+            Some(digest) => self.digest(digest),
+            None => self.raw("null"),
+        }
+    }
+
+    /// An integer no larger than 2^53.
+    fn number(&mut self, n: u64) {
+        self.raw(&n.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::canonical_record;
+
+    fn record(outcome: Outcome) -> InvocationRecord {
+        InvocationRecord {
+            component: Digest::of(b"component"),
+            invokable: Digest::of(b"invokable"),
+            config: Digest::of(b"config"),
+            input: Digest::of(b"input"),
+            journal: Digest::of(b"journal"),
+            events: 1000,
+            outcome,
+            logs: None,
+            parent: None,
+            engine: EngineInfo { wasmtime: "48.0.2".into(), compatibility: Digest::of(b"engine") },
+            limits: Limits::default(),
+            grants: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_record_written_field_by_field_is_its_canonical_json() {
+        let error = ErrorRecord { code: "bad \"input\"".into(), message: "ü\nnewline\u{1}".into(), details: None };
+        let outcomes = [
+            Outcome::Completed { output: Digest::of(b"output") },
+            Outcome::Failed { error: error.clone() },
+            Outcome::Failed { error: ErrorRecord { details: Some("{\"x\":1}".into()), ..error } },
+            Outcome::Trapped { reason: "wall-time limit of 1 s exceeded".into(), at_event: Some(7) },
+            Outcome::Trapped { reason: "unreachable".into(), at_event: None },
+            Outcome::AwaitingInput { request: Digest::of(b"request") },
+            Outcome::Incomplete,
+        ];
+        for outcome in outcomes {
+            let plain = record(outcome);
+            let mut full = plain.clone();
+            full.logs = Some(Digest::of(b"logs"));
+            full.parent = Some(Digest::of(b"parent"));
+            full.limits.fuel = Some(5_000_000);
+            full.grants = vec![
+                DirGrant { guest: "/data".into(), snapshot: Digest::of(b"snapshot"), writable: true },
+                DirGrant { guest: "/ro \"quoted\"".into(), snapshot: Digest::of(b"other"), writable: false },
+            ];
+            let mut huge = plain.clone();
+            huge.limits.fuel = Some(u64::MAX);
+            for record in [plain, full, huge] {
+                assert_eq!(
+                    String::from_utf8(record.canonical()).expect("UTF-8"),
+                    String::from_utf8(canonical_record(&record)).expect("UTF-8"),
+                );
+            }
+        }
+    }
 }

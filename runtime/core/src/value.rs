@@ -154,7 +154,7 @@ pub fn canonical_bytes(value: &serde_json::Value) -> Vec<u8> {
 }
 
 /// 2^53: every integer up to this magnitude is exactly a double.
-const EXACT_IN_DOUBLE: u64 = 1 << 53;
+pub(crate) const EXACT_IN_DOUBLE: u64 = 1 << 53;
 
 /// Writes `value` in RFC 8785 form. Strings escape exactly as serde_json's
 /// compact writer does (`\"`, `\\`, the short control escapes, else `\u00xx`

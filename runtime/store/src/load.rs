@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use enact_core::event::{Sealed, SealedChild, decode_pack};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, LogLine, Outcome, RunHeader};
-use enact_core::value::{DecodeError, Digest, canonical_record, decode_json};
+use enact_core::value::{DecodeError, Digest, decode_json};
 
 use crate::{Reader, StorageError};
 
@@ -189,7 +189,7 @@ pub fn json(reader: &Reader, digest: &Digest) -> Result<serde_json::Value, Stora
 pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
     let bytes = match reader.find_blob(&record.journal)? {
         Some(bytes) => bytes,
-        None => match child(reader, &Digest::of(&canonical_record(record)))? {
+        None => match child(reader, &Digest::of(&record.canonical()))? {
             Some(child) => return Ok(child.journal),
             None => reader.blob(&record.journal)?,
         },
@@ -205,7 +205,7 @@ pub fn logs(reader: &Reader, record: &InvocationRecord) -> Result<Vec<LogLine>, 
     let Some(digest) = &record.logs else { return Ok(Vec::new()) };
     let bytes = match reader.find_blob(digest)? {
         Some(bytes) => bytes,
-        None => match child(reader, &Digest::of(&canonical_record(record)))? {
+        None => match child(reader, &Digest::of(&record.canonical()))? {
             Some(child) => return Ok(child.log_lines()?),
             None => reader.blob(digest)?,
         },

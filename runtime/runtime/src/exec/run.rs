@@ -93,20 +93,13 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
     let pre = ex.registry.prepared(&spec.component)?;
     let storage = &ex.storage;
     let run: u128 = rand::random();
-    let header = RunHeader {
-        component: spec.component,
-        config: Digest::of(&spec.config),
-        input: Digest::of(&spec.input),
-        parent: spec.parent,
-        started_ms: now_ms(),
-        limits: spec.limits.clone(),
-        grants: spec.grants.clone(),
-    };
-    let (config, input) = (spec.config.clone(), spec.input.clone());
+    // Written with the run's first chunk, which most runs never have.
+    let (component, parent, started_ms) = (spec.component, spec.parent, now_ms());
+    let (config, input, limits, grants) =
+        (spec.config.clone(), spec.input.clone(), spec.limits.clone(), spec.grants.clone());
     let write_header = move |w: &mut Writer| {
-        w.put_blob(&config)?;
-        w.put_blob(&input)?;
-        w.put_run(run, &header)
+        let (config, input) = (w.put_blob(&config)?, w.put_blob(&input)?);
+        w.put_run(run, &RunHeader { component, config, input, parent, started_ms, limits, grants })
     };
 
     let mut journal = Journal::new(spec.recorded.clone(), (ex.sources)(), spec.limits.journal_events);

@@ -89,8 +89,9 @@ pub(crate) fn seal(
     });
     let (outcome, output) = match result.outcome {
         RunOutcome::Completed(bytes) => {
-            let value = serde_json::from_slice(&bytes).expect("canonical JSON parses");
-            (Outcome::Completed { output: keep(bytes) }, Some(value))
+            // A child's caller takes the bytes; only a root's output is decoded.
+            let value = (!child).then(|| serde_json::from_slice(&bytes).expect("canonical JSON parses"));
+            (Outcome::Completed { output: keep(bytes) }, value)
         }
         RunOutcome::Failed(error) => (Outcome::Failed { error }, None),
         RunOutcome::Trapped(reason) => {
@@ -130,7 +131,7 @@ pub(crate) fn seal(
     let journal = keep(encode_events(&events));
     let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let record = InvocationRecord { journal, logs, ..record };
-    let id = keep(canonical_record(&record));
+    let id = keep(record.canonical());
     let entry = InvocationEntry {
         status: record.outcome.status().to_string(),
         component: spec.component,
@@ -171,7 +172,7 @@ pub(crate) fn seal_rewound(
             parent: Some(*id),
             ..original.clone()
         };
-        let new_id = w.put_blob(&canonical_record(&record))?;
+        let new_id = w.put_blob(&record.canonical())?;
         let entry = InvocationEntry {
             status: record.outcome.status().to_string(),
             component: record.component,

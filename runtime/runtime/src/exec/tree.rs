@@ -11,7 +11,7 @@ use enact_core::event::{Sealed, SealedChild};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
-use enact_core::value::{self, Digest};
+use enact_core::value::Digest;
 use enact_store::load::Packs;
 use enact_store::resolve::{self, ResolveError};
 use enact_store::{Reader, StorageError, Writer};
@@ -209,14 +209,17 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
             Err(e) => return Err(RunError::Host(Box::new(e))),
         };
     let continued = continued.invocation;
-    let output = continued.output.as_ref().map(value::canonical_bytes);
-    let awaiting = match &continued.record.outcome {
-        // Sealed just now: waiting for the tree's next commit, or written.
-        Outcome::AwaitingInput { request } => match invoker.tree.pending_blob(request) {
-            Some(bytes) => Some(bytes),
-            None => Some(invoker.exec.storage.read()?.blob(request)?),
-        },
-        _ => None,
+    // Sealed just now: waiting for the tree's next commit, or written.
+    let sealed_blob = |digest: &Digest| -> Result<Vec<u8>, StorageError> {
+        match invoker.tree.pending_blob(digest) {
+            Some(bytes) => Ok(bytes),
+            None => invoker.exec.storage.read()?.blob(digest),
+        }
+    };
+    let (output, awaiting) = match &continued.record.outcome {
+        Outcome::Completed { output } => (Some(sealed_blob(output)?), None),
+        Outcome::AwaitingInput { request } => (None, Some(sealed_blob(request)?)),
+        _ => (None, None),
     };
     let call = ChildCall {
         child: Some(continued.id),
