@@ -97,6 +97,9 @@ fn pooling() -> wasmtime::PoolingAllocationConfig {
         .total_core_instances(2000)
         .total_memories(1000)
         .total_tables(1000)
+        // Stacks are for async execution, which enact does not use: each slot
+        // costs mappings to make at start-up and to tear down at exit.
+        .total_stacks(1)
         .max_memories_per_module(4)
         .max_tables_per_module(4)
         .table_elements(200_000)

@@ -210,6 +210,10 @@ impl Storage {
             other => StorageError::Open { path: path.to_path_buf(), message: other.to_string() },
         })?;
         let storage = Storage { db, path: path.to_path_buf() };
+        if storage.is_current()? {
+            // Nothing to set up: opening costs no commit (an fsync).
+            return Ok(storage);
+        }
         storage.write(|w| {
             let tables: Vec<String> = w.txn.list_tables()?.map(|t| t.name().to_string()).collect();
             let found = w.txn.open_table(META)?.get("format")?.map(|v| v.value());
@@ -233,6 +237,17 @@ impl Storage {
             Ok::<(), StorageError>(())
         })?;
         Ok(storage)
+    }
+
+    /// Whether the store is of this format and has every table.
+    fn is_current(&self) -> Result<bool> {
+        const ALL: [&str; 8] = ["meta", "blobs", "components", "names", "invocations", "runs", "run_events", "memo"];
+        let txn = self.db.begin_read()?;
+        let tables: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+        if !ALL.iter().all(|name| tables.iter().any(|t| t == name)) {
+            return Ok(false);
+        }
+        Ok(txn.open_table(META)?.get("format")?.map(|v| v.value()) == Some(FORMAT))
     }
 
     /// The store file.
