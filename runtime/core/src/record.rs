@@ -317,8 +317,11 @@ impl Canonical {
     }
 
     fn digest(&mut self, digest: &Digest) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.raw("\"sha256:");
-        self.raw(&digest.hex());
+        for b in digest.0 {
+            self.0.extend_from_slice(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        }
         self.raw("\"");
     }
 

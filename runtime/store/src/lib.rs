@@ -341,6 +341,23 @@ impl Writer {
         Ok(())
     }
 
+    /// [`Writer::put_blobs`] for blobs whose digests the caller computed
+    /// from their bytes a moment ago (each is checked in debug builds).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_hashed_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = (&'b Digest, &'b [u8])>) -> Result<()> {
+        let blobs: std::collections::BTreeMap<&Digest, &[u8]> = blobs.into_iter().collect();
+        let mut table = self.txn.open_table(BLOBS)?;
+        for (digest, bytes) in blobs {
+            debug_assert_eq!(Digest::of(bytes), *digest, "a blob's digest is the sha256 of its bytes");
+            if table.get(&digest.0)?.is_none() {
+                table.insert(&digest.0, bytes)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Records a component's index entry.
     ///
     /// # Errors

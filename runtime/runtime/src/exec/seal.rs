@@ -27,7 +27,8 @@ pub(super) fn memo_key(component: &Digest, config: &Digest, input: &Digest) -> D
 /// so a child costs no transaction of its own and what it names is durable
 /// before any durable journal names it.
 pub(crate) struct SealWrites {
-    blobs: Vec<Vec<u8>>,
+    /// With their digests, computed once.
+    blobs: Vec<(Digest, Vec<u8>)>,
     /// A root's id and index entry (a child is sealed in its caller's journal).
     root: Option<(Digest, InvocationEntry)>,
     run: Option<u128>,
@@ -39,13 +40,13 @@ pub(crate) struct SealWrites {
 impl SealWrites {
     /// The blob with `digest`, if this seal writes it.
     pub(super) fn blob(&self, digest: &Digest) -> Option<&[u8]> {
-        self.blobs.iter().map(Vec::as_slice).find(|bytes| Digest::of(bytes) == *digest)
+        self.blobs.iter().find(|(d, _)| d == digest).map(|(_, bytes)| bytes.as_slice())
     }
 }
 
 /// Writes many seals in `w`'s transaction, each table opened once.
 pub(super) fn apply_all(writes: Vec<SealWrites>, w: &mut Writer) -> Result<(), StorageError> {
-    w.put_blobs(writes.iter().flat_map(|s| s.blobs.iter().map(Vec::as_slice)))?;
+    w.put_hashed_blobs(writes.iter().flat_map(|s| s.blobs.iter().map(|(digest, bytes)| (digest, bytes.as_slice()))))?;
     w.put_invocations(writes.iter().filter_map(|s| s.root.as_ref().map(|(id, entry)| (id, entry))))?;
     for run in writes.iter().filter_map(|s| s.run) {
         w.remove_run(run)?;
@@ -69,13 +70,13 @@ pub(crate) fn seal(
     result: RunResult,
 ) -> Result<(Invocation, Option<SealedChild>), RunError> {
     // What the journal kept for its next commit (answers it did not make durable at once).
-    let mut blobs = result.blobs;
+    let mut blobs: Vec<(Digest, Vec<u8>)> = result.blobs.into_iter().map(|b| (Digest::of(&b), b)).collect();
     let child = spec.depth > 0;
     let mut keep = |bytes: Vec<u8>| {
         let digest = Digest::of(&bytes);
         // A child's blobs are written once per tree.
         if !child || spec.tree.first_queued(digest) {
-            blobs.push(bytes);
+            blobs.push((digest, bytes));
         }
         digest
     };

@@ -39,6 +39,9 @@ pub(crate) struct Tree {
     queued: Mutex<HashSet<Digest>>,
     /// The invokable of each (component, config) a child ran.
     invokables: Mutex<HashMap<(Digest, Digest), Digest>>,
+    /// What each target its children named resolved to: a tree sees one
+    /// binding of a name, the first.
+    targets: Mutex<HashMap<String, Digest>>,
 }
 
 impl Tree {
@@ -52,7 +55,21 @@ impl Tree {
             rerun_pure: AtomicBool::new(false),
             queued: Mutex::default(),
             invokables: Mutex::default(),
+            targets: Mutex::default(),
         })
+    }
+
+    /// The component `target` resolved to for an earlier child of the tree.
+    fn resolved(&self, target: &str) -> Option<Digest> {
+        self.targets.lock().unwrap_or_else(|p| p.into_inner()).get(target).copied()
+    }
+
+    /// Remembers that `target` resolved to `component`.
+    fn resolves(&self, target: &str, component: Digest) {
+        let mut targets = self.targets.lock().unwrap_or_else(|p| p.into_inner());
+        if !targets.contains_key(target) {
+            targets.insert(target.to_string(), component);
+        }
     }
 
     /// Whether no child of the tree queued blob `digest` before (it is now).
@@ -104,7 +121,13 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         memoized: false,
         sealed: None,
     };
-    let resolved = ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?;
+    let resolved = match invoker.tree.resolved(&call.target) {
+        Some(component) => Ok(component),
+        None => ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?,
+    };
+    if let Ok(component) = &resolved {
+        invoker.tree.resolves(&call.target, *component);
+    }
     let component = match resolved {
         Ok(component) => component,
         Err(e @ (ResolveError::NotFound { .. } | ResolveError::Ambiguous { .. })) => {
