@@ -44,11 +44,10 @@ impl Event {
                 if let Some(component) = call.component {
                     refs.push(Reference { what: "child component", digest: component, kind: Kind::Component });
                 }
-                match &call.sealed {
-                    Some(Sealed::Inline(child)) => refs.extend(child.references()),
-                    // What the pack's children name: see `walk_with_events`.
-                    Some(Sealed::Packed { pack, .. }) => refs.push(blob("children", *pack)),
-                    None => {}
+                // A pack, and what its children name, is listed once per
+                // journal by `walk_with_events`, not once per child.
+                if let Some(Sealed::Inline(child)) = &call.sealed {
+                    refs.extend(child.references());
                 }
                 if let ChildResult::Completed(output) = &call.result {
                     refs.push(blob("child output", *output));
@@ -186,6 +185,7 @@ fn packed_children<E: From<DecodeError>>(
 ) -> Result<Vec<Reference>, E> {
     let mut refs = Vec::new();
     for pack in packs_named(events) {
+        refs.push(blob("children", pack));
         if let Some(bytes) = fetch(&pack)? {
             refs.extend(decode_pack(&pack, &bytes)?.iter().flat_map(|child| child.references()));
         }

@@ -86,7 +86,9 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
         });
         match enact_core::references::walk_with_events(&record, &events, fetch) {
             Ok(references) => {
-                for reference in references {
+                // Each once: a tree's children name the same values over and over.
+                let mut seen = std::collections::BTreeSet::new();
+                for reference in references.into_iter().filter(|r| seen.insert(r.digest)) {
                     // A fork's parent may be a child, sealed in another tree.
                     if reference.kind == Kind::Invocation
                         && !reader.has_blob(&reference.digest)?
