@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{ErrorRecord, Invocation, InvocationRecord, LogLine, Outcome};
+use crate::record::{ErrorRecord, Invocation, InvocationRecord, LogLine};
 use crate::value::{DecodeError, Digest, canonical_record, decode_json};
 
 /// One journaled request and the response the guest got.
@@ -270,11 +270,6 @@ impl SealedChild {
             return Err(format!("the logs of child {} are not the ones its record names", self.id().short()));
         }
         Ok(())
-    }
-
-    /// Whether the child finished (completed, failed or trapped).
-    pub fn finished(record: &InvocationRecord) -> bool {
-        matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Trapped { .. })
     }
 }
 

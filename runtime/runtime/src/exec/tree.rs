@@ -123,11 +123,15 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
     };
     let resolved = match invoker.tree.resolved(&call.target) {
         Some(component) => Ok(component),
-        None => ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?,
+        None => {
+            let resolved =
+                ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?;
+            if let Ok(component) = &resolved {
+                invoker.tree.resolves(&call.target, *component);
+            }
+            resolved
+        }
     };
-    if let Ok(component) = &resolved {
-        invoker.tree.resolves(&call.target, *component);
-    }
     let component = match resolved {
         Ok(component) => component,
         Err(e @ (ResolveError::NotFound { .. } | ResolveError::Ambiguous { .. })) => {
