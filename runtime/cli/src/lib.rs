@@ -6,6 +6,7 @@ mod add;
 pub mod answerers;
 mod answers;
 mod describe;
+mod flow;
 mod hints;
 mod invoke;
 mod limits;
@@ -17,6 +18,7 @@ mod remove;
 mod replay;
 mod resume;
 mod rewind;
+mod session;
 mod share;
 mod show;
 mod style;
@@ -135,6 +137,12 @@ enum Command {
         after_help = "Examples:\n  enact resume last --answer 3\n  enact resume ask-dice --answers '[4, 5, 6]'\n  enact resume run:0191c3a4 --interactive"
     )]
     Resume(resume::Args),
+    /// Run, inspect, fork, draw and check flows: state machines and LLM dialogues as files
+    #[command(subcommand)]
+    Flow(flow::Command),
+    /// Drive a flow as a dialogue, one utterance at a time
+    #[command(subcommand)]
+    Session(session::Command),
     /// List components, invocations or names
     #[command(
         after_help = "Examples:\n  enact ls\n  enact ls invocations --status awaiting-input --limit 5\n  enact ls names --json"
@@ -401,6 +409,8 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Command::Replay(args) => replay::run(&rt, io, args),
         Command::Rewind(args) => rewind::run(&rt, io, args),
         Command::Resume(args) => resume::run(&rt, io, args),
+        Command::Flow(command) => flow::run(&rt, io, command),
+        Command::Session(command) => session::run(&rt, io, command),
         Command::Ls(args) => ls::run(&rt, io, args),
         Command::Rm(args) => remove::rm(&rt, io, args),
         Command::Gc(_) => unreachable!("runs on the store alone"),

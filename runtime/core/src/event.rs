@@ -81,6 +81,10 @@ pub enum Event {
     /// it decode as they were. Boxed, like the calls above, so that an event
     /// stays small.)
     WasiRandomReads(Box<RandomReads>),
+    /// `enact:runtime/step.mark`: a step of a state machine ended with a
+    /// state. Replay checks the guest marks the same step with the same
+    /// state; a fork hands it another state to go on with.
+    Step(Box<StepMark>),
 }
 
 // A journal may hold millions of events, cloned on replay: keep each small.
@@ -95,6 +99,29 @@ pub struct RandomReads {
     pub lens: Vec<u32>,
     /// All the bytes handed out, in order.
     pub bytes: Vec<u8>,
+}
+
+/// A step mark as the journal records it: see [`Event::Step`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepMark {
+    /// The step's name.
+    pub name: String,
+    /// The state after the step, as the guest gave it (JSON text).
+    #[serde(with = "serde_bytes")]
+    pub state: Vec<u8>,
+    /// The state the guest goes on with instead (JSON text): set by a fork
+    /// that edited the state; `None` otherwise.
+    pub replaced: Option<serde_bytes::ByteBuf>,
+    /// When the step ended, in microseconds since the Unix epoch: for
+    /// people (how long a step took); never handed to the guest.
+    pub at_us: u64,
+}
+
+impl StepMark {
+    /// The state the guest went on with: the fork's, else the one it marked.
+    pub fn state_after(&self) -> &[u8] {
+        self.replaced.as_deref().unwrap_or(&self.state)
+    }
 }
 
 /// An input request and its answer, as the journal records them.
@@ -374,6 +401,13 @@ pub enum Request {
         /// The lengths, in order.
         lens: Vec<u32>,
     },
+    /// A step mark: the step's name and the state after it (JSON text).
+    Step {
+        /// The step.
+        name: String,
+        /// The state.
+        state: Vec<u8>,
+    },
 }
 
 impl Event {
@@ -397,6 +431,7 @@ impl Event {
             Event::WasiRandomReads(reads) => {
                 Request::WasiRandomReads { secure: reads.secure, lens: reads.lens.clone() }
             }
+            Event::Step(mark) => Request::Step { name: mark.name.clone(), state: mark.state.clone() },
         }
     }
 
@@ -499,6 +534,14 @@ impl Event {
                 }));
                 return Ok((event, Some(bytes)));
             }
+            Event::Step(mark) => {
+                if !value.is_object() {
+                    return Err(format!("expected the state to go on with as a JSON object, got `{value}`"));
+                }
+                let state = serde_json::to_vec(value).expect("a JSON value serializes");
+                let replaced = Some(serde_bytes::ByteBuf::from(state));
+                Event::Step(Box::new(StepMark { replaced, ..(**mark).clone() }))
+            }
             Event::Invoke(call) => {
                 let output = crate::value::canonical_bytes(value);
                 let event = Event::Invoke(Box::new(ChildCall {
@@ -542,6 +585,10 @@ impl Event {
                 hex_start(bytes)
             }
             Event::WasiRandomReads(reads) => hex_start(&reads.bytes),
+            Event::Step(mark) => match &mark.replaced {
+                None => String::from_utf8_lossy(&mark.state).into_owned(),
+                Some(state) => format!("going on with {}", String::from_utf8_lossy(state)),
+            },
         }
     }
 
@@ -566,9 +613,19 @@ impl Event {
                 Event::RandomFill { bytes } | Event::WasiRandom { bytes } | Event::WasiInsecureRandom { bytes } =>
                     serde_json::json!(hex(bytes)),
                 Event::WasiRandomReads(reads) => serde_json::json!(hex(&reads.bytes)),
+                Event::Step(mark) => serde_json::json!({
+                    "step": mark.name,
+                    "state": json_or_text(&mark.state),
+                    "replaced": mark.replaced.as_ref().map(|s| json_or_text(s)),
+                }),
             },
         })
     }
+}
+
+/// `bytes` as the JSON value they hold, or as a string when they hold none.
+fn json_or_text(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned().into())
 }
 
 /// `bytes` in hex.
@@ -605,6 +662,13 @@ impl fmt::Display for Request {
                 match lens.as_slice() {
                     [len] => write!(f, "wasi:random/{interface}({len})"),
                     _ => write!(f, "wasi:random/{interface} ×{} reads ({total} bytes)", lens.len()),
+                }
+            }
+            Request::Step { name, state } => {
+                let state = String::from_utf8_lossy(state);
+                match state.char_indices().nth(200) {
+                    Some((end, _)) => write!(f, "step.mark(`{name}`, {}…)", &state[..end]),
+                    None => write!(f, "step.mark(`{name}`, {state})"),
                 }
             }
         }

@@ -15,6 +15,7 @@ mod invoke;
 mod llm;
 mod log;
 mod random;
+mod step;
 mod wasi;
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -126,7 +126,11 @@ impl Sources {
             Request::WasiInsecureSeed => {
                 Event::WasiInsecureSeed { seed: (self.entropy.next_u64(), self.entropy.next_u64()) }
             }
-            Request::Invoke { .. } | Request::Input { .. } | Request::Llm { .. } | Request::WasiRandomReads { .. } => {
+            Request::Invoke { .. }
+            | Request::Input { .. }
+            | Request::Llm { .. }
+            | Request::WasiRandomReads { .. }
+            | Request::Step { .. } => {
                 return None;
             }
         })

@@ -230,6 +230,7 @@ impl Storage {
             w.txn.open_table(BLOBS)?;
             w.txn.open_table(COMPONENTS)?;
             w.txn.open_table(NAMES)?;
+            w.txn.open_table(SESSIONS)?;
             w.txn.open_table(INVOCATIONS)?;
             w.txn.open_table(RUNS)?;
             w.txn.open_table(RUN_EVENTS)?;
@@ -241,7 +242,8 @@ impl Storage {
 
     /// Whether the store is of this format and has every table.
     fn is_current(&self) -> Result<bool> {
-        const ALL: [&str; 8] = ["meta", "blobs", "components", "names", "invocations", "runs", "run_events", "memo"];
+        const ALL: [&str; 9] =
+            ["meta", "blobs", "components", "names", "sessions", "invocations", "runs", "run_events", "memo"];
         let txn = self.db.begin_read()?;
         let tables: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
         if !ALL.iter().all(|name| tables.iter().any(|t| t == name)) {
@@ -373,6 +375,15 @@ impl Writer {
     /// A database error.
     pub fn set_name(&mut self, name: &str, digest: &Digest) -> Result<()> {
         self.txn.open_table(NAMES)?.insert(name, &digest.0)?;
+        Ok(())
+    }
+
+    /// Points session `name` at invocation `id`, its latest turn.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_session(&mut self, name: &str, id: &Digest) -> Result<()> {
+        self.txn.open_table(SESSIONS)?.insert(name, &id.0)?;
         Ok(())
     }
 
@@ -617,6 +628,29 @@ impl Reader {
     /// A database error.
     pub fn names(&self) -> Result<Vec<(String, Digest)>> {
         let table = self.txn.open_table(NAMES)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), Digest(*v.value())));
+        }
+        Ok(out)
+    }
+
+    /// The latest invocation of session `name`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn session(&self, name: &str) -> Result<Option<Digest>> {
+        let table = self.txn.open_table(SESSIONS)?;
+        Ok(table.get(name)?.map(|g| Digest(*g.value())))
+    }
+
+    /// Every session with its latest invocation, in name order.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn sessions(&self) -> Result<Vec<(String, Digest)>> {
+        let table = self.txn.open_table(SESSIONS)?;
         let mut out = Vec::new();
         for row in table.iter()? {
             let (k, v) = row?;

@@ -4,6 +4,7 @@
 //! blobs        [u8;32] sha256       -> bytes          content-addressed; verified on every read
 //! components   [u8;32] component    -> JSON ComponentInfo (size, metadata, imports)
 //! names        str name             -> [u8;32] component
+//! sessions     str session name     -> [u8;32] record of the session's latest invocation (a root)
 //! invocations  [u8;32] record       -> JSON InvocationEntry (status, created, component); roots only
 //! runs         u128 run id          -> JSON RunHeader   (an invocation still running, or cut off)
 //! run_events   (u128 run, u64 seq)  -> postcard Vec<Event>, one chunk of the run's journal
@@ -31,6 +32,8 @@ pub const BLOBS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blobs
 pub const COMPONENTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("components");
 /// Mutable names for components.
 pub const NAMES: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("names");
+/// Named dialogues: each points at its latest invocation (a flow run awaiting the next turn).
+pub const SESSIONS: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("sessions");
 /// Index of sealed invocation records.
 pub const INVOCATIONS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("invocations");
 /// Invocations in progress: written when one starts, removed when it is sealed.

@@ -29,7 +29,7 @@ pub mod bindings {
 }
 
 pub use bindings::enact::runtime::types::{Datetime, Level};
-pub use bindings::enact::runtime::{clock, input, invoke, llm, log, random};
+pub use bindings::enact::runtime::{clock, input, invoke, llm, log, random, step};
 pub use bindings::{Error, Guest, Metadata, export};
 
 use serde::Serialize;
@@ -138,6 +138,18 @@ pub fn invoke<T: DeserializeOwned>(
     let input = serde_json::to_string(input).map_err(|e| error("invalid-input", e.to_string()))?;
     let output = invoke::call(target, config.as_deref(), &input)?;
     parse("output", &output)
+}
+
+/// Marks the end of step `name` of a state machine with the state after it,
+/// journaled, so that every step's state is visible without a replay and a
+/// run can be forked from it. Returns the state to go on with: `state`
+/// itself, or the one a fork set.
+pub fn mark<T: Serialize + DeserializeOwned>(name: &str, state: T) -> Result<T, Error> {
+    let text = serde_json::to_string(&state).map_err(|e| error("invalid-state", e.to_string()))?;
+    match step::mark(name, &text) {
+        None => Ok(state),
+        Some(replaced) => parse("state", &replaced),
+    }
 }
 
 /// A log line at info level, captured into the invocation.
