@@ -124,6 +124,11 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, command: Command) -> anyhow::Result
     }
 }
 
+/// The interpreter's id: flows run as children are calls of it.
+fn interpreter_id() -> Digest {
+    Digest::of(INTERPRETER)
+}
+
 /// The interpreter's id in `rt`'s store, added first if it is not there.
 pub(super) fn interpreter(rt: &Runtime) -> anyhow::Result<Digest> {
     if INTERPRETER.is_empty() {
@@ -131,7 +136,7 @@ pub(super) fn interpreter(rt: &Runtime) -> anyhow::Result<Digest> {
             "this enact was built without its flow interpreter; hint: `make build` builds target/guests/rust/flow.wasm first, then enact with it"
         );
     }
-    let digest = Digest::of(INTERPRETER);
+    let digest = interpreter_id();
     if rt.component_info(&digest)?.is_none() {
         rt.add(INTERPRETER, None).context("cannot add the flow interpreter")?;
     }
@@ -145,7 +150,7 @@ fn is_interpreter(rt: &Runtime, component: &Digest) -> bool {
 
 /// Reads `path` and checks it: each problem is an error with its line.
 pub(super) fn load_checked(path: &Path) -> anyhow::Result<Loaded> {
-    let loaded = enact_flow::load::load(path)?;
+    let loaded = enact_flow::load::load(path, Some(&interpreter_id().hex()))?;
     let problems = enact_flow::check::check(&loaded.flow);
     if !problems.is_empty() {
         let lines: Vec<String> = problems.iter().map(|p| format!("  {}", loaded.describe(p))).collect();
@@ -452,7 +457,7 @@ fn fork(rt: &Runtime, io: &mut Io, args: ForkArgs) -> anyhow::Result<Status> {
 }
 
 fn graph(io: &mut Io, args: GraphArgs) -> anyhow::Result<Status> {
-    let loaded = enact_flow::load::load(&args.file)?;
+    let loaded = enact_flow::load::load(&args.file, None)?;
     let format =
         if args.format == "mermaid" { enact_flow::graph::Format::Mermaid } else { enact_flow::graph::Format::Dot };
     crate::out!(io, "{}", enact_flow::graph::render(&loaded.flow, format));
@@ -460,7 +465,7 @@ fn graph(io: &mut Io, args: GraphArgs) -> anyhow::Result<Status> {
 }
 
 fn check(io: &mut Io, args: CheckArgs) -> anyhow::Result<Status> {
-    let loaded = enact_flow::load::load(&args.file)?;
+    let loaded = enact_flow::load::load(&args.file, Some(&interpreter_id().hex()))?;
     let problems = enact_flow::check::check(&loaded.flow);
     if args.json {
         let list: Vec<Value> = problems

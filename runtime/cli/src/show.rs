@@ -96,6 +96,11 @@ impl View<'_> {
     fn label(&self, name: &str, config: &Digest, input: &Digest) -> anyhow::Result<String> {
         let config = self.value(config)?;
         let input = self.value(input)?;
+        // A flow run: its config is the flow's whole definition; its name says enough.
+        if let (Some(flow), Some(_)) = (config["flow"].as_str(), config["entry"].as_str()) {
+            let input = if input.is_null() { String::new() } else { self.shown(&input) };
+            return Ok(format!("->{name}:{flow}({input})"));
+        }
         let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
         let config = if empty { String::new() } else { format!("[{}]", self.shown(&config)) };
         let input = if input.is_null() { String::new() } else { self.shown(&input) };
@@ -110,6 +115,11 @@ impl View<'_> {
                 let request = self.value(&call.request)?;
                 format!("input {} -> {} ({})", request["prompt"], self.shown(&self.value(&call.answer)?), call.by)
             }
+            Event::Step(mark) => format!(
+                "step `{}` -> {}",
+                mark.name,
+                self.shown(&serde_json::from_slice(mark.state_after()).unwrap_or(Value::Null))
+            ),
             Event::Llm(call) => match &call.result {
                 Ok(completion) => {
                     let completion = self.value(completion)?;

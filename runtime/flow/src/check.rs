@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
-use crate::definition::{BUILTINS, DIALOGUE, ERROR, Flow, Kind, Step};
+use crate::definition::{BUILTINS, DIALOGUE, ERROR, FUNCTIONS, Flow, Kind, Step};
 use crate::template::{self, Engine};
 
 /// One part of a path into a definition.
@@ -75,7 +75,7 @@ pub fn check(flow: &Flow) -> Vec<Problem> {
         problems.push(Problem::new(vec![key("entry")], format!("unknown step `{}`{}", flow.entry, known(flow))));
     }
     let mut written: BTreeSet<String> = flow.state.keys().cloned().collect();
-    written.extend(BUILTINS.iter().map(|b| b.to_string()));
+    written.extend(BUILTINS.iter().chain(&FUNCTIONS).map(|b| b.to_string()));
     written.insert(DIALOGUE.to_string());
     for step in flow.step.values() {
         written.extend(step.written());
@@ -129,6 +129,20 @@ fn check_step(
         )),
         _ => {}
     }
+    let unloaded = |at: &str, flow: &Option<String>, call: &Option<String>| match (flow, call) {
+        (Some(file), None) => Some(Problem::new(
+            step_path(name, at),
+            format!("the flow `{file}` was not loaded: run the flow from its file"),
+        )),
+        (None, None) => Some(Problem::new(step_path(name, at), "a `map` needs `call` (a target) or `flow` (a file)")),
+        _ => None,
+    };
+    if let Some(map) = &step.map {
+        out.extend(unloaded("map", &map.flow, &map.call));
+    }
+    if kind == Kind::Call && step.flow.is_some() {
+        out.extend(unloaded("flow", &step.flow, &step.call));
+    }
     if let Some(messages) = &step.messages {
         for (i, message) in messages.iter().enumerate() {
             if !["system", "user", "assistant"].contains(&message.role.as_str()) {
@@ -178,7 +192,7 @@ fn check_step(
     }
     if let Some(reads) = &step.reads {
         for n in &names {
-            if !reads.contains(n) && !BUILTINS.contains(&n.as_str()) {
+            if !reads.contains(n) && !BUILTINS.contains(&n.as_str()) && !FUNCTIONS.contains(&n.as_str()) {
                 out.push(Problem::new(
                     step_path(name, "reads"),
                     format!("the step reads `{n}` but declares reads {reads:?}"),

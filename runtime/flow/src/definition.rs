@@ -67,6 +67,11 @@ pub struct Step {
     /// `call`: a child invocation of this target (a component's name or id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<String>,
+    /// `call`: a child run of another flow, a file next to this one; its
+    /// input is the state keys the step passes, its output its final state.
+    /// Loading sets `call` to the flow interpreter and `config` to the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
     /// `map`: a child invocation for each item of a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map: Option<MapStep>,
@@ -139,7 +144,11 @@ pub struct MapStep {
     #[serde(default = "default_item", rename = "as")]
     pub item: String,
     /// The target invoked for each item.
-    pub call: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
+    /// Or a flow run for each item (a file next to this one), as `call` steps' `flow`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
     /// The children's config.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
@@ -261,7 +270,7 @@ impl Step {
             (self.say.is_some(), Kind::Say),
             (self.ask.is_some(), Kind::Ask),
             (self.llm.is_some() || self.messages.is_some(), Kind::Llm),
-            (self.call.is_some(), Kind::Call),
+            (self.call.is_some() || self.flow.is_some(), Kind::Call),
             (self.map.is_some(), Kind::Map),
             (self.end, Kind::End),
         ];
@@ -353,6 +362,10 @@ pub const DIALOGUE: &str = "dialogue";
 
 /// The state key a failed step's error is written to before its `on_error` step.
 pub const ERROR: &str = "error";
+
+/// The functions expressions and templates may call besides minijinja's:
+/// journaled random draws.
+pub const FUNCTIONS: [&str; 3] = ["random", "randint", "choice"];
 
 /// Names every template sees besides the state.
 pub const BUILTINS: [&str; 4] = ["state_id", "state_name", "chat_history", "actor_input"];

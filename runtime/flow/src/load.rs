@@ -41,11 +41,24 @@ pub enum LoadError {
     },
 }
 
-/// Reads the flow in `path`, with its template files.
+/// Reads the flow in `path`, with its template files. With `interpreter`
+/// (the flow interpreter's component id), the flows its steps run as
+/// children (`flow = "other.toml"`) are read too, and become calls of the
+/// interpreter with that flow as config.
 ///
 /// # Errors
 /// An unreadable file, or text that is not a flow.
-pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+pub fn load(path: &Path, interpreter: Option<&str>) -> Result<Loaded, LoadError> {
+    load_nested(path, interpreter, 0)
+}
+
+fn load_nested(path: &Path, interpreter: Option<&str>, depth: usize) -> Result<Loaded, LoadError> {
+    if depth > 16 {
+        return Err(LoadError::Invalid {
+            path: path.to_path_buf(),
+            message: "flows call flows more than 16 deep: does a flow run itself?".into(),
+        });
+    }
     let source =
         std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
     let toml = path.extension().is_some_and(|e| e == "toml");
@@ -64,6 +77,18 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
                 let at = dir.join(&*file);
                 let text = std::fs::read_to_string(&at).map_err(|source| LoadError::Read { path: at, source })?;
                 *source = Some(text);
+            }
+        }
+        let Some(interpreter) = interpreter else { continue };
+        let mut calls = vec![(&mut step.flow, &mut step.call, &mut step.config)];
+        if let Some(map) = &mut step.map {
+            calls.push((&mut map.flow, &mut map.call, &mut map.config));
+        }
+        for (flow, call, config) in calls {
+            if let Some(file) = flow.as_deref() {
+                let nested = load_nested(&dir.join(file), Some(interpreter), depth + 1)?;
+                *call = Some(interpreter.to_string());
+                *config = Some(serde_json::to_value(&nested.flow).expect("a flow serializes"));
             }
         }
     }

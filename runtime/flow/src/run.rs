@@ -85,6 +85,9 @@ pub trait Host {
     /// Step `name` ended with `state` (JSON text of an object); returns the
     /// state to go on with instead, when a fork edited it.
     fn mark(&mut self, name: &str, state: &str) -> Option<String>;
+
+    /// The random source of `random()`, `randint()` and `choice()` in expressions.
+    fn random(&self) -> fn() -> u64;
 }
 
 /// What a run is asked to do, besides the flow: the interpreter's input.
@@ -140,7 +143,7 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
             format!("the flow `{}` is not valid: {}", flow.flow, list.join("; ")),
         ));
     }
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_random(host.random());
     let mut history = BTreeMap::new();
     for (name, step) in &flow.step {
         let mut reads_history = false;
@@ -387,6 +390,16 @@ impl Interp<'_> {
             .map_err(|e| Failure::new("expression", format!("{what}: {}", template::describe(&e))))
     }
 
+    /// A child invocation; of a flow, its input is the state it starts
+    /// with and its output the state it ends with.
+    fn call(&mut self, target: &str, flow: bool, config: Option<&Value>, input: Value) -> Result<Value, Failure> {
+        if !flow {
+            return self.host.call(target, config, &input);
+        }
+        let mut output = self.host.call(target, config, &json!({ "state": input }))?;
+        Ok(output["state"].take())
+    }
+
     /// Runs one step on `state`; returns the keys it writes.
     fn step(
         &mut self,
@@ -487,7 +500,7 @@ impl Interp<'_> {
                     Value::Object(object)
                 };
                 let target = step.call.as_deref().expect("checked");
-                let output = self.host.call(target, step.config.as_ref(), &input)?;
+                let output = self.call(target, step.flow.is_some(), step.config.as_ref(), input)?;
                 match &step.into {
                     Some(into) => {
                         writes.insert(into.clone(), output);
@@ -523,7 +536,8 @@ impl Interp<'_> {
                         }
                         Value::Object(object)
                     };
-                    outputs.push(self.host.call(&map.call, map.config.as_ref(), &input)?);
+                    let target = map.call.as_deref().expect("checked");
+                    outputs.push(self.call(target, map.flow.is_some(), map.config.as_ref(), input)?);
                 }
                 writes.insert(map.into.clone(), Value::Array(outputs));
             }

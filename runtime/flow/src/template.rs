@@ -31,7 +31,7 @@ pub fn name_of(step: &str, field: &str, template: &Template) -> String {
 
 /// A minijinja error as people read it: what, where (template and line), why.
 pub fn describe(error: &minijinja::Error) -> String {
-    let mut text = match (error.name(), error.line()) {
+    let mut text = match (error.name().filter(|n| *n != "<expression>"), error.line()) {
         (Some(name), Some(line)) => format!("template `{name}` line {line}: {}", error.kind()),
         (Some(name), None) => format!("template `{name}`: {}", error.kind()),
         _ => error.kind().to_string(),
@@ -44,11 +44,35 @@ pub fn describe(error: &minijinja::Error) -> String {
 }
 
 impl Engine {
-    /// An engine: undefined names fail (except in tests of truth), no autoescape.
+    /// An engine for checking, not running: its random functions draw 0.
     pub fn new() -> Engine {
+        Engine::with_random(|| 0)
+    }
+
+    /// An engine whose `random()`, `randint(a, b)` and `choice(list)` draw
+    /// from `draw` (the journaled random source, in a run): undefined names
+    /// fail (except in tests of truth), no autoescape.
+    pub fn with_random(draw: fn() -> u64) -> Engine {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_keep_trailing_newline(false);
+        let below = move |n: u64| ((u128::from(draw()) * u128::from(n)) >> 64) as u64;
+        env.add_function("random", move || (draw() >> 11) as f64 / (1u64 << 53) as f64);
+        env.add_function("randint", move |low: i64, high: i64| -> Result<i64, minijinja::Error> {
+            if high < low {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("randint({low}, {high}): the high end is below the low one"),
+                ));
+            }
+            Ok(low + below((high - low) as u64 + 1) as i64)
+        });
+        env.add_function("choice", move |items: Vec<minijinja::Value>| -> Result<minijinja::Value, minijinja::Error> {
+            if items.is_empty() {
+                return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "choice of an empty list"));
+            }
+            Ok(items[below(items.len() as u64) as usize].clone())
+        });
         Engine { env }
     }
 

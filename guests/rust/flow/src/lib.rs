@@ -82,6 +82,10 @@ impl Host for WitHost {
     fn mark(&mut self, name: &str, state: &str) -> Option<String> {
         step::mark(name, state)
     }
+
+    fn random(&self) -> fn() -> u64 {
+        enact_guest::next_u64
+    }
 }
 
 enact_guest::export!(Interpreter);
