@@ -12,6 +12,8 @@ mod bad_input;
 mod cli;
 /// Processes killed with SIGKILL: what was acknowledged survives.
 mod crash;
+/// Flows: state machines and dialogues as files, run, replayed, forked, driven as sessions.
+mod flows;
 /// Store management: `rm` and `gc` never break a reference.
 mod gc;
 /// People as a journaled source: suspend, resume, answers, sessions.

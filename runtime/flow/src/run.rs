@@ -528,7 +528,7 @@ impl Interp<'_> {
                     let input = if c.map_input.is_empty() {
                         item
                     } else {
-                        let scoped = Jinja::from_serialize(&json!({ map.item.clone(): item }));
+                        let scoped = Jinja::from_serialize(json!({ map.item.clone(): item }));
                         let scoped = minijinja::context! { ..scoped, ..ctx.clone() };
                         let mut object = Map::new();
                         for (key, expr) in &c.map_input {
@@ -543,13 +543,13 @@ impl Interp<'_> {
             }
             Kind::End => {}
         }
-        if let Some(declared) = &step.writes {
-            if let Some(key) = writes.keys().find(|k| *k != DIALOGUE && !declared.contains(k)) {
-                return Err(Failure::new(
-                    "undeclared-write",
-                    format!("the step wrote `{key}`, which it does not declare in writes {declared:?}"),
-                ));
-            }
+        if let Some(declared) = &step.writes
+            && let Some(key) = writes.keys().find(|k| *k != DIALOGUE && !declared.contains(k))
+        {
+            return Err(Failure::new(
+                "undeclared-write",
+                format!("the step wrote `{key}`, which it does not declare in writes {declared:?}"),
+            ));
         }
         Ok(writes)
     }
