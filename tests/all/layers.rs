@@ -6,12 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Each crate under `runtime/`, with the enact crates it may depend on.
-const CRATES: [(&str, &str, &[&str]); 5] = [
+const CRATES: [(&str, &str, &[&str]); 6] = [
     ("core", "enact-core", &[]),
+    // Flows are data and an interpreter over a host trait: they know no other crate.
+    ("flow", "enact-flow", &[]),
     ("store", "enact-store", &["enact-core"]),
     ("llm", "enact-llm", &["enact-core"]),
     ("runtime", "enact-runtime", &["enact-core", "enact-store"]),
-    ("cli", "enact", &["enact-core", "enact-store", "enact-llm", "enact-runtime"]),
+    ("cli", "enact", &["enact-core", "enact-store", "enact-llm", "enact-flow", "enact-runtime"]),
 ];
 
 fn crates_dir() -> PathBuf {
