@@ -219,6 +219,30 @@ fn input_session(c: &mut Criterion) {
     group.finish();
 }
 
+/// Burr's counter as a flow: one `set` step looping N times, each step
+/// marked in the journal with its state, the run sealed in the store.
+fn flow_counter(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let interpreter = rt.add(&guest("flow"), None).expect("add").0;
+    let counter = r#"{"flow": "counter", "entry": "increment", "state": {"count": 0, "limit": 0},
+        "step": {"increment": {"set": {"count": "count + 1"}}, "done": {"end": true}},
+        "next": [{"from": "increment", "to": "increment", "when": "count < limit"}, {"from": "increment", "to": "done"}]}"#;
+    let mut group = c.benchmark_group("flow counter");
+    group.sample_size(20);
+    for n in [1_000u64, 10_000] {
+        group.throughput(Throughput::Elements(n));
+        let input = format!(r#"{{"state": {{"limit": {n}}}}}"#);
+        group.bench_function(format!("n={n}"), |b| {
+            b.iter(|| {
+                let inv = rt.invoke(enact::Call::new(interpreter).config(counter).input(&input)).expect("invoke");
+                assert_eq!(inv.output.expect("completed")["state"]["count"], n);
+            })
+        });
+    }
+    group.finish();
+}
+
 /// `enact invoke` as a whole process, with the component already compiled.
 fn invoke_process(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -262,6 +286,7 @@ criterion_group!(
     replay_events,
     child_invocations,
     input_session,
+    flow_counter,
     invoke_process
 );
 criterion_main!(benches);

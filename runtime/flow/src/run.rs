@@ -127,6 +127,8 @@ struct Compiled<'e> {
     map_input: Vec<(String, minijinja::Expression<'e, 'static>)>,
     /// Whether its templates or expressions read `chat_history` (formatted only then).
     history: bool,
+    /// `state_name` in its templates.
+    title: Jinja,
 }
 
 /// Runs `flow` with `input` over `host`.
@@ -158,7 +160,8 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
     let compile = |expr: &str| engine.expression(expr).map_err(|e| Failure::new("expression", e));
     let mut compiled: BTreeMap<&str, Compiled> = BTreeMap::new();
     for (name, step) in &flow.step {
-        let mut c = Compiled { history: history[name.as_str()], ..Compiled::default() };
+        let title = Jinja::from(step.title_of(name));
+        let mut c = Compiled { history: history[name.as_str()], title, ..Compiled::default() };
         for (key, expr) in step.set.iter().flatten() {
             c.set.push((key.clone(), compile(expr)?));
         }
@@ -236,7 +239,7 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
             return Ok(Output { status: "halted".into(), step: current, steps, state });
         }
         let event = step.kind().and_then(Kind::event);
-        let ctx = interp.context(&current, step, c, &state);
+        let ctx = interp.context(&current, c, &state);
         let mut chosen = None;
         for (i, next) in leaving {
             if next.on.is_some() && next.on.as_deref() != event {
@@ -359,11 +362,11 @@ fn to_json(value: &Jinja) -> Value {
 
 impl Interp<'_> {
     /// What expressions and templates of `step` see: the state, and the builtins.
-    fn context(&self, name: &str, step: &Step, c: &Compiled, state: &Map<String, Value>) -> Jinja {
+    fn context(&self, name: &str, c: &Compiled, state: &Map<String, Value>) -> Jinja {
         let history = if c.history { chat_history(state) } else { String::new() };
         minijinja::context! {
             state_id => name,
-            state_name => step.title_of(name),
+            state_name => c.title.clone(),
             chat_history => history,
             actor_input => self.actor_input.as_str(),
             ..Jinja::from_serialize(state)
@@ -408,7 +411,7 @@ impl Interp<'_> {
         c: &Compiled,
         state: &Map<String, Value>,
     ) -> Result<Map<String, Value>, Failure> {
-        let ctx = self.context(name, step, c, state);
+        let ctx = self.context(name, c, state);
         let mut writes = Map::new();
         let dialogue = || state.get(DIALOGUE).and_then(Value::as_array).cloned().unwrap_or_default();
         match step.kind().expect("a checked flow's steps have one kind") {
