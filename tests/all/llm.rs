@@ -21,11 +21,12 @@ fn provider(server: &Server, retries: u32, timeout_ms: u64) -> HttpProvider {
 fn request(text: &str) -> CompletionRequest {
     CompletionRequest {
         model: None,
-        messages: vec![Message { role: "user".into(), content: text.into() }],
+        messages: vec![Message::new("user", text)],
         temperature: Some(0.7),
         max_tokens: Some(64),
         stop: vec!["\n\n".into()],
         response_format: None,
+        tools: vec![],
     }
 }
 
@@ -210,4 +211,81 @@ fn the_llm_is_set_up_from_a_config_file_a_bare_host_and_a_model_flag() {
     assert_eq!(server.count(), 1, "the request without a model was not sent");
     let shown = home.enact(&["invoke", "chat", "--answers", answers]);
     assert!(shown.stderr().contains("drops the failed call"), "{}", shown.stderr());
+}
+
+/// Collects the streamed pieces an invocation's observer is told of.
+#[derive(Default)]
+struct Pieces(std::sync::Mutex<Vec<String>>);
+
+impl enact::Observer for Pieces {
+    fn llm_chunk(&self, _depth: u32, text: &str) {
+        self.0.lock().expect("lock").push(text.to_string());
+    }
+}
+
+#[test]
+fn a_streamed_completion_reaches_the_observer_piece_by_piece_and_the_journal_whole() {
+    let home = Home::new();
+    let server = Server::start(vec![Canned::stream(&["Hel", "lo", "!"])]);
+    let mut config = HttpConfig::new(&server.url);
+    config.model = Some("m".into());
+    config.stream = true;
+    let rt = runtime_with(&home, Some(Arc::new(HttpProvider::new(config))));
+    let chat = rt.add(&std::fs::read(guest("rust", "chat")).expect("guest"), Some("chat")).expect("add").0;
+    let answers = home.path().join("answers.json");
+    std::fs::write(&answers, r#"["hi", "stop"]"#).expect("write");
+    let pieces = Arc::new(Pieces::default());
+    let inv = rt
+        .invoke(
+            enact::Call::new(chat)
+                .answerer(Box::new(FileAnswers::open(answers.to_str().expect("utf-8")).expect("answers")))
+                .observer(pieces.clone()),
+        )
+        .expect("invoke");
+    assert_eq!(*pieces.0.lock().expect("lock"), ["Hel", "lo", "!"]);
+    assert_eq!(inv.output.as_ref().map(|o| o[1]["content"].clone()), Some(json!("Hello!")), "{:?}", inv.output);
+    assert_eq!(server.requests()[0]["stream"], true);
+    drop(rt);
+    let rt = runtime_with(&home, None);
+    let replay = rt.replay(&inv.id).expect("replay");
+    assert!(replay.identical, "the journal holds the whole completion");
+}
+
+#[test]
+fn a_flow_step_calls_the_tools_the_model_asks_for_and_hands_back_their_results() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let server = Server::start(vec![
+        Canned::tool_call("call_1", "echo", &json!({"said": "hello"})),
+        Canned::completion("The echo said hello."),
+    ]);
+    let config = json!({"url": server.url, "model": "test-model", "retries": 0});
+    std::fs::write(home.path().join("llm.json"), config.to_string()).expect("write llm.json");
+    let flow = home.path().join("tools.toml");
+    std::fs::write(
+        &flow,
+        r#"flow = "tools"
+entry = "ask_model"
+[step.ask_model]
+llm = "What does the echo say?"
+into = "answer"
+tools = [{ name = "echo", description = "says its input back", parameters = { type = "object" }, call = "echo" }]
+"#,
+    )
+    .expect("write the flow");
+    let run = home.enact(&["flow", "run", flow.to_str().expect("utf-8"), "--json"]);
+    let out = run.success().json();
+    assert_eq!(out["output"]["state"]["answer"], "The echo said hello.", "{out}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0]["tools"][0]["function"]["name"], "echo");
+    let messages = requests[1]["messages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(messages[1]["tool_calls"][0]["id"], "call_1", "{messages:?}");
+    assert_eq!(messages[2], json!({"role": "tool", "tool_call_id": "call_1", "content": r#"{"said":"hello"}"#}));
+    // The tool ran as a child; a replay needs neither the model nor the tool's live run.
+    let id = out["invocation"].as_str().expect("an id");
+    let tree = home.enact(&["show", id, "--json"]).success().json();
+    assert_eq!(tree["children"].as_array().map(Vec::len), Some(1), "{tree}");
+    let replay = home.enact(&["replay", id, "--llm", "http://127.0.0.1:9/v1", "--json"]).success().json();
+    assert_eq!(replay["identical"], true, "{replay}");
 }

@@ -15,6 +15,7 @@ pub struct Canned {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
+    pub content_type: &'static str,
 }
 
 impl Canned {
@@ -25,11 +26,34 @@ impl Canned {
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
         });
-        Canned { status: 200, body: body.to_string(), delay: Duration::ZERO }
+        Canned { status: 200, body: body.to_string(), delay: Duration::ZERO, content_type: "application/json" }
+    }
+
+    /// A 200 with a chat completion that calls tool `name` with `arguments`.
+    pub fn tool_call(id: &str, name: &str, arguments: &Value) -> Canned {
+        let call =
+            json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments.to_string()}});
+        let body = json!({
+            "id": "x", "object": "chat.completion", "model": "test-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": [call]}, "finish_reason": "tool_calls"}],
+        });
+        Canned { status: 200, body: body.to_string(), delay: Duration::ZERO, content_type: "application/json" }
+    }
+
+    /// A 200 streaming `pieces` of a completion as server-sent events.
+    pub fn stream(pieces: &[&str]) -> Canned {
+        let mut body = String::new();
+        for piece in pieces {
+            let chunk = json!({"model": "test-model", "choices": [{"index": 0, "delta": {"content": piece}}]});
+            body.push_str(&format!("data: {chunk}\n\n"));
+        }
+        let last = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+        body.push_str(&format!("data: {last}\n\ndata: [DONE]\n\n"));
+        Canned { status: 200, body, delay: Duration::ZERO, content_type: "text/event-stream" }
     }
 
     pub fn status(status: u16, body: &str) -> Canned {
-        Canned { status, body: body.to_string(), delay: Duration::ZERO }
+        Canned { status, body: body.to_string(), delay: Duration::ZERO, content_type: "application/json" }
     }
 }
 
@@ -99,8 +123,9 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Value>>, canned: &Mutex<VecDeque<Ca
     let mut stream = stream;
     let _ = write!(
         stream,
-        "HTTP/1.1 {} Canned\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+        "HTTP/1.1 {} Canned\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
         reply.status,
+        reply.content_type,
         reply.body.len(),
         reply.body
     );

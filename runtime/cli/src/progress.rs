@@ -68,6 +68,8 @@ struct Counts {
     replayed: u64,
     children: u64,
     drawn: Option<Instant>,
+    /// The text a streaming LLM sent so far, for the current request.
+    streamed: String,
     /// None while a person is asked on the terminal.
     bar: Option<ProgressBar>,
 }
@@ -129,7 +131,21 @@ impl Observer for Progress {
         self.update(|_| {}, Some(&format!("{reason}, retry {}/{} in {wait:.1} s", retry.attempt, retry.of)));
     }
 
+    fn llm_chunk(&self, _depth: u32, text: &str) {
+        let mut tail = String::new();
+        self.update(
+            |c| {
+                c.streamed.push_str(text);
+                let flat = c.streamed.replace('\n', " ");
+                let skip = flat.chars().count().saturating_sub(60);
+                tail = flat.chars().skip(skip).collect();
+            },
+            None,
+        );
+        self.update(|_| {}, Some(&format!("the LLM says: …{tail}")));
+    }
+
     fn llm_response(&self, _depth: u32, _result: &Result<Completion, LlmFailure>) {
-        self.update(|_| {}, Some(""));
+        self.update(|c| c.streamed.clear(), Some(""));
     }
 }

@@ -525,6 +525,7 @@ impl Event {
                     finish_reason: "stop".into(),
                     usage: crate::llm::Usage::default(),
                     model: "override".into(),
+                    tool_calls: Vec::new(),
                 };
                 let bytes = crate::value::canonical_record(&completion);
                 let event = Event::Llm(Box::new(LlmCall {

@@ -16,6 +16,42 @@ pub struct Message {
     pub role: String,
     /// The text.
     pub content: String,
+    /// An assistant message's calls of tools. (Left out of the JSON when
+    /// empty, so that a request without tools hashes as it always did.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// A `tool` message: the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// A message of `role` with `content` and no tool calls.
+    pub fn new(role: &str, content: &str) -> Message {
+        Message { role: role.to_string(), content: content.to_string(), tool_calls: Vec::new(), tool_call_id: None }
+    }
+}
+
+/// A tool a model may call (OpenAI-style function calling).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// The function's name.
+    pub name: String,
+    /// What it does, for the model.
+    pub description: String,
+    /// A JSON Schema of its arguments.
+    pub parameters: Value,
+}
+
+/// A call of a tool that a model asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The provider's id of the call; a `tool` message answering it names it.
+    pub id: String,
+    /// The tool.
+    pub name: String,
+    /// The arguments, as JSON text (as the model wrote them).
+    pub arguments: String,
 }
 
 /// What a guest asks a model. Its canonical JSON is what the journal hashes.
@@ -33,6 +69,9 @@ pub struct CompletionRequest {
     pub stop: Vec<String>,
     /// A JSON Schema the response must follow.
     pub response_format: Option<Value>,
+    /// Tools the model may call. (Left out of the JSON when empty.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
 }
 
 /// Token counts.
@@ -55,6 +94,9 @@ pub struct Completion {
     pub usage: Usage,
     /// The model that answered.
     pub model: String,
+    /// The tools the model asked to call, in order. (Left out of the JSON when empty.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
 }
 
 /// Why no completion could be had; the guest sees it as its `llm-error`.
@@ -103,12 +145,46 @@ pub trait Provider: Send + Sync {
     /// # Errors
     /// An [`LlmFailure`] saying why there is no completion.
     fn complete(&self, request: &CompletionRequest, retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure>;
+
+    /// [`Provider::complete`], telling `chunk` each piece of the text as it
+    /// arrives, for a provider that streams; the result is the whole
+    /// completion. By default, no pieces: the whole text at once.
+    ///
+    /// # Errors
+    /// As [`Provider::complete`].
+    fn complete_streaming(
+        &self,
+        request: &CompletionRequest,
+        retrying: &dyn Fn(&Retry),
+        chunk: &dyn Fn(&str),
+    ) -> Result<Completion, LlmFailure> {
+        let _ = chunk;
+        self.complete(request, retrying)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_request_without_tools_hashes_as_before_tools_existed() {
+        let request = CompletionRequest {
+            model: None,
+            messages: vec![Message::new("user", "hi")],
+            temperature: None,
+            max_tokens: None,
+            stop: vec![],
+            response_format: None,
+            tools: vec![],
+        };
+        let text = String::from_utf8(crate::value::canonical_record(&request)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"max_tokens":null,"messages":[{"content":"hi","role":"user"}],"model":null,"response_format":null,"stop":[],"temperature":null}"#
+        );
+    }
 
     #[test]
     fn failures_serialize_with_their_kind() {

@@ -143,6 +143,17 @@ fn check_step(
     if kind == Kind::Call && step.flow.is_some() {
         out.extend(unloaded("flow", &step.flow, &step.call));
     }
+    if !step.tools.is_empty() && kind != Kind::Llm {
+        out.push(Problem::new(step_path(name, "tools"), "only an `llm` step has tools"));
+    }
+    for (i, tool) in step.tools.iter().enumerate() {
+        if step.tools[..i].iter().any(|t| t.name == tool.name) {
+            out.push(Problem::new(
+                step_path(name, &format!("tools.{i}.name")),
+                format!("a second tool `{}`", tool.name),
+            ));
+        }
+    }
     if let Some(messages) = &step.messages {
         for (i, message) in messages.iter().enumerate() {
             if !["system", "user", "assistant"].contains(&message.role.as_str()) {

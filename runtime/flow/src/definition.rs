@@ -103,6 +103,13 @@ pub struct Step {
     /// `llm`: at most this many tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
+    /// `llm`: tools the model may call, each a child invocation; their
+    /// results go back to the model until it answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolStep>,
+    /// `llm`: how many rounds of tool calls the model gets before the step fails.
+    #[serde(default = "default_tool_rounds", skip_serializing_if = "is_default_tool_rounds")]
+    pub tool_rounds: u32,
     /// `call`: the child's config (JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
@@ -131,6 +138,37 @@ pub struct Step {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+fn default_tool_rounds() -> u32 {
+    5
+}
+
+fn is_default_tool_rounds(n: &u32) -> bool {
+    *n == default_tool_rounds()
+}
+
+/// A tool of an `llm` step: what the model sees, and the target a call runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolStep {
+    /// The tool's name, as the model calls it.
+    pub name: String,
+    /// What it does, for the model.
+    #[serde(default)]
+    pub description: String,
+    /// A JSON Schema of its arguments.
+    #[serde(default = "any_object")]
+    pub parameters: Value,
+    /// The target invoked with the arguments as input; its output goes back to the model.
+    pub call: String,
+    /// The target's config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Value>,
+}
+
+fn any_object() -> Value {
+    serde_json::json!({"type": "object"})
 }
 
 /// A `map` step: one child invocation of `call` per item of `over`, in

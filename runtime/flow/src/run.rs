@@ -23,13 +23,56 @@ use crate::check::check;
 use crate::definition::{DIALOGUE, ERROR, Flow, Kind, Step};
 use crate::template::{self, Engine};
 
-/// One message of a completion request or of the dialogue.
+/// One message of a completion request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// `system`, `user` or `assistant`.
+    /// `system`, `user`, `assistant` or `tool`.
     pub role: String,
     /// The text.
     pub content: String,
+    /// An assistant message's calls of tools.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// A `tool` message: the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    fn new(role: &str, content: String) -> Message {
+        Message { role: role.to_string(), content, tool_calls: Vec::new(), tool_call_id: None }
+    }
+}
+
+/// A tool the model may call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tool {
+    /// Its name.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// A JSON Schema of its arguments.
+    pub parameters: Value,
+}
+
+/// A call of a tool the model asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The call's id.
+    pub id: String,
+    /// The tool.
+    pub name: String,
+    /// The arguments, as JSON text.
+    pub arguments: String,
+}
+
+/// What a model answered: text, or calls of tools.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Reply {
+    /// The text.
+    pub text: String,
+    /// The tools it asks to call; empty when it answered.
+    pub tool_calls: Vec<ToolCall>,
 }
 
 /// A completion request of an `llm` step.
@@ -45,6 +88,8 @@ pub struct LlmRequest {
     pub max_tokens: Option<u32>,
     /// A JSON Schema the completion must follow.
     pub response_format: Option<Value>,
+    /// Tools the model may call.
+    pub tools: Vec<Tool>,
 }
 
 /// Why a step or a run failed: a stable code and a message for people.
@@ -66,11 +111,11 @@ impl Failure {
 
 /// What the interpreter reaches outside itself.
 pub trait Host {
-    /// A completion's text.
+    /// A completion.
     ///
     /// # Errors
     /// No completion could be had.
-    fn complete(&mut self, request: LlmRequest) -> Result<String, Failure>;
+    fn complete(&mut self, request: &LlmRequest) -> Result<Reply, Failure>;
 
     /// A person's answer to `prompt`, fitting `schema`. (The component's
     /// host suspends the run when no answer is at hand: this does not return then.)
@@ -393,6 +438,43 @@ impl Interp<'_> {
             .map_err(|e| Failure::new("expression", format!("{what}: {}", template::describe(&e))))
     }
 
+    /// Completes `request`; while the model calls tools, runs each as a
+    /// child and hands the results back, for at most `tool_rounds` rounds.
+    fn complete_with_tools(&mut self, step: &Step, request: &mut LlmRequest) -> Result<String, Failure> {
+        for _ in 0..=step.tool_rounds {
+            let reply = self.host.complete(request)?;
+            if reply.tool_calls.is_empty() {
+                return Ok(reply.text);
+            }
+            let mut answers = Vec::new();
+            for call in &reply.tool_calls {
+                let Some(tool) = step.tools.iter().find(|t| t.name == call.name) else {
+                    answers.push((call.id.clone(), format!("error: there is no tool `{}`", call.name)));
+                    continue;
+                };
+                // The model's mistakes go back to it, as a tool's answer.
+                let answer = match serde_json::from_str::<Value>(&call.arguments) {
+                    Err(e) => format!("error: the arguments are not JSON: {e}"),
+                    Ok(arguments) => match self.host.call(&tool.call, tool.config.as_ref(), &arguments) {
+                        Ok(output) => output.to_string(),
+                        Err(failure) => format!("error ({}): {}", failure.code, failure.message),
+                    },
+                };
+                answers.push((call.id.clone(), answer));
+            }
+            request
+                .messages
+                .push(Message { tool_calls: reply.tool_calls.clone(), ..Message::new("assistant", reply.text) });
+            for (id, answer) in answers {
+                request.messages.push(Message { tool_call_id: Some(id), ..Message::new("tool", answer) });
+            }
+        }
+        Err(Failure::new(
+            "too-many-tool-rounds",
+            format!("the model still called tools after {} rounds (tool_rounds)", step.tool_rounds),
+        ))
+    }
+
     /// A child invocation; of a flow, its input is the state it starts
     /// with and its output the state it ends with.
     fn call(&mut self, target: &str, flow: bool, config: Option<&Value>, input: Value) -> Result<Value, Failure> {
@@ -441,17 +523,17 @@ impl Interp<'_> {
             Kind::Llm => {
                 let mut messages = Vec::new();
                 if step.system.is_some() {
-                    messages.push(Message { role: "system".into(), content: self.render(name, "system", step, &ctx)? });
+                    messages.push(Message::new("system", self.render(name, "system", step, &ctx)?));
                 }
                 if step.history {
                     for m in dialogue() {
                         let content =
                             m["content"].as_str().map(str::to_string).unwrap_or_else(|| m["content"].to_string());
-                        messages.push(Message { role: m["role"].as_str().unwrap_or("user").to_string(), content });
+                        messages.push(Message::new(m["role"].as_str().unwrap_or("user"), content));
                     }
                 }
                 if step.llm.is_some() {
-                    messages.push(Message { role: "user".into(), content: self.render(name, "llm", step, &ctx)? });
+                    messages.push(Message::new("user", self.render(name, "llm", step, &ctx)?));
                 }
                 for (i, m) in step.messages.iter().flatten().enumerate() {
                     let field = format!("messages[{i}].content");
@@ -459,16 +541,26 @@ impl Interp<'_> {
                         .engine
                         .render(&template::name_of(name, &field, &m.content), ctx.clone())
                         .map_err(|e| Failure::new("template", e))?;
-                    messages.push(Message { role: m.role.clone(), content: rendered });
+                    messages.push(Message::new(&m.role, rendered));
                 }
-                let request = LlmRequest {
+                let tools = step
+                    .tools
+                    .iter()
+                    .map(|t| Tool {
+                        name: t.name.clone(),
+                        description: t.description.clone(),
+                        parameters: t.parameters.clone(),
+                    })
+                    .collect();
+                let mut request = LlmRequest {
                     model: step.model.clone(),
                     messages,
                     temperature: step.temperature,
                     max_tokens: step.max_tokens,
                     response_format: step.schema.clone(),
+                    tools,
                 };
-                let text = self.host.complete(request)?;
+                let text = self.complete_with_tools(step, &mut request)?;
                 self.actor_input = text.clone();
                 if step.reply {
                     let mut d = dialogue();

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use enact_core::answer::{Answer, Answerer, InputRequest, parse_answer};
-pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Provider, Retry, Usage};
+pub use enact_core::llm::{Completion, CompletionRequest, LlmFailure, Message, Provider, Retry, Tool, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -39,6 +39,10 @@ pub struct HttpConfig {
     /// First backoff, in milliseconds; doubled on every retry.
     #[serde(default = "default_backoff_ms")]
     pub backoff_ms: u64,
+    /// Ask for the completion as a stream of server-sent events, and hand
+    /// each piece to whoever watches as it arrives (the journal holds the whole).
+    #[serde(default)]
+    pub stream: bool,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -73,8 +77,32 @@ impl HttpConfig {
             timeout_ms: default_timeout_ms(),
             retries: default_retries(),
             backoff_ms: default_backoff_ms(),
+            stream: false,
         }
     }
+}
+
+/// A message as the chat-completions API takes it: tool calls as
+/// `function` calls, a tool's answer with the id of the call.
+fn wire_message(m: &Message) -> Value {
+    let mut message = json!({ "role": m.role, "content": m.content });
+    if !m.tool_calls.is_empty() {
+        let calls: Vec<Value> = m
+            .tool_calls
+            .iter()
+            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+            .collect();
+        message["tool_calls"] = Value::Array(calls);
+    }
+    if let Some(id) = &m.tool_call_id {
+        message["tool_call_id"] = json!(id);
+    }
+    message
+}
+
+/// A tool as the chat-completions API takes it.
+fn wire_tool(t: &Tool) -> Value {
+    json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}})
 }
 
 /// An OpenAI-compatible chat-completions client. One call, with all its
@@ -103,7 +131,14 @@ impl HttpProvider {
                 self.config.url
             ))
         })?;
-        let mut body = json!({ "model": model, "messages": request.messages });
+        let messages: Vec<Value> = request.messages.iter().map(wire_message).collect();
+        let mut body = json!({ "model": model, "messages": messages });
+        if !request.tools.is_empty() {
+            body["tools"] = request.tools.iter().map(wire_tool).collect();
+        }
+        if self.config.stream {
+            body["stream"] = json!(true);
+        }
         if let Some(t) = request.temperature {
             body["temperature"] = json!(t);
         }
@@ -122,8 +157,8 @@ impl HttpProvider {
         Ok(body)
     }
 
-    /// One attempt: `Err((failure, retryable))`.
-    fn attempt(&self, body: &Value) -> Result<Completion, (LlmFailure, bool)> {
+    /// One attempt: `Err((failure, retryable))`. A streamed answer's pieces go to `chunk`.
+    fn attempt(&self, body: &Value, chunk: &dyn Fn(&str)) -> Result<Completion, (LlmFailure, bool)> {
         let url = format!("{}/chat/completions", self.config.url);
         let mut post = self.agent.post(&url).header("content-type", "application/json");
         if let Some(key) = &self.config.api_key {
@@ -141,6 +176,15 @@ impl HttpProvider {
             Err(e) => return Err((LlmFailure::Unavailable(format!("cannot reach `{url}`: {e}")), true)),
         };
         let status = response.status().as_u16();
+        let streamed = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if (200..=299).contains(&status) && streamed {
+            let reader = std::io::BufReader::new(response.body_mut().as_reader());
+            return read_stream(reader, chunk).map_err(|m| (LlmFailure::Malformed(format!("`{url}`: {m}")), false));
+        }
         let text = match response.body_mut().read_to_string() {
             Ok(text) => text,
             Err(ureq::Error::Timeout(_)) => {
@@ -175,20 +219,105 @@ fn snippet(text: &str) -> String {
     }
 }
 
+/// The tool calls of a message: `[{id, function: {name, arguments}}]`.
+fn tool_calls_of(message: &Value) -> Result<Vec<ToolCall>, String> {
+    let Some(calls) = message["tool_calls"].as_array() else { return Ok(Vec::new()) };
+    calls
+        .iter()
+        .map(|c| {
+            let name = c["function"]["name"].as_str().ok_or("a tool call without `function.name`")?;
+            Ok(ToolCall {
+                id: c["id"].as_str().unwrap_or_default().to_string(),
+                name: name.to_string(),
+                arguments: c["function"]["arguments"].as_str().unwrap_or("{}").to_string(),
+            })
+        })
+        .collect()
+}
+
+fn usage_of(body: &Value) -> Usage {
+    let count = |key: &str| body["usage"][key].as_u64().unwrap_or(0) as u32;
+    Usage { prompt_tokens: count("prompt_tokens"), completion_tokens: count("completion_tokens") }
+}
+
 /// Reads an OpenAI chat-completions response body.
 fn parse_completion(text: &str) -> Result<Completion, String> {
     let body: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let choice = &body["choices"][0];
-    let content = choice["message"]["content"]
-        .as_str()
-        .ok_or_else(|| format!("no `choices[0].message.content` in {}", snippet(text)))?;
-    let count = |key: &str| body["usage"][key].as_u64().unwrap_or(0) as u32;
+    let message = &choice["message"];
+    let tool_calls = tool_calls_of(message)?;
+    // A message that calls tools may have no content.
+    let content = match message["content"].as_str() {
+        Some(content) => content,
+        None if !tool_calls.is_empty() => "",
+        None => return Err(format!("no `choices[0].message.content` in {}", snippet(text))),
+    };
     Ok(Completion {
         text: content.to_string(),
         finish_reason: choice["finish_reason"].as_str().unwrap_or("stop").to_string(),
-        usage: Usage { prompt_tokens: count("prompt_tokens"), completion_tokens: count("completion_tokens") },
+        usage: usage_of(&body),
         model: body["model"].as_str().unwrap_or_default().to_string(),
+        tool_calls,
     })
+}
+
+/// Reads a streamed completion: server-sent events whose `data` are chunks
+/// (`choices[0].delta` with pieces of the content and of tool calls), until
+/// `data: [DONE]` or the end. Each piece of content goes to `chunk`.
+fn read_stream(reader: impl std::io::BufRead, chunk: &dyn Fn(&str)) -> Result<Completion, String> {
+    let mut completion = Completion {
+        text: String::new(),
+        finish_reason: "stop".into(),
+        usage: Usage::default(),
+        model: String::new(),
+        tool_calls: Vec::new(),
+    };
+    for line in reader.lines() {
+        let line = line.map_err(|e| format!("the stream broke off: {e}"))?;
+        let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
+        if data == "[DONE]" {
+            break;
+        }
+        let event: Value =
+            serde_json::from_str(data).map_err(|e| format!("a stream event is not JSON ({e}): {}", snippet(data)))?;
+        if let Some(model) = event["model"].as_str() {
+            completion.model = model.to_string();
+        }
+        if event["usage"].is_object() {
+            completion.usage = usage_of(&event);
+        }
+        let choice = &event["choices"][0];
+        if let Some(reason) = choice["finish_reason"].as_str() {
+            completion.finish_reason = reason.to_string();
+        }
+        let delta = &choice["delta"];
+        if let Some(piece) = delta["content"].as_str().filter(|p| !p.is_empty()) {
+            chunk(piece);
+            completion.text.push_str(piece);
+        }
+        // A tool call arrives in pieces, each naming its index.
+        for call in delta["tool_calls"].as_array().into_iter().flatten() {
+            let index = call["index"].as_u64().unwrap_or(0) as usize;
+            while completion.tool_calls.len() <= index {
+                completion.tool_calls.push(ToolCall {
+                    id: String::new(),
+                    name: String::new(),
+                    arguments: String::new(),
+                });
+            }
+            let target = &mut completion.tool_calls[index];
+            if let Some(id) = call["id"].as_str() {
+                target.id.push_str(id);
+            }
+            if let Some(name) = call["function"]["name"].as_str() {
+                target.name.push_str(name);
+            }
+            if let Some(arguments) = call["function"]["arguments"].as_str() {
+                target.arguments.push_str(arguments);
+            }
+        }
+    }
+    Ok(completion)
 }
 
 impl Provider for HttpProvider {
@@ -197,11 +326,20 @@ impl Provider for HttpProvider {
     }
 
     fn complete(&self, request: &CompletionRequest, retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure> {
+        self.complete_streaming(request, retrying, &|_| {})
+    }
+
+    fn complete_streaming(
+        &self,
+        request: &CompletionRequest,
+        retrying: &dyn Fn(&Retry),
+        chunk: &dyn Fn(&str),
+    ) -> Result<Completion, LlmFailure> {
         let body = self.body(request)?;
         let mut backoff = Duration::from_millis(self.config.backoff_ms);
         let mut attempt = 0;
         loop {
-            match self.attempt(&body) {
+            match self.attempt(&body, chunk) {
                 Ok(completion) => return Ok(completion),
                 Err((failure, true)) if attempt < self.config.retries => {
                     attempt += 1;
@@ -217,7 +355,8 @@ impl Provider for HttpProvider {
 }
 
 /// Completions read from a file, handed out in order: a JSON list whose items
-/// are strings (the text) or `{"text", "finish_reason"?, "model"?}` objects.
+/// are strings (the text) or `{"text", "finish_reason"?, "model"?,
+/// "tool_calls"?: [{"id"?, "name", "arguments"}]}` objects.
 pub struct ScriptedProvider {
     path: PathBuf,
     responses: Mutex<VecDeque<Completion>>,
@@ -244,11 +383,30 @@ impl ScriptedProvider {
                     finish_reason: item["finish_reason"].as_str().unwrap_or("stop").to_string(),
                     usage: Usage::default(),
                     model: item["model"].as_str().unwrap_or("scripted").to_string(),
+                    tool_calls: scripted_calls(&item["tool_calls"], i)?,
                 })
             })
             .collect::<Result<_, String>>()?;
         Ok(ScriptedProvider { path: path.to_path_buf(), responses: Mutex::new(responses) })
     }
+}
+
+/// A scripted response's tool calls: `[{"id"?, "name", "arguments"}]`,
+/// the arguments as JSON (text or a value).
+fn scripted_calls(calls: &Value, response: usize) -> Result<Vec<ToolCall>, String> {
+    let mut out = Vec::new();
+    for (i, call) in calls.as_array().into_iter().flatten().enumerate() {
+        let name =
+            call["name"].as_str().ok_or_else(|| format!("tool call {i} of response {response} has no `name`"))?;
+        let arguments = match &call["arguments"] {
+            Value::String(text) => text.clone(),
+            Value::Null => "{}".to_string(),
+            other => other.to_string(),
+        };
+        let id = call["id"].as_str().map(str::to_string).unwrap_or_else(|| format!("call_{response}_{i}"));
+        out.push(ToolCall { id, name: name.to_string(), arguments });
+    }
+    Ok(out)
 }
 
 impl Provider for ScriptedProvider {
@@ -332,14 +490,12 @@ impl Answerer for LlmAnswers {
         }
         let question = CompletionRequest {
             model: None,
-            messages: vec![
-                Message { role: "system".into(), content: system },
-                Message { role: "user".into(), content: question },
-            ],
+            messages: vec![Message::new("system", &system), Message::new("user", &question)],
             temperature: None,
             max_tokens: None,
             stop: Vec::new(),
             response_format: request.schema.clone(),
+            tools: Vec::new(),
         };
         let completion = self.provider.complete(&question, &|_| {}).map_err(|e| e.to_string())?;
         let value = parse_answer(&completion.text);
@@ -371,6 +527,7 @@ mod tests {
             max_tokens: None,
             stop: vec![],
             response_format: None,
+            tools: vec![],
         };
         assert!(matches!(provider.complete(&request, &|_| {}), Err(LlmFailure::Rejected(m)) if m.contains("no model")));
     }
@@ -383,5 +540,41 @@ mod tests {
         assert_eq!(c.usage, Usage { prompt_tokens: 3, completion_tokens: 1 });
         assert!(parse_completion("{}").is_err());
         assert!(parse_completion("not json").is_err());
+    }
+
+    #[test]
+    fn parses_tool_calls_with_or_without_content() {
+        let body = r#"{"model":"m","choices":[{"message":{"role":"assistant","content":null,"tool_calls":[
+            {"id":"c1","type":"function","function":{"name":"add","arguments":"{\"a\":1}"}}]},"finish_reason":"tool_calls"}]}"#;
+        let c = parse_completion(body).unwrap();
+        assert_eq!(c.text, "");
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.tool_calls,
+            vec![ToolCall { id: "c1".into(), name: "add".into(), arguments: r#"{"a":1}"#.into() }]
+        );
+    }
+
+    #[test]
+    fn a_stream_is_read_piece_by_piece_into_one_completion() {
+        let stream = concat!(
+            "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n",
+            ": a comment\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"add\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\":1}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n",
+            "data: [DONE]\n\n",
+        );
+        let pieces = Mutex::new(Vec::new());
+        let c = read_stream(stream.as_bytes(), &|p| pieces.lock().unwrap().push(p.to_string())).unwrap();
+        assert_eq!(*pieces.lock().unwrap(), ["Hel", "lo"]);
+        assert_eq!(c.text, "Hello");
+        assert_eq!(c.model, "m");
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.tool_calls,
+            vec![ToolCall { id: "c1".into(), name: "add".into(), arguments: r#"{"a":1}"#.into() }]
+        );
+        assert!(read_stream("data: {not json\n".as_bytes(), &|_| {}).is_err());
     }
 }

@@ -43,6 +43,12 @@ pub trait Observer: Send + Sync {
         let _ = (depth, retry);
     }
 
+    /// A piece of a completion's text arrived from a provider that streams
+    /// (the whole completion follows in `llm_response`).
+    fn llm_chunk(&self, depth: u32, text: &str) {
+        let _ = (depth, text);
+    }
+
     /// The provider answered a completion request.
     fn llm_response(&self, depth: u32, result: &Result<Completion, LlmFailure>) {
         let _ = (depth, result);

@@ -4,7 +4,7 @@
 //! every step is marked with the state after it.
 
 use enact_flow::Flow;
-use enact_flow::run::{self, Failure, Host, LlmRequest};
+use enact_flow::run::{self, Failure, Host, LlmRequest, Reply, ToolCall};
 use enact_guest::{Error, Metadata, error, input, invoke, llm, step};
 use serde_json::Value;
 
@@ -44,16 +44,37 @@ impl enact_guest::Guest for Interpreter {
 struct WitHost;
 
 impl Host for WitHost {
-    fn complete(&mut self, request: LlmRequest) -> Result<String, Failure> {
-        let request = llm::CompletionRequest {
-            model: request.model,
-            messages: request.messages.into_iter().map(|m| llm::Message { role: m.role, content: m.content }).collect(),
+    fn complete(&mut self, request: &LlmRequest) -> Result<Reply, Failure> {
+        let wit_call = |c: &ToolCall| llm::ToolCall { id: c.id.clone(), name: c.name.clone(), arguments: c.arguments.clone() };
+        let messages = request
+            .messages
+            .iter()
+            .map(|m| llm::ChatMessage {
+                role: m.role.clone(),
+                content: m.content.clone(),
+                tool_calls: m.tool_calls.iter().map(wit_call).collect(),
+                tool_call_id: m.tool_call_id.clone(),
+            })
+            .collect();
+        let tools = request
+            .tools
+            .iter()
+            .map(|t| llm::Tool { name: t.name.clone(), description: t.description.clone(), parameters: t.parameters.to_string() })
+            .collect();
+        let request = llm::ChatRequest {
+            model: request.model.clone(),
+            messages,
             temperature: request.temperature,
             max_tokens: request.max_tokens,
             stop: Vec::new(),
-            response_format: request.response_format.map(|s| s.to_string()),
+            response_format: request.response_format.as_ref().map(Value::to_string),
+            tools,
         };
-        llm::complete(&request).map(|c| c.text).map_err(|e| match e {
+        let reply = |c: llm::ChatCompletion| Reply {
+            text: c.text,
+            tool_calls: c.tool_calls.into_iter().map(|t| ToolCall { id: t.id, name: t.name, arguments: t.arguments }).collect(),
+        };
+        llm::chat(&request).map(reply).map_err(|e| match e {
             llm::LlmError::Unavailable(m) => Failure::new("llm-unavailable", m),
             llm::LlmError::Rejected(m) => Failure::new("llm-rejected", m),
             llm::LlmError::Malformed(m) => Failure::new("llm-malformed", m),
