@@ -362,3 +362,27 @@ fn the_chatbot_graph() {
     let mermaid = home.enact(&["flow", "graph", &example("chatbot.toml"), "--format", "mermaid"]);
     insta::assert_snapshot!("chatbot_mermaid", mermaid.success().stdout());
 }
+
+#[test]
+fn a_hand_written_component_marks_its_steps_and_forks_from_one() {
+    let home = Home::new();
+    home.add_rust("counter");
+    let run = home.enact(&["invoke", "counter", "--input", r#"{"n": 3}"#, "--json"]).success().json();
+    assert_eq!(run["output"], json!({"count": 3}));
+    let id = run["invocation"].as_str().expect("an id").to_string();
+    let listed = steps(&home, &id);
+    assert_eq!(step_names(&listed), ["increment", "increment", "increment"]);
+    assert_eq!(listed[1]["state"], json!({"count": 2}));
+    // A fork hands the component the edited state at its step 0.
+    let fork = home.enact(&["flow", "fork", &id, "--step", "0", "--set", "count=1", "--json"]).success().json();
+    assert_eq!(fork["output"], json!({"count": 3}));
+    let jump = home.enact(&["flow", "fork", &id, "--step", "0", "--set", "count=7", "--json"]).success().json();
+    assert_eq!(jump["output"], json!({"count": 7}), "the loop ends at once: 7 is past 3");
+    assert_eq!(steps(&home, jump["invocation"].as_str().expect("an id")).len(), 1);
+
+    home.add_rust("dice");
+    let dice = home.enact(&["invoke", "dice", "--input", r#"{"n": 1}"#, "--json"]).success().json();
+    let none = home.enact(&["flow", "steps", dice["invocation"].as_str().expect("an id")]);
+    assert_eq!(none.code(), 2);
+    assert!(none.stderr().contains("marked no steps"), "{}", none.stderr());
+}

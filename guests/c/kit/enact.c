@@ -398,6 +398,12 @@ char *enact_invoke(const char *target, const char *config, const char *input, en
     return take(&out);
 }
 
+char *enact_mark(const char *name, const char *state) {
+    invokable_string_t n = borrowed(name), s = borrowed(state), replaced;
+    if (enact_runtime_step_mark(&n, &s, &replaced)) return take(&replaced);
+    return dup_str(state);
+}
+
 void enact_log(const char *message) {
     invokable_string_t m = borrowed(message);
     enact_runtime_log_log(ENACT_RUNTIME_TYPES_LEVEL_INFO, &m);

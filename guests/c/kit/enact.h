@@ -107,6 +107,10 @@ char *enact_complete(const enact_message *messages, size_t count, enact_error *e
 /* Invokes `target` as a child with `config` (JSON text, or NULL) and `input`;
  * returns its output JSON (free it), or NULL and fills `err`. */
 char *enact_invoke(const char *target, const char *config, const char *input, enact_error *err);
+/* Marks the end of step `name` of a state machine with `state` (a JSON
+ * object as text), journaled. Returns the state to go on with, as JSON text
+ * (free it): a copy of `state`, or the one a fork set. */
+char *enact_mark(const char *name, const char *state);
 /* A log line at info level, captured into the invocation. */
 void enact_log(const char *message);
 

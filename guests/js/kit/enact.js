@@ -24,6 +24,7 @@ import { call as invokeCall } from "enact:runtime/invoke@0.1.0";
 import { complete as llmComplete } from "enact:runtime/llm@0.1.0";
 import { log as hostLog } from "enact:runtime/log@0.1.0";
 import { nextU64 as randomU64 } from "enact:runtime/random@0.1.0";
+import { mark as stepMark } from "enact:runtime/step@0.1.0";
 
 // A guest has no network. Without this, `fetch` would trap the invocation
 // with an `unreachable` instruction; now it is an error the guest can catch.
@@ -140,6 +141,17 @@ export function invoke(target, config, input = null) {
     throw new EnactError(err.code, err.message, err.details === undefined ? undefined : JSON.parse(err.details));
   }
   return JSON.parse(out);
+}
+
+/**
+ * Marks the end of step `name` of a state machine with `state` (an object),
+ * journaled, so that every step's state is visible without a replay and a
+ * run can be forked from it. Returns the state to go on with: `state` itself,
+ * or the one a fork set.
+ */
+export function mark(name, state) {
+  const replaced = stepMark(name, JSON.stringify(state));
+  return replaced === undefined ? state : JSON.parse(replaced);
 }
 
 /** A log line, captured into the invocation (`trace`, `debug`, `info`, `warn`, `error`). */

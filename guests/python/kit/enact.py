@@ -29,7 +29,7 @@ import traceback
 
 import wit_world
 from componentize_py_types import Err
-from wit_world.imports import clock, invoke as _invoke, llm as _llm, log as _log, random as _random, types
+from wit_world.imports import clock, invoke as _invoke, llm as _llm, log as _log, random as _random, step as _step, types
 from wit_world.imports import input as _input
 
 
@@ -155,6 +155,15 @@ def invoke(target: str, config=None, input=None):
     except Err as e:
         raise Error(e.value.code, e.value.message, None if e.value.details is None else json.loads(e.value.details))
     return json.loads(out)
+
+
+def mark(name: str, state):
+    """Marks the end of step `name` of a state machine with `state` (a dict),
+    journaled, so that every step's state is visible without a replay and a
+    run can be forked from it. Returns the state to go on with: `state`
+    itself, or the one a fork set."""
+    replaced = _step.mark(name, json.dumps(state))
+    return state if replaced is None else json.loads(replaced)
 
 
 def log(message: str, level: str = "info") -> None:

@@ -217,7 +217,7 @@ pub(super) fn print_run(
         outln!(io, "{}: {}", message["role"].as_str().unwrap_or("?"), text_of(&message["content"]));
     }
     match (&inv.record.outcome, &inv.output) {
-        (Outcome::Completed { .. }, Some(out)) => {
+        (Outcome::Completed { .. }, Some(out)) if out["state"].is_object() && out["step"].is_string() => {
             let mut shown = out["state"].clone();
             if let Some(object) = shown.as_object_mut() {
                 object.remove(enact_flow::definition::DIALOGUE);
@@ -284,20 +284,17 @@ fn initial_state(rt: &Runtime, inv: &Invocation) -> anyhow::Result<Value> {
     Ok(Value::Object(state))
 }
 
-/// The flow run `target` names, refused when it is not one.
-fn flow_run(rt: &Runtime, target: &str) -> anyhow::Result<(Invocation, Flow)> {
+/// The invocation `target` names, with its flow when it is a flow run (any
+/// component may mark steps: then there is no flow).
+fn marked_run(rt: &Runtime, target: &str) -> anyhow::Result<(Invocation, Option<Flow>)> {
     let id = rt.resolve_invocation(target)?;
     let inv = rt.load(&id)?;
     if !is_interpreter(rt, &inv.record.component) {
-        anyhow::bail!(
-            "invocation {} is of `{}`, not a flow run; hint: `enact flow run FILE` runs a flow",
-            id.short(),
-            rt.component_name(&inv.record.component)
-        );
+        return Ok((inv, None));
     }
     let flow = serde_json::from_value(config_and_input(rt, &inv)?.0)
         .context("the flow run's config is not a flow this enact reads")?;
-    Ok((inv, flow))
+    Ok((inv, Some(flow)))
 }
 
 /// One step of a run, as `flow steps` lists it.
@@ -312,9 +309,9 @@ struct StepRow {
     micros: Option<u64>,
 }
 
-fn step_rows(rt: &Runtime, inv: &Invocation, flow: &Flow) -> anyhow::Result<Vec<StepRow>> {
+fn step_rows(rt: &Runtime, inv: &Invocation, flow: Option<&Flow>) -> anyhow::Result<Vec<StepRow>> {
     let journal = rt.journal_of(&inv.record)?;
-    let mut before = initial_state(rt, inv)?;
+    let mut before = if flow.is_some() { initial_state(rt, inv)? } else { Value::Object(Map::new()) };
     let mut last_at = None;
     let mut rows = Vec::new();
     for (index, event) in journal.iter().enumerate() {
@@ -331,7 +328,7 @@ fn step_rows(rt: &Runtime, inv: &Invocation, flow: &Flow) -> anyhow::Result<Vec<
         for key in old.keys().filter(|k| !new.contains_key(*k)) {
             diff.insert(key.clone(), Value::Null);
         }
-        let step = flow.step.get(&mark.name);
+        let step = flow.and_then(|f| f.step.get(&mark.name));
         let reads = match step {
             Some(s) => reads_of(s),
             None => Vec::new(),
@@ -369,8 +366,18 @@ fn reads_of(step: &enact_flow::definition::Step) -> Vec<String> {
 }
 
 fn steps(rt: &Runtime, io: &mut Io, args: StepsArgs) -> anyhow::Result<Status> {
-    let (inv, flow) = flow_run(rt, &args.invocation)?;
-    let rows = step_rows(rt, &inv, &flow)?;
+    let (inv, flow) = marked_run(rt, &args.invocation)?;
+    let rows = step_rows(rt, &inv, flow.as_ref())?;
+    let name = match &flow {
+        Some(flow) => format!("flow `{}`", flow.flow),
+        None => format!("`{}`", rt.component_name(&inv.record.component)),
+    };
+    if rows.is_empty() {
+        anyhow::bail!(
+            "invocation {} ({name}) marked no steps; hint: a flow run or a component that calls `step.mark` has steps",
+            inv.id.short()
+        );
+    }
     if args.json {
         let list: Vec<Value> = rows
             .iter()
@@ -379,7 +386,8 @@ fn steps(rt: &Runtime, io: &mut Io, args: StepsArgs) -> anyhow::Result<Status> {
                        "diff": r.diff, "state": r.state, "micros": r.micros})
             })
             .collect();
-        outln!(io, "{}", json!({"invocation": inv.id, "flow": flow.flow, "steps": list}));
+        let flow = flow.map(|f| f.flow);
+        outln!(io, "{}", json!({"invocation": inv.id, "flow": flow, "steps": list}));
         return Ok(Status::Completed);
     }
     outln!(io, "{:>4}  {:<18} {:<22} {:<34} {:>9}", "#", "step", "read", "changed", "took");
@@ -404,7 +412,7 @@ fn steps(rt: &Runtime, io: &mut Io, args: StepsArgs) -> anyhow::Result<Status> {
             took
         );
     }
-    noteln!(io, "{} steps of flow `{}` in invocation {}", rows.len(), flow.flow, inv.id.short());
+    noteln!(io, "{} steps of {name} in invocation {}", rows.len(), inv.id.short());
     Ok(Status::Completed)
 }
 
@@ -417,8 +425,8 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 fn fork(rt: &Runtime, io: &mut Io, args: ForkArgs) -> anyhow::Result<Status> {
-    let (inv, flow) = flow_run(rt, &args.invocation)?;
-    let rows = step_rows(rt, &inv, &flow)?;
+    let (inv, flow) = marked_run(rt, &args.invocation)?;
+    let rows = step_rows(rt, &inv, flow.as_ref())?;
     let Some(row) = rows.get(args.step as usize) else {
         anyhow::bail!(
             "invocation {} ran {} steps (0 to {}); there is no step {}",

@@ -36,13 +36,14 @@ enum Lang {
 }
 
 /// The WIT world, as this enact's host implements it.
-const WIT: [(&str, &str); 8] = [
+const WIT: [(&str, &str); 9] = [
     ("clock.wit", include_str!("../../../wit/clock.wit")),
     ("input.wit", include_str!("../../../wit/input.wit")),
     ("invoke.wit", include_str!("../../../wit/invoke.wit")),
     ("llm.wit", include_str!("../../../wit/llm.wit")),
     ("log.wit", include_str!("../../../wit/log.wit")),
     ("random.wit", include_str!("../../../wit/random.wit")),
+    ("step.wit", include_str!("../../../wit/step.wit")),
     ("types.wit", include_str!("../../../wit/types.wit")),
     ("world.wit", include_str!("../../../wit/world.wit")),
 ];
