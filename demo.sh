@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The enact demo on the embedded store: add guests, invoke, show the call
-# tree, replay exactly, rewind and replay with re-sampling.
+# tree, replay exactly, rewind and replay with re-sampling, run flows.
 # Run through `make demo`, which builds the guests and the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -113,6 +113,27 @@ other="$ENACT_HOME/../demo-elsewhere"
 rm -rf "$other"
 run $enact --home "$other" import "$bundle"
 run $enact --home "$other" replay "$pysum"
+
+# Flows: a state machine in a TOML file, run as one invocation of the flow
+# interpreter; each step is marked in the journal with the state after it.
+flows=examples/flows
+run $enact flow run $flows/counter.toml --json
+run $enact flow steps last
+run $enact replay last
+run $enact flow graph $flows/chatbot.toml --format mermaid
+# Burr's chatbot with a canned model, then a fork after step 2 with another
+# mode: steps 0-2 come from the journal, the model is asked only after them.
+run $enact flow run $flows/chatbot.toml --llm scripted:$flows/chatbot.llm.json --answers '["Write a poem about replay", "bye"]'
+run $enact flow steps last
+run $enact flow fork last --step 2 --set mode=question --llm scripted:$flows/chatbot.llm.json --answers '["bye"]'
+# Genie Flow's Q&A with name capture, driven turn by turn as a session.
+run $enact session start $flows/qa_capture.toml --name ada || true
+run $enact session send ada 'hello there' --llm scripted:$flows/qa_capture.llm.json || true
+run $enact session send ada 'I am Ada' --llm scripted:$flows/qa_capture.llm.json || true
+run $enact session show ada
+# Map/reduce: one child run of a sub-flow per document, then one more completion.
+run $enact flow run $flows/map_reduce.toml --llm scripted:$flows/map_reduce.llm.json
+run $enact show last
 
 run $enact ls invocations
 

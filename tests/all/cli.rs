@@ -444,11 +444,24 @@ fn help_shows_examples_and_global_options_apart_and_raw_prints_text() {
 #[test]
 fn every_command_has_examples_in_its_help_and_prints_json_with_json() {
     let cli = <enact::Cli as clap::CommandFactory>::command();
+    // A group (`flow`, `session`) is checked command by command.
+    let mut commands = Vec::new();
     for command in cli.get_subcommands().filter(|c| c.get_name() != "completions") {
-        let help = Home::new().enact(&[command.get_name(), "--help"]).stdout();
-        assert!(help.contains("Examples:\n  enact "), "`enact {} --help` shows no examples", command.get_name());
+        if command.has_subcommands() {
+            for sub in command.get_subcommands().filter(|c| c.get_name() != "help") {
+                commands.push((vec![command.get_name().to_string(), sub.get_name().to_string()], sub.clone()));
+            }
+        } else {
+            commands.push((vec![command.get_name().to_string()], command.clone()));
+        }
+    }
+    for (words, command) in commands {
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = Home::new().enact(&args).stdout();
+        assert!(help.contains("Examples:\n  enact "), "`enact {} --help` shows no examples", words.join(" "));
         let takes_json = command.get_arguments().any(|a| a.get_long() == Some("json"));
-        assert!(takes_json, "`enact {}` has no --json", command.get_name());
+        assert!(takes_json, "`enact {}` has no --json", words.join(" "));
     }
 
     let home = Home::new();

@@ -95,7 +95,7 @@ fn every_example_runs_and_replays_identically_without_a_model() {
         ("counter.toml", None, None),
         ("cowsay.toml", None, None),
         ("chatbot.toml", Some("chatbot.llm.json"), Some(r#"["Write a poem about replay", "bye"]"#)),
-        ("qa_cond.toml", Some("qa_capture.llm.json"), Some(r#"["What is replay?", "What else?", "stop"]"#)),
+        ("qa_cond.toml", Some("qa_cond.llm.json"), Some(r#"["What is replay?", "What else?", "stop"]"#)),
         ("map_reduce.toml", Some("map_reduce.llm.json"), None),
     ];
     for (file, llm, answers) in cases {

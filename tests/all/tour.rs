@@ -65,6 +65,7 @@ fn the_readmes_cli_tour_runs_as_written_on_a_fresh_home() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository");
     let work = tempfile::tempdir().expect("a folder");
     std::os::unix::fs::symlink(root.join("target"), work.path().join("target")).expect("link target/");
+    std::os::unix::fs::symlink(root.join("examples"), work.path().join("examples")).expect("link examples/");
     let bin = Path::new(env!("CARGO_BIN_EXE_enact")).parent().expect("the binary's folder").to_path_buf();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     for (command, shown) in steps {

@@ -103,6 +103,9 @@ pub(super) struct GraphArgs {
     /// `dot` (Graphviz) or `mermaid`
     #[arg(long, default_value = "dot", value_parser = ["dot", "mermaid"])]
     format: String,
+    /// Print one JSON object on stdout: the format and the graph's text
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -468,7 +471,12 @@ fn graph(io: &mut Io, args: GraphArgs) -> anyhow::Result<Status> {
     let loaded = enact_flow::load::load(&args.file, None)?;
     let format =
         if args.format == "mermaid" { enact_flow::graph::Format::Mermaid } else { enact_flow::graph::Format::Dot };
-    crate::out!(io, "{}", enact_flow::graph::render(&loaded.flow, format));
+    let text = enact_flow::graph::render(&loaded.flow, format);
+    if args.json {
+        outln!(io, "{}", json!({"flow": loaded.flow.flow, "format": args.format, "graph": text}));
+    } else {
+        crate::out!(io, "{text}");
+    }
     Ok(Status::Completed)
 }
 

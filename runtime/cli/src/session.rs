@@ -28,6 +28,7 @@ pub(super) enum Command {
     #[command(after_help = "Examples:\n  enact session show ada\n  enact session show ada --json")]
     Show(ShowArgs),
     /// List the sessions
+    #[command(after_help = "Examples:\n  enact session ls\n  enact session ls --json")]
     Ls(LsArgs),
 }
 

@@ -354,40 +354,64 @@ impl Provider for HttpProvider {
     }
 }
 
-/// Completions read from a file, handed out in order: a JSON list whose items
-/// are strings (the text) or `{"text", "finish_reason"?, "model"?,
-/// "tool_calls"?: [{"id"?, "name", "arguments"}]}` objects.
+/// Completions read from a file: a JSON list, handed out in order, or a
+/// JSON object from a piece of text to the response for a request one of
+/// whose messages contains it (the longest piece found wins), which answers
+/// the same in every process (a dialogue driven turn by turn, a fork). A response is a string
+/// (the text) or `{"text", "finish_reason"?, "model"?, "tool_calls"?: [{"id"?,
+/// "name", "arguments"}]}`.
 pub struct ScriptedProvider {
     path: PathBuf,
-    responses: Mutex<VecDeque<Completion>>,
+    script: Script,
+}
+
+enum Script {
+    InOrder(Mutex<VecDeque<Completion>>),
+    ByText(Vec<(String, Completion)>),
 }
 
 impl ScriptedProvider {
     /// Loads the script at `path`.
     ///
     /// # Errors
-    /// The file cannot be read or is not a list of responses.
+    /// The file cannot be read or is not a list or map of responses.
     pub fn open(path: &Path) -> Result<ScriptedProvider, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let items: Vec<Value> =
-            serde_json::from_str(&text).map_err(|e| format!("`{}` is not a JSON list: {e}", path.display()))?;
-        let responses = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let text = item.as_str().or_else(|| item["text"].as_str()).ok_or_else(|| {
-                    format!("response {i} of `{}` is neither a string nor an object with `text`", path.display())
-                })?;
-                Ok(Completion {
-                    text: text.to_string(),
-                    finish_reason: item["finish_reason"].as_str().unwrap_or("stop").to_string(),
-                    usage: Usage::default(),
-                    model: item["model"].as_str().unwrap_or("scripted").to_string(),
-                    tool_calls: scripted_calls(&item["tool_calls"], i)?,
-                })
+        let items: Value = serde_json::from_str(&text).map_err(|e| format!("`{}` is not JSON: {e}", path.display()))?;
+        let response = |what: String, item: &Value, i: usize| -> Result<Completion, String> {
+            let text = item.as_str().or_else(|| item["text"].as_str()).ok_or_else(|| {
+                format!("{what} of `{}` is neither a string nor an object with `text`", path.display())
+            })?;
+            Ok(Completion {
+                text: text.to_string(),
+                finish_reason: item["finish_reason"].as_str().unwrap_or("stop").to_string(),
+                usage: Usage::default(),
+                model: item["model"].as_str().unwrap_or("scripted").to_string(),
+                tool_calls: scripted_calls(&item["tool_calls"], i)?,
             })
-            .collect::<Result<_, String>>()?;
-        Ok(ScriptedProvider { path: path.to_path_buf(), responses: Mutex::new(responses) })
+        };
+        let script = match items {
+            Value::Array(items) => Script::InOrder(Mutex::new(
+                items.iter().enumerate().map(|(i, item)| response(format!("response {i}"), item, i)).collect::<Result<
+                    _,
+                    String,
+                >>(
+                )?,
+            )),
+            Value::Object(map) => Script::ByText(
+                map.iter()
+                    .enumerate()
+                    .map(|(i, (key, item))| Ok((key.clone(), response(format!("the response to `{key}`"), item, i)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            _ => {
+                return Err(format!(
+                    "`{}` is neither a list of responses nor a map from text to response",
+                    path.display()
+                ));
+            }
+        };
+        Ok(ScriptedProvider { path: path.to_path_buf(), script })
     }
 }
 
@@ -414,11 +438,27 @@ impl Provider for ScriptedProvider {
         format!("scripted:{}", self.path.display())
     }
 
-    fn complete(&self, _request: &CompletionRequest, _retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure> {
-        let mut responses = self.responses.lock().unwrap_or_else(|p| p.into_inner());
-        responses.pop_front().ok_or_else(|| {
-            LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display()))
-        })
+    fn complete(&self, request: &CompletionRequest, _retrying: &dyn Fn(&Retry)) -> Result<Completion, LlmFailure> {
+        match &self.script {
+            Script::InOrder(responses) => {
+                let mut responses = responses.lock().unwrap_or_else(|p| p.into_inner());
+                responses.pop_front().ok_or_else(|| {
+                    LlmFailure::Unavailable(format!("the script `{}` has no more responses", self.path.display()))
+                })
+            }
+            Script::ByText(responses) => {
+                let contains = |key: &str| request.messages.iter().any(|m| m.content.contains(key));
+                let found = responses.iter().filter(|(key, _)| contains(key)).max_by_key(|(key, _)| key.len());
+                found.map(|(_, completion)| completion.clone()).ok_or_else(|| {
+                    let last = request.messages.last().map(|m| m.content.as_str()).unwrap_or_default();
+                    let shown: String = last.chars().take(80).collect();
+                    LlmFailure::Unavailable(format!(
+                        "the script `{}` has no response to `{shown}`",
+                        self.path.display()
+                    ))
+                })
+            }
+        }
     }
 }
 
