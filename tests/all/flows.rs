@@ -386,3 +386,55 @@ fn a_hand_written_component_marks_its_steps_and_forks_from_one() {
     assert_eq!(none.code(), 2);
     assert!(none.stderr().contains("marked no steps"), "{}", none.stderr());
 }
+
+/// What a tree's observer saw of its children, in order: `started` or `sealed`.
+#[derive(Default)]
+struct Children(std::sync::Mutex<Vec<&'static str>>);
+
+impl enact::Observer for Children {
+    fn child_started(&self, _depth: u32, _target: &str) {
+        self.0.lock().expect("lock").push("started");
+    }
+
+    fn sealed(&self, depth: u32, _id: &enact::Digest, _outcome: &enact::Outcome) {
+        if depth > 0 {
+            self.0.lock().expect("lock").push("sealed");
+        }
+    }
+}
+
+#[test]
+fn a_map_runs_its_children_at_once_and_records_them_in_order() {
+    let home = Home::new();
+    let rt = crate::support::seeded_runtime(&home, 7);
+    let interpreter =
+        rt.add(&std::fs::read(crate::support::guest("rust", "flow")).expect("the interpreter"), None).expect("add").0;
+    rt.add(&std::fs::read(crate::support::guest("rust", "timers")).expect("timers"), Some("timers")).expect("add");
+    let flow = json!({
+        "flow": "sleepers", "entry": "sleep", "state": {"naps": [300, 200, 100]},
+        "step": {"sleep": {"map": {"over": "naps", "as": "ms", "call": "timers", "input": {"sleep_ms": "ms"}, "into": "slept"}}},
+    });
+    let seen = std::sync::Arc::new(Children::default());
+    let call = enact::Call::new(interpreter).config(&flow.to_string()).input("null").observer(seen.clone());
+    let inv = rt.invoke(call).expect("invoke");
+    let slept = inv.output.as_ref().map(|o| o["state"]["slept"].clone()).unwrap_or_default();
+    let asked: Vec<u64> = slept.as_array().into_iter().flatten().filter_map(|s| s["slept_ns"].as_u64()).collect();
+    assert_eq!(asked.len(), 3, "{:?}", inv.output);
+    assert!(asked[0] >= 300_000_000 && asked[2] < 300_000_000, "in the order of the list: {asked:?}");
+    // Every child started before the first one was sealed: they ran at once.
+    let order = seen.0.lock().expect("lock").clone();
+    assert_eq!(&order[..3], ["started", "started", "started"], "{order:?}");
+    // The journal holds them in the order of the list, and a replay reuses them.
+    let journal = rt.journal_of(&inv.record).expect("journal");
+    let inputs: Vec<String> = journal
+        .iter()
+        .filter_map(|e| match e {
+            enact::Event::Invoke(call) => Some(call.input.short()),
+            _ => None,
+        })
+        .collect();
+    let input_of = |ms: u64| enact::Digest::of(&enact::canonical_bytes(&json!({"sleep_ms": ms}))).short();
+    assert_eq!(inputs, [input_of(300), input_of(200), input_of(100)]);
+    let replay = rt.replay(&inv.id).expect("replay");
+    assert!(replay.identical);
+}

@@ -127,6 +127,12 @@ pub trait Host {
     /// The child failed.
     fn call(&mut self, target: &str, config: Option<&Value>, input: &Value) -> Result<Value, Failure>;
 
+    /// The outputs of child invocations of `target`, one per input, run
+    /// concurrently where the host can; in the order of `inputs`.
+    fn call_all(&mut self, target: &str, config: Option<&Value>, inputs: &[Value]) -> Vec<Result<Value, Failure>> {
+        inputs.iter().map(|input| self.call(target, config, input)).collect()
+    }
+
     /// Step `name` ended with `state` (JSON text of an object); returns the
     /// state to go on with instead, when a fork edited it.
     fn mark(&mut self, name: &str, state: &str) -> Option<String>;
@@ -618,7 +624,7 @@ impl Interp<'_> {
                 let Value::Array(items) = list else {
                     return Err(Failure::new("expression", format!("map.over `{}` is {list}, not a list", map.over)));
                 };
-                let mut outputs = Vec::with_capacity(items.len());
+                let mut inputs = Vec::with_capacity(items.len());
                 for item in items {
                     let input = if c.map_input.is_empty() {
                         item
@@ -631,8 +637,14 @@ impl Interp<'_> {
                         }
                         Value::Object(object)
                     };
-                    let target = map.call.as_deref().expect("checked");
-                    outputs.push(self.call(target, map.flow.is_some(), map.config.as_ref(), input)?);
+                    // A flow's input is the state it starts with.
+                    inputs.push(if map.flow.is_some() { json!({ "state": input }) } else { input });
+                }
+                let target = map.call.as_deref().expect("checked");
+                let mut outputs = Vec::with_capacity(inputs.len());
+                for output in self.host.call_all(target, map.config.as_ref(), &inputs) {
+                    let mut output = output?;
+                    outputs.push(if map.flow.is_some() { output["state"].take() } else { output });
                 }
                 writes.insert(map.into.clone(), Value::Array(outputs));
             }

@@ -23,6 +23,13 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 /// The native stack one store's wasm may use.
 pub const MAX_WASM_STACK: usize = 1 << 20;
 
+/// The native stack a thread needs to run `levels` nested invocations:
+/// each nested store may use the engine's whole wasm stack, and its host
+/// calls some more.
+pub(crate) fn stack_for(levels: u32) -> usize {
+    (MAX_WASM_STACK + (512 << 10)) * levels as usize + (8 << 20)
+}
+
 /// How often the epoch advances; wall-time limits are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 

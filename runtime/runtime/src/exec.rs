@@ -286,8 +286,7 @@ impl Exec {
 /// Runs `f` on a thread whose stack holds a full tree of nested invocations:
 /// each nested store may use the engine's whole wasm stack.
 fn on_big_stack<T: Send>(limits: &Limits, f: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
-    let per_level = crate::engine::MAX_WASM_STACK + (512 << 10);
-    let size = per_level * (limits.max_depth as usize + 1) + (8 << 20);
+    let size = crate::engine::stack_for(limits.max_depth + 1);
     std::thread::scope(|scope| {
         let handle =
             std::thread::Builder::new().name("enact-invocation".into()).stack_size(size).spawn_scoped(scope, f);

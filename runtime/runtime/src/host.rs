@@ -116,6 +116,9 @@ pub trait Children: Send + Sync {
 
     /// The depth of the invocation these children belong to.
     fn depth(&self) -> u32;
+
+    /// How many levels of children may still nest below these.
+    fn levels_below(&self) -> u32;
 }
 
 /// Per-invocation state of a wasmtime `Store`.

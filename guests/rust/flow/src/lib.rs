@@ -100,6 +100,21 @@ impl Host for WitHost {
         }
     }
 
+    fn call_all(&mut self, target: &str, config: Option<&Value>, inputs: &[Value]) -> Vec<Result<Value, Failure>> {
+        let config = config.map(Value::to_string);
+        let calls: Vec<invoke::CallRequest> = inputs
+            .iter()
+            .map(|input| invoke::CallRequest { target: target.to_string(), config: config.clone(), input: input.to_string() })
+            .collect();
+        invoke::call_all(&calls)
+            .into_iter()
+            .map(|result| match result {
+                Ok(output) => serde_json::from_str(&output).map_err(|e| Failure::new("invalid-output", e.to_string())),
+                Err(e) => Err(Failure::new(&e.code, format!("`{target}`: {}", e.message))),
+            })
+            .collect()
+    }
+
     fn mark(&mut self, name: &str, state: &str) -> Option<String> {
         step::mark(name, state)
     }

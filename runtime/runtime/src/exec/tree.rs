@@ -316,4 +316,8 @@ impl Children for Invoker {
     fn depth(&self) -> u32 {
         self.depth
     }
+
+    fn levels_below(&self) -> u32 {
+        self.limits.max_depth.saturating_sub(self.depth)
+    }
 }
