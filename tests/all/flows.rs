@@ -318,6 +318,13 @@ fn a_genie_session_captures_the_name_after_one_undefined_and_keeps_every_turn() 
     assert_eq!(shown["dialogue"].as_array().map(Vec::len), Some(5), "{shown}");
     let listed = home.enact(&["session", "ls", "--json"]).success().json();
     assert_eq!(listed[0]["session"], "ada", "{listed}");
+    // A replay with no model at hand comes to the same question with the same journal.
+    let original = home.enact(&["show", &id, "--json"]).success().json();
+    let replay = home.enact(&["replay", &id, "--llm", UNREACHABLE, "--json"]);
+    assert_eq!(replay.code(), 3, "{}", replay.stderr());
+    let again = replay.json();
+    assert_eq!(again["events"], original["events"], "{again}");
+    assert_eq!(server.count(), 2, "the replay asked no model");
 
     let taken = home.enact(&["session", "start", &example("qa_capture.toml"), "--name", "ada"]);
     assert_eq!(taken.code(), 2);
@@ -406,12 +413,14 @@ impl enact::Observer for Children {
 #[test]
 fn a_map_runs_its_children_at_once_and_records_them_in_order() {
     let home = Home::new();
-    let rt = crate::support::seeded_runtime(&home, 7);
+    // Live sources, with a real clock: each child sleeps for real.
+    let storage = enact::Storage::open(&home.store_file()).expect("the store opens");
+    let rt = enact::Runtime::new(std::sync::Arc::new(storage)).expect("the runtime builds");
     let interpreter =
         rt.add(&std::fs::read(crate::support::guest("rust", "flow")).expect("the interpreter"), None).expect("add").0;
     rt.add(&std::fs::read(crate::support::guest("rust", "timers")).expect("timers"), Some("timers")).expect("add");
     let flow = json!({
-        "flow": "sleepers", "entry": "sleep", "state": {"naps": [300, 200, 100]},
+        "flow": "sleepers", "entry": "sleep", "state": {"naps": [600, 500, 400]},
         "step": {"sleep": {"map": {"over": "naps", "as": "ms", "call": "timers", "input": {"sleep_ms": "ms"}, "into": "slept"}}},
     });
     let seen = std::sync::Arc::new(Children::default());
@@ -420,8 +429,8 @@ fn a_map_runs_its_children_at_once_and_records_them_in_order() {
     let slept = inv.output.as_ref().map(|o| o["state"]["slept"].clone()).unwrap_or_default();
     let asked: Vec<u64> = slept.as_array().into_iter().flatten().filter_map(|s| s["slept_ns"].as_u64()).collect();
     assert_eq!(asked.len(), 3, "{:?}", inv.output);
-    assert!(asked[0] >= 300_000_000 && asked[2] < 300_000_000, "in the order of the list: {asked:?}");
-    // Every child started before the first one was sealed: they ran at once.
+    assert!(asked[0] >= 600_000_000 && asked[2] >= 400_000_000, "{asked:?}");
+    // Every child started before the first one (of 0.4 s) was sealed: they ran at once.
     let order = seen.0.lock().expect("lock").clone();
     assert_eq!(&order[..3], ["started", "started", "started"], "{order:?}");
     // The journal holds them in the order of the list, and a replay reuses them.
@@ -434,7 +443,7 @@ fn a_map_runs_its_children_at_once_and_records_them_in_order() {
         })
         .collect();
     let input_of = |ms: u64| enact::Digest::of(&enact::canonical_bytes(&json!({"sleep_ms": ms}))).short();
-    assert_eq!(inputs, [input_of(300), input_of(200), input_of(100)]);
+    assert_eq!(inputs, [input_of(600), input_of(500), input_of(400)]);
     let replay = rt.replay(&inv.id).expect("replay");
     assert!(replay.identical);
 }
