@@ -79,6 +79,11 @@ fn a_run_merges_its_state_and_halts_where_asked() {
     let halted = home.enact(&["flow", "run", &counter, "--halt-after", "increment", "--json"]).success().json();
     assert_eq!(halted["output"]["status"], "halted", "{halted}");
     assert_eq!(halted["output"]["state"]["count"], 1);
+    // A fork from the step it halted after goes on, and halts after the next one.
+    let id = halted["invocation"].as_str().expect("an id");
+    let next = home.enact(&["flow", "fork", id, "--step", "0", "--json"]).success().json();
+    assert_eq!(next["output"]["status"], "halted", "{next}");
+    assert_eq!(next["output"]["state"]["count"], 2);
     let before = home.enact(&["flow", "run", &counter, "--halt-before", "done", "--json"]).success().json();
     assert_eq!(before["output"]["step"], "done", "{before}");
     assert_eq!(before["output"]["steps"], 10);

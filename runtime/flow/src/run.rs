@@ -234,8 +234,12 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
     let mut interp = Interp { engine: &engine, host, actor_input: String::new() };
     let mut current = flow.entry.clone();
     let mut steps = 0u64;
+    // A fork hands back the state after a step: the run goes on from there
+    // and does not halt again where the run it forks halted.
+    let mut forked = false;
     loop {
-        if input.halt_before.contains(&current) {
+        let after_fork = std::mem::take(&mut forked);
+        if input.halt_before.contains(&current) && !after_fork {
             return Ok(Output { status: "halted".into(), step: current, steps, state });
         }
         if steps >= flow.max_steps {
@@ -277,6 +281,7 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
             state = serde_json::from_str(&replaced).map_err(|e| {
                 Failure::new("invalid-state", format!("the state to go on with is not a JSON object: {e}"))
             })?;
+            forked = true;
         }
         if let Some(handler) = failed_to {
             current = handler;
@@ -286,7 +291,7 @@ pub fn run(flow: &Flow, input: Input, host: &mut dyn Host) -> Result<Output, Fai
         if step.end || leaving.peek().is_none() {
             return Ok(Output { status: "ended".into(), step: current, steps, state });
         }
-        if input.halt_after.contains(&current) {
+        if input.halt_after.contains(&current) && !forked {
             return Ok(Output { status: "halted".into(), step: current, steps, state });
         }
         let event = step.kind().and_then(Kind::event);
@@ -659,5 +664,135 @@ impl Interp<'_> {
             ));
         }
         Ok(writes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host that answers from lists and records every mark.
+    #[derive(Default)]
+    struct Scripted {
+        completions: Vec<Result<String, Failure>>,
+        answers: Vec<Value>,
+        marks: Vec<(String, Value)>,
+    }
+
+    impl Host for Scripted {
+        fn complete(&mut self, _request: &LlmRequest) -> Result<Reply, Failure> {
+            let next = self.completions.remove(0);
+            next.map(|text| Reply { text, tool_calls: Vec::new() })
+        }
+
+        fn ask(&mut self, _prompt: &str, _schema: &Value) -> Value {
+            self.answers.remove(0)
+        }
+
+        fn call(&mut self, target: &str, _config: Option<&Value>, input: &Value) -> Result<Value, Failure> {
+            match target {
+                "echo" => Ok(input.clone()),
+                _ => Err(Failure::new("unknown-target", target.to_string())),
+            }
+        }
+
+        fn mark(&mut self, name: &str, state: &str) -> Option<String> {
+            self.marks.push((name.to_string(), serde_json::from_str(state).unwrap_or_default()));
+            None
+        }
+
+        fn random(&self) -> fn() -> u64 {
+            || u64::MAX / 2
+        }
+    }
+
+    fn flow(value: Value) -> Flow {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_failed_step_is_retried_then_routed_to_its_handler_with_the_error() {
+        let flow = flow(json!({
+            "flow": "f", "entry": "ask_model",
+            "step": {
+                "ask_model": {"llm": "hi", "into": "answer", "retries": 1, "on_error": "sorry"},
+                "sorry": {"say": "failed at {{ error.step }} after {{ error.attempts }} attempts"},
+            },
+        }));
+        let down = || Err(Failure::new("llm-unavailable", "down"));
+        let mut host = Scripted { completions: vec![down(), down()], ..Scripted::default() };
+        let out = run(&flow, Input::default(), &mut host).unwrap();
+        assert_eq!(out.state["error"]["code"], "llm-unavailable");
+        assert_eq!(out.state["dialogue"][0]["content"], "failed at ask_model after 2 attempts");
+        assert_eq!(host.marks.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["ask_model", "sorry"]);
+
+        // Without a handler the run fails with the step's code.
+        let mut flow = flow;
+        flow.step.get_mut("ask_model").unwrap().on_error = None;
+        flow.step.remove("sorry");
+        let mut host = Scripted { completions: vec![down(), down()], ..Scripted::default() };
+        let failure = run(&flow, Input::default(), &mut host).unwrap_err();
+        assert_eq!(failure.code, "llm-unavailable");
+        assert!(failure.message.contains("step `ask_model` failed"), "{}", failure.message);
+    }
+
+    #[test]
+    fn events_and_guards_pick_the_first_matching_transition_or_fail_naming_the_state() {
+        let flow = flow(json!({
+            "flow": "f", "entry": "ask", "state": {"n": 0},
+            "step": {
+                "ask": {"ask": "a number?", "into": "n", "schema": {"type": "integer"}},
+                "big": {"end": true},
+                "small": {"end": true},
+            },
+            "next": [
+                {"from": "ask", "to": "big", "on": "user_input", "when": "n > 10"},
+                {"from": "ask", "to": "small", "on": "user_input", "when": "n >= 0"},
+            ],
+        }));
+        for (answer, last) in [(json!(42), "big"), (json!(3), "small")] {
+            let mut host = Scripted { answers: vec![answer], ..Scripted::default() };
+            assert_eq!(run(&flow, Input::default(), &mut host).unwrap().step, last);
+        }
+        let mut host = Scripted { answers: vec![json!(-1)], ..Scripted::default() };
+        let failure = run(&flow, Input::default(), &mut host).unwrap_err();
+        assert_eq!(failure.code, "no-transition");
+        assert!(failure.message.contains("step `ask`") && failure.message.contains(r#""n":-1"#), "{}", failure.message);
+    }
+
+    #[test]
+    fn a_call_writes_only_what_it_declares_and_a_loop_stops_at_max_steps() {
+        let writes = flow(json!({
+            "flow": "f", "entry": "c", "state": {"a": 1, "b": 2},
+            "step": {"c": {"call": "echo", "reads": ["a", "b"], "writes": ["a"]}},
+        }));
+        let failure = run(&writes, Input::default(), &mut Scripted::default()).unwrap_err();
+        assert_eq!(failure.code, "undeclared-write");
+
+        let forever = flow(json!({
+            "flow": "f", "entry": "s", "state": {"n": 0}, "max_steps": 50,
+            "step": {"s": {"set": {"n": "n + 1"}}},
+            "next": [{"from": "s", "to": "s"}],
+        }));
+        let mut host = Scripted::default();
+        assert_eq!(run(&forever, Input::default(), &mut host).unwrap_err().code, "too-many-steps");
+        assert_eq!(host.marks.len(), 50);
+        assert_eq!(host.marks[49].1["n"], 50);
+    }
+
+    #[test]
+    fn a_completion_parsed_as_json_must_fit_the_schema() {
+        let flow = flow(json!({
+            "flow": "f", "entry": "m",
+            "step": {"m": {"llm": "json please", "into": "v",
+                "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}},
+        }));
+        let fenced = "Here:\n```json\n{\"ok\": true}\n```";
+        let mut host = Scripted { completions: vec![Ok(fenced.into())], ..Scripted::default() };
+        assert_eq!(run(&flow, Input::default(), &mut host).unwrap().state["v"], json!({"ok": true}));
+        let mut host = Scripted { completions: vec![Ok(r#"{"ok": "yes"}"#.into())], ..Scripted::default() };
+        let failure = run(&flow, Input::default(), &mut host).unwrap_err();
+        assert_eq!(failure.code, "parse");
+        assert!(failure.message.contains("the completion.ok: expected boolean"), "{}", failure.message);
     }
 }
