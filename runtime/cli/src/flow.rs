@@ -169,7 +169,8 @@ pub(super) fn load_checked(path: &Path) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
-fn state_arg(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
+/// The `--state` option: a JSON object, or none.
+pub(super) fn state_arg(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
     let Some(text) = text else { return Ok(Map::new()) };
     match serde_json::from_str(text) {
         Ok(Value::Object(map)) => Ok(map),
@@ -295,9 +296,9 @@ fn marked_run(rt: &Runtime, target: &str) -> anyhow::Result<(Invocation, Option<
     if !is_interpreter(rt, &inv.record.component) {
         return Ok((inv, None));
     }
-    let flow = serde_json::from_value(config_and_input(rt, &inv)?.0)
-        .context("the flow run's config is not a flow this enact reads")?;
-    Ok((inv, Some(flow)))
+    // A component that calls itself `flow` but whose config is no flow marks steps of its own.
+    let flow = serde_json::from_value(config_and_input(rt, &inv)?.0).ok();
+    Ok((inv, flow))
 }
 
 /// One step of a run, as `flow steps` lists it.

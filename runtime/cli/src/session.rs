@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::Status;
-use super::flow::{dialogue, interpreter, latest_state, load_checked, print_run};
+use super::flow::{dialogue, interpreter, latest_state, load_checked, print_run, state_arg};
 use crate::Io;
 use crate::{noteln, outln};
 use enact_core::record::{Invocation, Outcome};
@@ -132,10 +132,7 @@ fn start(rt: &Runtime, io: &mut Io, args: StartArgs) -> anyhow::Result<Status> {
             "session `{name}` exists; hint: `enact session send {name} TEXT` goes on with it, `--name` starts another"
         );
     }
-    let state: Value = match &args.state {
-        Some(text) => serde_json::from_str(text).map_err(|e| anyhow::anyhow!("--state is not valid JSON: {e}"))?,
-        None => json!({}),
-    };
+    let state = state_arg(args.state.as_deref())?;
     let call = Call::new(interpreter(rt)?).config(&loaded.flow.to_json()).input(&json!({"state": state}).to_string());
     let inv = crate::progress::watched(io, args.json, |observer| rt.invoke(call.observer(observer)))?;
     rt.storage().write(|w| w.set_session(&name, &inv.id))?;

@@ -343,18 +343,24 @@ fn said(role: &str, content: &str) -> Value {
     json!({"role": role, "content": content})
 }
 
-/// The dialogue as Genie Flow's chat format: `[[USER]]: ...` and `[[ASSISTANT]]: ...` blocks.
+/// The dialogue in Genie Flow's chat format: each message as
+/// `[ROLE]: text` and a line break, the messages joined by a line break.
 fn chat_history(state: &Map<String, Value>) -> String {
-    let mut text = String::new();
-    for message in state.get(DIALOGUE).and_then(Value::as_array).into_iter().flatten() {
-        let role = message["role"].as_str().unwrap_or("user").to_uppercase();
-        let content = message["content"].as_str().map(str::to_string).unwrap_or_else(|| message["content"].to_string());
-        if !text.is_empty() {
-            text.push_str("\n\n");
-        }
-        text.push_str(&format!("[[{role}]]: {content}"));
-    }
-    text
+    let lines: Vec<String> = state
+        .get(DIALOGUE)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|message| {
+            let role = message["role"].as_str().unwrap_or("user").to_uppercase();
+            let content = match &message["content"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!("[{role}]: {content}\n")
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// Parses a completion as JSON: the whole text, or the first fenced block in it.
@@ -778,6 +784,14 @@ mod tests {
         assert_eq!(run(&forever, Input::default(), &mut host).unwrap_err().code, "too-many-steps");
         assert_eq!(host.marks.len(), 50);
         assert_eq!(host.marks[49].1["n"], 50);
+    }
+
+    #[test]
+    fn the_chat_history_is_in_genie_flows_chat_format() {
+        let state =
+            json!({"dialogue": [{"role": "assistant", "content": "Hi!"}, {"role": "user", "content": "Hello"}]});
+        assert_eq!(chat_history(state.as_object().unwrap()), "[ASSISTANT]: Hi!\n\n[USER]: Hello\n");
+        assert_eq!(chat_history(&Map::new()), "");
     }
 
     #[test]
