@@ -70,6 +70,20 @@ fn the_counter_counts_to_ten_in_eleven_steps_and_replays_identically() {
 }
 
 #[test]
+fn a_flow_that_asks_with_no_answer_at_hand_suspends_and_resume_goes_on() {
+    let home = Home::new();
+    let llm = scripted("chatbot.llm.json");
+    let run = home.enact(&["flow", "run", &example("chatbot.toml"), "--llm", &llm]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(run.stderr().contains("awaiting input: \"What would you like to do?\""), "{}", run.stderr());
+    let resumed =
+        home.enact(&["resume", "last", "--answer", "Write a poem", "--answers", r#"["bye"]"#, "--llm", &llm, "--json"]);
+    let out = resumed.success().json();
+    assert_eq!(out["output"]["step"], "bye", "{out}");
+    assert_eq!(out["output"]["state"]["mode"], "poem");
+}
+
+#[test]
 fn a_run_merges_its_state_and_halts_where_asked() {
     let home = Home::new();
     let counter = example("counter.toml");
@@ -265,6 +279,11 @@ fn a_bad_flow_is_refused_with_its_line_and_stores_nothing() {
             "unreachable",
             "flow = \"f\"\nentry = \"a\"\n[step.a]\nend = true\n[step.b]\nend = true\n",
             "step.b: unreachable",
+        ),
+        (
+            "duplicate default",
+            "flow = \"f\"\nentry = \"a\"\n[step.a]\nsay = \"hi\"\n[step.b]\nend = true\n[step.c]\nend = true\n[[next]]\nfrom = \"a\"\nto = \"b\"\n[[next]]\nfrom = \"a\"\nto = \"c\"\n",
+            ":12:1: next[1]: never taken: next[0] from `a` has no `when`",
         ),
         ("not TOML", "flow = \"f\"\nentry = \n", "line 2"),
         ("unknown field", "flow = \"f\"\nentry = \"a\"\n[step.a]\nsett = {}\n", "unknown field `sett`"),
