@@ -3,8 +3,8 @@
 
 SCENARIOS   := dice roll-die roll-sum ask-dice chat
 RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice timers flow counter
-PY_GUESTS   := $(SCENARIOS) timers fail
-JS_GUESTS   := $(SCENARIOS) timers fail
+PY_GUESTS   := $(SCENARIOS) timers fail runner
+JS_GUESTS   := $(SCENARIOS) timers fail runner
 GUEST_DIR   := target/guests
 GUEST_BUILD := target/guests-build
 CARGO       ?= cargo

@@ -135,6 +135,15 @@ run $enact session show ada
 run $enact flow run $flows/map_reduce.toml --llm scripted:$flows/map_reduce.llm.json
 run $enact show last
 
+# Source code, as a model might write it, run on the python and javascript
+# runners; a program that asks a model for code runs what it wrote as a child,
+# and overriding the model's answer runs other code.
+run $enact run examples/code/hello.js --input '{"name": "Ada"}'
+run $enact run examples/code/squares.py --input 7 --llm scripted:examples/code/squares.llm.json
+run $enact show last --events
+run $enact replay last
+run $enact replay last --override '1="def main(input):\n    return input + 1\n"'
+
 run $enact ls invocations
 
 # The store keeps everything until told otherwise: rm takes a tree out, gc

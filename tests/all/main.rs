@@ -32,6 +32,8 @@ mod new;
 mod properties;
 /// Record, then replay: identical output and journal; divergence detected.
 mod replay;
+/// Source code run by the `python` and `javascript` runners: `enact run`, generated code as a child.
+mod run_code;
 /// The sandbox and the store under stress: limits, authority, integrity, crashes.
 mod safety;
 /// Sharing by hash: export, import, replay elsewhere.

@@ -40,7 +40,7 @@ pub(super) struct Args {
 
 /// `what`'s JSON: the text itself, or the contents of the file after `@`
 /// (`@-`: standard input); checked here so that a shell's mangling shows.
-fn json_arg(what: &str, text: &str) -> anyhow::Result<String> {
+pub(super) fn json_arg(what: &str, text: &str) -> anyhow::Result<String> {
     let json = match text.strip_prefix('@') {
         Some("-") => std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?,
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`"))?,

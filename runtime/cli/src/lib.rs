@@ -18,6 +18,7 @@ mod remove;
 mod replay;
 mod resume;
 mod rewind;
+mod run;
 mod session;
 mod share;
 mod show;
@@ -137,6 +138,11 @@ enum Command {
         after_help = "Examples:\n  enact resume last --answer 3\n  enact resume ask-dice --answers '[4, 5, 6]'\n  enact resume run:0191c3a4 --interactive"
     )]
     Resume(resume::Args),
+    /// Run Python or JavaScript source as an invokable, journaled and replayable
+    #[command(
+        after_help = "Examples:\n  enact run task.py --input '{\"n\": 3}'\n  echo 'def main(input): return input * 2' | enact run --lang python - --input 21\n  enact run tool.js --json"
+    )]
+    Run(run::Args),
     /// Run, inspect, fork, draw and check flows: state machines and LLM dialogues as files
     #[command(subcommand)]
     Flow(flow::Command),
@@ -398,6 +404,11 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
     if let Some(provider) = llm_provider(&cli, &home, io)? {
         builder = builder.llm(Arc::from(provider));
     }
+    for (name, bytes) in run::RUNNERS {
+        if !bytes.is_empty() {
+            builder = builder.builtin(name, bytes);
+        }
+    }
     let rt = builder.build()?;
     match cli.command {
         Command::Add(args) => add::run(&rt, io, args),
@@ -409,6 +420,7 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         Command::Replay(args) => replay::run(&rt, io, args),
         Command::Rewind(args) => rewind::run(&rt, io, args),
         Command::Resume(args) => resume::run(&rt, io, args),
+        Command::Run(args) => run::run(&rt, io, args),
         Command::Flow(command) => flow::run(&rt, io, command),
         Command::Session(command) => session::run(&rt, io, command),
         Command::Ls(args) => ls::run(&rt, io, args),

@@ -101,6 +101,13 @@ impl View<'_> {
             let input = if input.is_null() { String::new() } else { self.shown(&input) };
             return Ok(format!("->{name}:{flow}({input})"));
         }
+        // Source run by a runner: its first line stands for it.
+        if let Some(source) = config["source"].as_str().filter(|_| config.as_object().is_some_and(|o| o.len() == 1)) {
+            let first = source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            let first: String = first.chars().take(60).collect();
+            let input = if input.is_null() { String::new() } else { self.shown(&input) };
+            return Ok(format!("->{name}[{first:?}…]({input})"));
+        }
         let empty = config.is_null() || config.as_object().is_some_and(|o| o.is_empty());
         let config = if empty { String::new() } else { format!("[{}]", self.shown(&config)) };
         let input = if input.is_null() { String::new() } else { self.shown(&input) };

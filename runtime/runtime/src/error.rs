@@ -69,6 +69,22 @@ pub enum AddError {
     Storage(#[from] StorageError),
 }
 
+/// Why a target names no component.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// No component, or several, match.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A builtin component could not be added on first use.
+    #[error("cannot add the builtin component `{name}`: {source}")]
+    Builtin {
+        /// Its name.
+        name: String,
+        /// Why.
+        source: Box<AddError>,
+    },
+}
+
 /// Why a name could not be bound.
 #[derive(Debug, thiserror::Error)]
 pub enum NameError {

@@ -24,14 +24,14 @@ use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{Invocation, Outcome};
 use enact_core::value::{self, Digest};
-use enact_store::resolve::ResolveError;
+use enact_store::resolve::{self, ResolveError};
 use enact_store::{Storage, StorageError, load};
 use serde_json::Value;
 
 use self::run::{RunOutcome, RunSpec, execute};
 use self::seal::{seal, seal_rewound};
 pub(crate) use self::tree::Tree;
-use crate::error::{InvokeError, ReplayError, ResumeError, RewindError, RunError};
+use crate::error::{AddError, InvokeError, ReplayError, ResumeError, RewindError, RunError, TargetError};
 use crate::observe::Observer;
 use crate::registry::Registry;
 use crate::sources::Sources;
@@ -44,6 +44,8 @@ pub(crate) struct Exec {
     pub sources: Box<dyn Fn() -> Sources + Send + Sync>,
     pub llm: Option<Arc<dyn Provider>>,
     pub limits: Limits,
+    /// Components every store has under these names, added on first use.
+    pub builtins: Vec<(&'static str, &'static [u8])>,
 }
 
 /// How to run a recorded invocation again: see [`Exec::replay`].
@@ -76,6 +78,62 @@ pub(crate) struct Root {
 }
 
 impl Exec {
+    /// Adds component `bytes` (whose id is `digest`), compiled once: bytes
+    /// the store holds already (compiled for this engine) are not compiled
+    /// again; with `name`, binds it (the caller checked the name may be bound).
+    pub fn add(
+        &self,
+        bytes: &[u8],
+        digest: &Digest,
+        name: Option<&str>,
+    ) -> Result<(Digest, enact_core::component::ComponentInfo), AddError> {
+        let digest = *digest;
+        let compatibility = self.registry.engine_info.compatibility;
+        let stored = self.storage.read()?.component::<enact_core::component::ComponentInfo>(&digest)?;
+        let compiled = self.registry.artifacts.contains(&digest, &compatibility);
+        if let Some(info) = stored.filter(|_| compiled) {
+            if let Some(name) = name {
+                self.storage.write(|w| w.set_name(name, &digest))?;
+            }
+            return Ok((digest, info));
+        }
+        let compiled = self.registry.compile(bytes)?;
+        let info = compiled.info.clone();
+        self.registry.cache(&digest, &compiled.code);
+        self.storage.write(|w| {
+            w.put_blob(bytes)?;
+            w.put_component(&digest, &info)?;
+            if let Some(name) = name {
+                w.set_name(name, &digest)?;
+            }
+            Ok::<_, StorageError>(())
+        })?;
+        self.registry.keep(compiled);
+        Ok((digest, info))
+    }
+
+    /// Resolves a component name, id or unique prefix; a builtin's name the
+    /// store does not know adds the builtin first.
+    pub fn resolve_component(&self, target: &str) -> Result<Digest, TargetError> {
+        let reader = self.storage.read().map_err(ResolveError::from)?;
+        let found = resolve::component(&reader, target);
+        drop(reader);
+        match found {
+            Err(ResolveError::NotFound { kind, target: t }) => {
+                let Some((name, bytes)) = self.builtins.iter().find(|(name, _)| *name == target) else {
+                    return Err(ResolveError::NotFound { kind, target: t }.into());
+                };
+                let digest = crate::component::component_id(bytes);
+                tracing::info!("adding the builtin component `{name}`");
+                let added = self.add(bytes, &digest, Some(name));
+                added
+                    .map(|(digest, _)| digest)
+                    .map_err(|e| TargetError::Builtin { name: name.to_string(), source: Box::new(e) })
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// The tree of a new run.
     pub fn tree(&self, answerer: Box<dyn Answerer>, observer: Arc<dyn Observer>) -> Arc<Tree> {
         Tree::new(answerer, self.llm.clone(), observer)

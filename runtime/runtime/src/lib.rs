@@ -53,6 +53,7 @@ pub use component::{ComponentError, check_header, component_id};
 pub use engine::{EngineError, MAX_MEMORY, WASMTIME_VERSION, new_engine};
 pub use error::{
     AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, RunError, SessionError,
+    TargetError,
 };
 pub use exec::Replay;
 pub use grants::GrantError;

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::artifacts::{Artifacts, artifacts_path};
 use crate::engine::EngineError;
-use crate::error::{AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError};
+use crate::error::{AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, TargetError};
 use crate::exec::{Exec, Replay, Rerun, Root};
 use crate::observe::{Observer, Unobserved};
 use crate::registry::Registry;
@@ -48,9 +48,19 @@ pub struct Builder {
     sources: Box<dyn Fn() -> Sources + Send + Sync>,
     llm: Option<Arc<dyn Provider>>,
     limits: Limits,
+    builtins: Vec<(&'static str, &'static [u8])>,
 }
 
 impl Builder {
+    /// Makes component `bytes` available under `name` in every store: it is
+    /// added (and compiled) the first time `name` is resolved and the store
+    /// has no component of that name. The command line's source runners
+    /// (`python`, `javascript`) are such components.
+    pub fn builtin(mut self, name: &'static str, bytes: &'static [u8]) -> Builder {
+        self.builtins.push((name, bytes));
+        self
+    }
+
     /// Uses `sources` for live nondeterminism instead of the real clock and
     /// entropy: each run calls it once.
     pub fn sources(mut self, sources: impl Fn() -> Sources + Send + Sync + 'static) -> Builder {
@@ -86,7 +96,14 @@ impl Builder {
             .artifacts
             .unwrap_or_else(|| artifacts_path(self.storage.path().parent().unwrap_or_else(|| Path::new("."))));
         let registry = Registry::new(self.storage.clone(), Artifacts::new(dir))?;
-        let exec = Exec { registry, storage: self.storage, sources: self.sources, llm: self.llm, limits: self.limits };
+        let exec = Exec {
+            registry,
+            storage: self.storage,
+            sources: self.sources,
+            llm: self.llm,
+            limits: self.limits,
+            builtins: self.builtins,
+        };
         Ok(Runtime { exec: Arc::new(exec) })
     }
 }
@@ -193,7 +210,14 @@ impl Runtime {
     /// A runtime over `storage` with the real clock and entropy, no LLM
     /// provider and the default limits, until told otherwise.
     pub fn builder(storage: Arc<Storage>) -> Builder {
-        Builder { storage, artifacts: None, sources: Box::new(Sources::system), llm: None, limits: Limits::default() }
+        Builder {
+            storage,
+            artifacts: None,
+            sources: Box::new(Sources::system),
+            llm: None,
+            limits: Limits::default(),
+            builtins: Vec::new(),
+        }
     }
 
     /// A runtime with the defaults over an open store.
@@ -252,30 +276,7 @@ impl Runtime {
         if let Some(name) = name {
             self.name_check(name, &digest, false)?;
         }
-        let compatibility = self.exec.registry.engine_info.compatibility;
-        let reader = self.storage().read()?;
-        let stored = reader.component::<ComponentInfo>(&digest)?;
-        drop(reader);
-        let compiled = self.exec.registry.artifacts.contains(&digest, &compatibility);
-        if let Some(info) = stored.filter(|_| compiled) {
-            if let Some(name) = name {
-                self.storage().write(|w| w.set_name(name, &digest))?;
-            }
-            return Ok((digest, info));
-        }
-        let compiled = self.exec.registry.compile(bytes)?;
-        let info = compiled.info.clone();
-        self.exec.registry.cache(&digest, &compiled.code);
-        self.storage().write(|w| {
-            w.put_blob(bytes)?;
-            w.put_component(&digest, &info)?;
-            if let Some(name) = name {
-                w.set_name(name, &digest)?;
-            }
-            Ok::<_, StorageError>(())
-        })?;
-        self.exec.registry.keep(compiled);
-        Ok((digest, info))
+        self.exec.add(bytes, &digest, name)
     }
 
     /// Points `name` at component `digest`. A name that points at another
@@ -340,8 +341,8 @@ impl Runtime {
     ///
     /// # Errors
     /// Nothing or several match.
-    pub fn resolve_component(&self, target: &str) -> Result<Digest, ResolveError> {
-        resolve::component(&self.storage().read()?, target)
+    pub fn resolve_component(&self, target: &str) -> Result<Digest, TargetError> {
+        self.exec.resolve_component(target)
     }
 
     /// Resolves an invocation: its id or a unique prefix, `last`, or a component's name (its latest).

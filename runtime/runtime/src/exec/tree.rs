@@ -13,13 +13,13 @@ use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
 use enact_core::value::Digest;
 use enact_store::load::Packs;
-use enact_store::resolve::{self, ResolveError};
+use enact_store::resolve::ResolveError;
 use enact_store::{Reader, StorageError, Writer};
 
 use super::run::{RunOutcome, RunSpec, execute};
 use super::seal::{SealWrites, apply_all, memo_key, seal};
 use super::{Exec, Rerun};
-use crate::error::{ReplayError, RunError};
+use crate::error::{ReplayError, RunError, TargetError};
 use crate::host::{ChildError, ChildOutcome, Children};
 use crate::observe::Observer;
 
@@ -124,8 +124,7 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
     let resolved = match invoker.tree.resolved(&call.target) {
         Some(component) => Ok(component),
         None => {
-            let resolved =
-                ex.storage.read().map_err(|e| fault(e.into())).map(|r| resolve::component(&r, &call.target))?;
+            let resolved = ex.resolve_component(&call.target);
             if let Ok(component) = &resolved {
                 invoker.tree.resolves(&call.target, *component);
             }
@@ -134,12 +133,12 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
     };
     let component = match resolved {
         Ok(component) => component,
-        Err(e @ (ResolveError::NotFound { .. } | ResolveError::Ambiguous { .. })) => {
+        Err(TargetError::Resolve(e @ (ResolveError::NotFound { .. } | ResolveError::Ambiguous { .. }))) => {
             let error = ErrorRecord { code: "unknown-target".into(), message: e.to_string(), details: None };
             let call = ChildCall { result: ChildResult::Failed(error), ..call };
             return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output: None, awaiting: None });
         }
-        Err(ResolveError::Storage(e)) => return Err(fault(e.into())),
+        Err(TargetError::Resolve(ResolveError::Storage(e))) => return Err(fault(e.into())),
         Err(e) => return Err(fault(RunError::Host(Box::new(e)))),
     };
     let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;

@@ -1,0 +1,118 @@
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::support::Home;
+
+/// A file of `examples/code`, as a path argument.
+fn example(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/code").join(name);
+    path.to_str().expect("a UTF-8 path").to_string()
+}
+
+/// Writes `source` as `name` in `home` and returns its path.
+fn source(home: &Home, name: &str, text: &str) -> String {
+    let path = home.path().join(name);
+    std::fs::write(&path, text).expect("write the source");
+    path.to_str().expect("a UTF-8 path").to_string()
+}
+
+fn journal(home: &Home, id: &str) -> Vec<Value> {
+    home.enact(&["show", id, "--events", "--json"]).success().json()["journal"].as_array().cloned().unwrap_or_default()
+}
+
+/// One home for every case: each runner is compiled once, when first named.
+#[test]
+fn python_and_javascript_source_runs_sandboxed_journaled_and_replayable() {
+    let home = Home::new();
+
+    // Python: main(input)'s return value, print captured, the kit importable.
+    let double = source(
+        &home,
+        "double.py",
+        "def main(input):\n    print('doubling', input)\n    return {'twice': input * 2, 'die': enact.below(6) + 1}\n",
+    );
+    let out = home.enact(&["run", &double, "--input", "21", "--json"]).success().json();
+    assert_eq!(out["output"]["twice"], 42, "{out}");
+    let id = out["invocation"].as_str().expect("an id").to_string();
+    let shown = home.enact(&["show", &id, "--events"]).success().stdout();
+    assert!(shown.starts_with("->python[\"def main(input):\"…](21)"), "{shown}");
+    assert!(shown.contains("stdout: doubling 21"), "{shown}");
+    let replay = home.enact(&["replay", &id, "--json"]).success().json();
+    assert_eq!(replay["identical"], true, "{replay}");
+    // The same source is the same invokable: the runner, with that config.
+    let again = home.enact(&["run", &double, "--input", "21", "--json"]).success().json();
+    assert_eq!(again["component"], out["component"]);
+    let added = home.enact(&["ls", "names", "--json"]).success().json();
+    assert!(added.to_string().contains("\"python\""), "the runner is named `python` once added: {added}");
+
+    // An exception fails the invocation with its traceback.
+    let boom = source(&home, "boom.py", "def main(input):\n    return input['missing']\n");
+    let failed = home.enact(&["run", &boom, "--input", "{}", "--json"]);
+    assert_eq!(failed.code(), 1);
+    let error = &failed.json()["error"];
+    assert_eq!(error["code"], "exception", "{error}");
+    let details: Value = serde_json::from_str(error["details"].as_str().unwrap_or("{}")).expect("details are JSON");
+    assert!(details["traceback"].as_str().is_some_and(|t| t.contains("File \"<source>\", line 2")), "{details}");
+    // No output at all is an error too; source may come on standard input.
+    let none = home.enact(&["run", &source(&home, "none.py", "x = 1\n"), "--json"]);
+    assert_eq!(none.json()["error"]["code"], "no-output");
+    let piped =
+        home.spawn_with_stdin(&["run", "--lang", "python", "-", "--input", "41", "--json"], "output = input + 1\n");
+    assert_eq!(piped.success().json()["output"], 42);
+
+    // JavaScript: the same contract.
+    let hello = home.enact(&["run", &example("hello.js"), "--input", r#"{"name": "Ada"}"#, "--json"]).success().json();
+    assert_eq!(hello["output"]["greeting"], "Hello, Ada!", "{hello}");
+    let js_id = hello["invocation"].as_str().expect("an id");
+    assert_eq!(home.enact(&["replay", js_id, "--json"]).success().json()["identical"], true);
+    let thrown = home.enact(&["run", &source(&home, "boom.js", "output = JSON.parse('{nope');\n"), "--json"]);
+    assert_eq!(thrown.code(), 1);
+    assert_eq!(thrown.json()["error"]["code"], "exception");
+
+    // Generated code as a child: the model writes source, the parent runs it.
+    let llm = format!("scripted:{}", example("squares.llm.json"));
+    let squares =
+        home.enact(&["run", &example("squares.py"), "--input", "7", "--llm", &llm, "--json"]).success().json();
+    assert_eq!(squares["output"]["result"], 49, "{squares}");
+    let parent = squares["invocation"].as_str().expect("an id").to_string();
+    let tree = home.enact(&["show", &parent, "--json"]).success().json();
+    assert_eq!(tree["children"][0]["output"], 49, "{tree}");
+    let replay = home.enact(&["replay", &parent, "--llm", "http://127.0.0.1:9/v1", "--json"]).success().json();
+    assert_eq!(replay["identical"], true, "a replay asks no model and runs no code again: {replay}");
+    // Other source in place of the model's answer runs the new source.
+    let at = journal(&home, &parent)
+        .iter()
+        .position(|e| e["request"].as_str().is_some_and(|r| r.starts_with("llm.complete")))
+        .expect("the completion is journaled");
+    let other = format!("{at}={}", json!("def main(input):\n    return input + 1\n"));
+    let changed = home.enact(&["replay", &parent, "--override", &other, "--json"]).success().json();
+    assert_eq!(changed["output"]["result"], 8, "{changed}");
+}
+
+#[test]
+fn generated_code_cannot_reach_files_or_the_network_and_cannot_run_forever() {
+    let home = Home::new();
+    let cases = [
+        ("files.py", "def main(input):\n    return open('/etc/passwd').read()\n", "exception"),
+        (
+            "socket.py",
+            "import socket\ndef main(input):\n    s = socket.create_connection(('127.0.0.1', 80))\n    return 'connected'\n",
+            "exception",
+        ),
+    ];
+    for (name, text, code) in cases {
+        let run = home.enact(&["run", &source(&home, name, text), "--json"]);
+        assert_eq!(run.code(), 1, "{name}: {}", run.stdout());
+        assert_eq!(run.json()["error"]["code"], code, "{name}: {}", run.stdout());
+    }
+    let forever = source(&home, "forever.py", "def main(input):\n    while True:\n        pass\n");
+    let run = home.enact(&["run", &forever, "--fuel", "200000000", "--json"]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let out = run.json();
+    assert_eq!(out["status"], "trapped", "{out}");
+    assert!(
+        out["error"]["message"].as_str().unwrap_or_default().contains("fuel") || out.to_string().contains("fuel"),
+        "{out}"
+    );
+}
