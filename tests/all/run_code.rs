@@ -116,3 +116,43 @@ fn generated_code_cannot_reach_files_or_the_network_and_cannot_run_forever() {
         "{out}"
     );
 }
+
+#[test]
+fn the_code_agent_retries_with_the_error_until_a_program_works_and_replays_without_the_model() {
+    let home = Home::new();
+    home.add_rust("code-agent");
+    let program = |body: &str| {
+        crate::llm_server::Canned::completion(&format!("Here it is:\n```python\ndef main(input):\n{body}\n```"))
+    };
+    let server = crate::llm_server::Server::start(vec![
+        program("    return open('/etc/passwd').read()"),
+        program("    while True:\n        pass"),
+        program("    return sum(input)"),
+    ]);
+    let config = json!({"url": server.url, "model": "test-model", "retries": 0});
+    std::fs::write(home.path().join("llm.json"), config.to_string()).expect("write llm.json");
+    let agent_config = json!({"attempts": 3, "fuel": 500_000_000}).to_string();
+    let input = json!({"task": "Sum the numbers in the input list.", "input": [1, 2, 3]}).to_string();
+    let run = home.enact(&["invoke", "code-agent", "--config", &agent_config, "--input", &input, "--json"]);
+    let out = run.success().json();
+    assert_eq!(out["output"]["output"], 6, "{out}");
+    assert_eq!(out["output"]["attempts"], 3);
+    assert!(out["output"]["source"].as_str().is_some_and(|s| s.contains("sum(input)")), "{out}");
+    // The model heard why each program failed.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let second = requests[1]["messages"].to_string();
+    assert!(second.contains("Running it failed") && second.contains("passwd"), "{second}");
+    let third = requests[2]["messages"].to_string();
+    assert!(third.contains("fuel"), "the loop ran out of fuel: {third}");
+    // Each program ran as a child, contained: an exception, a trap, an output.
+    let id = out["invocation"].as_str().expect("an id").to_string();
+    let tree = home.enact(&["show", &id, "--json"]).success().json();
+    let children = tree["children"].as_array().cloned().unwrap_or_default();
+    let statuses: Vec<&str> = children.iter().filter_map(|c| c["status"].as_str()).collect();
+    assert_eq!(statuses, ["failed", "trapped", "completed"], "{tree}");
+    // The whole tree replays with no model reachable.
+    let replay = home.enact(&["replay", &id, "--llm", "http://127.0.0.1:9/v1", "--json"]).success().json();
+    assert_eq!(replay["identical"], true, "{replay}");
+    assert_eq!(server.count(), 3);
+}

@@ -69,6 +69,33 @@ pub struct ChildOutcome {
     pub awaiting: Option<Vec<u8>>,
 }
 
+/// Limits one child runs under, where they are tighter than its tree's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tighter {
+    /// Fuel.
+    pub fuel: Option<u64>,
+    /// Linear memory, in bytes.
+    pub memory_bytes: Option<u64>,
+    /// Wall time, in milliseconds.
+    pub wall_time_ms: Option<u64>,
+}
+
+impl Tighter {
+    /// `limits`, tightened: each limit is the smaller of the two.
+    pub fn apply(&self, limits: &Limits) -> Limits {
+        let min = |own: Option<u64>, tree: u64| own.map_or(tree, |own| own.min(tree));
+        Limits {
+            fuel: match (self.fuel, limits.fuel) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            memory_bytes: min(self.memory_bytes, limits.memory_bytes),
+            wall_time_ms: min(self.wall_time_ms, limits.wall_time_ms),
+            ..limits.clone()
+        }
+    }
+}
+
 /// Why a child could not be run.
 pub enum ChildError {
     /// A limit of the invocation tree (depth, children): the guest's own
@@ -87,7 +114,21 @@ pub trait Children: Send + Sync {
     ///
     /// # Errors
     /// A limit of the tree, or a host failure.
-    fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError>;
+    fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
+        self.run_limited(target, config, input, &Tighter::default())
+    }
+
+    /// [`Children::run`], with the child under limits tighter than the tree's.
+    ///
+    /// # Errors
+    /// As [`Children::run`].
+    fn run_limited(
+        &self,
+        target: String,
+        config: Vec<u8>,
+        input: Vec<u8>,
+        tighter: &Tighter,
+    ) -> Result<ChildOutcome, ChildError>;
 
     /// Continues a recorded child that did not finish: it replays, then goes
     /// on live, in this tree.

@@ -20,7 +20,7 @@ use super::run::{RunOutcome, RunSpec, execute};
 use super::seal::{SealWrites, apply_all, memo_key, seal};
 use super::{Exec, Rerun};
 use crate::error::{ReplayError, RunError, TargetError};
-use crate::host::{ChildError, ChildOutcome, Children};
+use crate::host::{ChildError, ChildOutcome, Children, Tighter};
 use crate::observe::Observer;
 
 /// What every invocation of one tree shares: counters, child seals waiting
@@ -101,9 +101,15 @@ impl Tree {
 ///
 /// # Errors
 /// A depth or children limit (a trap in the caller), or a host failure.
-fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
+fn run_child(
+    invoker: &Invoker,
+    target: String,
+    config: Vec<u8>,
+    input: Vec<u8>,
+    tighter: &Tighter,
+) -> Result<ChildOutcome, ChildError> {
     let ex = &invoker.exec;
-    let limits = &invoker.limits;
+    let limits = &tighter.apply(&invoker.limits);
     if invoker.depth + 1 > limits.max_depth {
         return Err(ChildError::Limit(format!("child depth limit of {} exceeded", limits.max_depth)));
     }
@@ -142,7 +148,8 @@ fn run_child(invoker: &Invoker, target: String, config: Vec<u8>, input: Vec<u8>)
         Err(e) => return Err(fault(RunError::Host(Box::new(e)))),
     };
     let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;
-    let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed);
+    // A child under tighter limits may end otherwise than the one remembered.
+    let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed) && *tighter == Tighter::default();
     let earlier =
         if reuse { memoized(ex, &memo_key(&component, &call.config, &call.input)).map_err(fault)? } else { None };
     if let Some((earlier, sealed)) = earlier {
@@ -282,8 +289,14 @@ impl Invoker {
 }
 
 impl Children for Invoker {
-    fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
-        run_child(self, target, config, input)
+    fn run_limited(
+        &self,
+        target: String,
+        config: Vec<u8>,
+        input: Vec<u8>,
+        tighter: &Tighter,
+    ) -> Result<ChildOutcome, ChildError> {
+        run_child(self, target, config, input, tighter)
     }
 
     fn resume(&self, recorded: ChildCall) -> Result<ChildOutcome, ChildError> {

@@ -9,9 +9,9 @@ use enact_core::record::ErrorRecord;
 use enact_core::value;
 use enact_store::StorageError;
 
-use super::enact::runtime::invoke::{CallRequest, Host};
+use super::enact::runtime::invoke::{CallRequest, ChildLimits, Host};
 use super::enact::runtime::types::Error;
-use super::{ChildError, ChildOutcome, HostState, trap};
+use super::{ChildError, ChildOutcome, HostState, Tighter, trap};
 
 fn guest_error(code: &str, message: String) -> Error {
     Error { code: code.to_string(), message, details: None }
@@ -61,8 +61,8 @@ impl HostState {
         }
     }
 
-    /// One call: served from the journal, continued, or run live.
-    fn call_one(&mut self, call: Prepared) -> wasmtime::Result<Result<String, Error>> {
+    /// One call: served from the journal, continued, or run live (under `tighter` limits).
+    fn call_one(&mut self, call: Prepared, tighter: &Tighter) -> wasmtime::Result<Result<String, Error>> {
         let Some(children) = &self.children else {
             return Ok(Err(guest_error("unsupported", "`invoke.call` is not available here".into())));
         };
@@ -80,7 +80,8 @@ impl HostState {
                     }
                     _ => {
                         children.observer().child_started(children.depth() + 1, &call.target);
-                        children.run(call.target, call.config, call.input).map_err(|e| self.child_failed(e))?
+                        let outcome = children.run_limited(call.target, call.config, call.input, tighter);
+                        outcome.map_err(|e| self.child_failed(e))?
                     }
                 };
                 self.journal().record_live(child.event.clone()).map_err(trap)?;
@@ -189,7 +190,25 @@ impl Host for HostState {
             return Ok(Err(guest_error("unsupported", "`invoke.call` is not available here".into())));
         }
         match Prepared::new(target, config.as_deref(), &input) {
-            Ok(call) => self.call_one(call),
+            Ok(call) => self.call_one(call, &Tighter::default()),
+            Err(error) => Ok(Err(error)),
+        }
+    }
+
+    fn call_limited(
+        &mut self,
+        target: String,
+        config: Option<String>,
+        input: String,
+        limits: ChildLimits,
+    ) -> wasmtime::Result<Result<String, Error>> {
+        if self.children.is_none() {
+            return Ok(Err(guest_error("unsupported", "`invoke.call-limited` is not available here".into())));
+        }
+        let tighter =
+            Tighter { fuel: limits.fuel, memory_bytes: limits.memory_bytes, wall_time_ms: limits.wall_time_ms };
+        match Prepared::new(target, config.as_deref(), &input) {
+            Ok(call) => self.call_one(call, &tighter),
             Err(error) => Ok(Err(error)),
         }
     }
@@ -212,7 +231,7 @@ impl Host for HostState {
             // While the journal has recorded children, they are served in
             // order, or continued (one that did not finish) as `call` does.
             if live.is_empty() && self.journal().replaying() {
-                results.push(Some(self.call_one(call)?));
+                results.push(Some(self.call_one(call, &Tighter::default())?));
                 continue;
             }
             // The journal has run out (it may not have for later calls that
