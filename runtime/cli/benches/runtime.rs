@@ -243,6 +243,33 @@ fn flow_counter(c: &mut Criterion) {
     group.finish();
 }
 
+/// A small Python snippet, as a model might write it, run on the `python`
+/// runner in a warm runtime; and `enact run` of it as a whole process.
+fn run_source(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = runtime(&dir);
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/runner.wasm");
+    let runner = rt.add(&std::fs::read(python).expect("the python runner"), Some("python")).expect("add").0;
+    let snippet = r#"{"source": "def main(input):\n    return input['a'] + 1\n"}"#;
+    let mut group = c.benchmark_group("run source");
+    group.sample_size(20);
+    group.bench_function("python snippet (in process)", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(runner).config(snippet).input(r#"{"a": 41}"#)).expect("invoke"))
+    });
+    drop(rt);
+    let file = dir.path().join("t.py");
+    std::fs::write(&file, "def main(input):\n    return input['a'] + 1\n").expect("write");
+    let enact = env!("CARGO_BIN_EXE_enact");
+    let args = ["run", file.to_str().expect("utf-8"), "--input", r#"{"a": 41}"#];
+    group.bench_function("enact run t.py (process)", |b| {
+        b.iter(|| {
+            let out = Command::new(enact).args(args).env("ENACT_HOME", dir.path()).output().expect("enact run");
+            assert!(out.status.success());
+        })
+    });
+    group.finish();
+}
+
 /// `enact invoke` as a whole process, with the component already compiled.
 fn invoke_process(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -287,6 +314,7 @@ criterion_group!(
     child_invocations,
     input_session,
     flow_counter,
+    run_source,
     invoke_process
 );
 criterion_main!(benches);

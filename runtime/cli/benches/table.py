@@ -63,6 +63,10 @@ def main():
         step = median_ns("flow counter", f"n={n}") / n
         rows.append((f"flow step, Burr's counter n={n}, persisted", f"{step / 1000:.1f} µs",
                      "≤ 5 µs (Burr 0.43: 27–57 µs in memory, 1.4 ms to SQLite)"))
+    snippet = median_ns("run source", "python snippet (in process)")
+    rows.append(("a Python snippet on the `python` runner, warm runtime, sealed", f"{snippet / 1e6:.2f} ms", "≤ 1 ms"))
+    process = median_ns("run source", "enact run t.py (process)")
+    rows.append(("`enact run t.py`, whole process", f"{process / 1e6:.1f} ms", "≤ 50 ms"))
     for name, target in [("enact invoke echo", ""), ("enact invoke py-dice", "≤ 50 ms")]:
         rows.append((f"`{name}`, whole process", f"{median_ns('process', name) / 1e6:.1f} ms", target))
 
