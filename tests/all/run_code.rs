@@ -156,3 +156,30 @@ fn the_code_agent_retries_with_the_error_until_a_program_works_and_replays_witho
     assert_eq!(replay["identical"], true, "{replay}");
     assert_eq!(server.count(), 3);
 }
+
+#[test]
+fn a_plain_wasi_program_runs_with_recorded_args_env_and_stdin_and_replays() {
+    let home = Home::new();
+    let added = home.enact(&["add", crate::support::guest("rust", "hello").to_str().expect("utf-8"), "--json"]);
+    assert_eq!(added.success().json()["name"], "hello", "a program is named after its file");
+    let described = home.enact(&["describe", "hello", "--json"]).success().json();
+    assert_eq!(described["world"], "wasi:cli/command", "{described}");
+    let config = json!({"args": ["a", "b"], "env": {"EXIT": "0"}}).to_string();
+    let out = home.enact(&["invoke", "hello", "--config", &config, "--input", "\"Ada\"", "--json"]).success().json();
+    let output = &out["output"];
+    assert_eq!(output["exit"], 0, "{out}");
+    let stdout = output["stdout"].as_str().unwrap_or_default();
+    assert!(stdout.starts_with("hello, Ada! args [\"a\", \"b\"], lucky "), "{stdout}");
+    assert_eq!(output["stderr"], "greeted\n");
+    // Its random source is WASI's, journaled: a replay prints the same number.
+    let id = out["invocation"].as_str().expect("an id").to_string();
+    assert!(journal(&home, &id).iter().any(|e| e["request"].as_str().is_some_and(|r| r.starts_with("wasi:random"))));
+    assert_eq!(home.enact(&["replay", &id, "--json"]).success().json()["identical"], true);
+    // A failing exit is an output, not an error (WASI 0.2 exits with 0 or 1).
+    let failing = json!({"env": {"EXIT": "3"}}).to_string();
+    let out = home.enact(&["invoke", "hello", "--config", &failing, "--json"]).success().json();
+    assert_eq!(out["output"]["exit"], 1, "{out}");
+    // Nothing from the host: config and input that do not fit are refused.
+    let refused = home.enact(&["invoke", "hello", "--input", "5"]);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+}

@@ -41,7 +41,10 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         outln!(io, "{digest}");
     }
     let size = enact_core::limits::human_bytes(info.size);
-    let own = info.metadata.name.as_str();
+    // A WASI program says nothing of itself: its file's name names it.
+    let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("program").to_string();
+    let own =
+        if info.world == enact_core::component::World::Command { stem.as_str() } else { info.metadata.name.as_str() };
     let named = match (&args.name, bind) {
         (Some(name), Some(previous)) => {
             rt.name(name, &digest, args.force)?;

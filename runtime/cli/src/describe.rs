@@ -41,6 +41,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
                 "sources": info.sources(),
                 "pure": info.is_pure(),
                 "imports": info.imports,
+                "world": info.world.name(),
             })
         );
         return Ok(Status::Completed);
@@ -49,6 +50,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     if !m.doc.is_empty() {
         outln!(io, "  {}", m.doc);
     }
+    outln!(io, "  world: {}", info.world.name());
     outln!(io, "  size: {}", enact_core::limits::human_bytes(info.size));
     for (what, text) in [("config", &m.config_schema), ("input", &m.input_schema), ("output", &m.output_schema)] {
         if let Some(text) = text {

@@ -12,6 +12,37 @@ pub struct ComponentInfo {
     pub metadata: Description,
     /// The interfaces it imports, e.g. `enact:runtime/random@0.1.0`.
     pub imports: Vec<String>,
+    /// The world it is of: an enact invokable, or a plain WASI program.
+    #[serde(default, skip_serializing_if = "World::is_invokable")]
+    pub world: World,
+}
+
+/// The worlds a component may be of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum World {
+    /// `enact:runtime/invokable`: `describe` and `call(config, input)`.
+    #[default]
+    Invokable,
+    /// `wasi:cli/command`: a program with `main`. Its config is
+    /// `{"args": [...], "env": {...}}`, its input its stdin (a string), its
+    /// output `{"exit", "stdout", "stderr"}`.
+    Command,
+}
+
+impl World {
+    /// Whether this is the invokable world (left out of the JSON then).
+    pub fn is_invokable(&self) -> bool {
+        *self == World::Invokable
+    }
+
+    /// The world's name, as `describe` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Invokable => "enact:runtime/invokable",
+            World::Command => "wasi:cli/command",
+        }
+    }
 }
 
 /// The metadata a component gives of itself.

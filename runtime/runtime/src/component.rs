@@ -1,7 +1,8 @@
 //! Adding a component: check that it is a component of the
-//! `enact:runtime/invokable` world, ask it to describe itself, and store it.
+//! `enact:runtime/invokable` world (then ask it to describe itself) or a
+//! plain WASI program of `wasi:cli/command`, and store it.
 
-use enact_core::component::Description;
+use enact_core::component::{Description, World};
 use enact_core::value::Digest;
 use enact_store::StorageError;
 use wasmtime::Engine;
@@ -69,12 +70,28 @@ pub fn check_header(bytes: &[u8]) -> Result<(), ComponentError> {
     Ok(())
 }
 
-/// Checks the exports by name (for a clear message) and lists the imports.
+/// A component ready to instantiate, of its world.
+#[derive(Clone)]
+pub enum Pre {
+    /// An enact invokable.
+    Invokable(crate::host::InvokablePre<HostState>),
+    /// A plain WASI program.
+    Command(wasmtime_wasi::p2::bindings::sync::CommandPre<HostState>),
+}
+
+/// Checks the exports by name (for a clear message), and returns the
+/// component's world and its imports.
 ///
 /// # Errors
-/// [`ComponentError::MissingExport`] when `call` or `describe` is absent.
-pub fn check_world(engine: &Engine, component: &Component) -> Result<Vec<String>, ComponentError> {
+/// [`ComponentError::MissingExport`] when `call` or `describe` is absent
+/// from a component that is no WASI program either.
+pub fn check_world(engine: &Engine, component: &Component) -> Result<(World, Vec<String>), ComponentError> {
     let ty = component.component_type();
+    let imports = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+    let has = |wanted: &str| ty.exports(engine).any(|(name, _)| name == wanted);
+    if !has("call") && !has("describe") && ty.exports(engine).any(|(name, _)| name.starts_with("wasi:cli/run@")) {
+        return Ok((World::Command, imports));
+    }
     for required in ["call", "describe"] {
         let found = ty
             .exports(engine)
@@ -83,19 +100,36 @@ pub fn check_world(engine: &Engine, component: &Component) -> Result<Vec<String>
             return Err(ComponentError::MissingExport(required));
         }
     }
-    Ok(ty.imports(engine).map(|(name, _)| name.to_string()).collect())
+    Ok((World::Invokable, imports))
 }
 
 /// Type-checks `component` against `linker` and the world's exports.
 ///
 /// # Errors
 /// [`ComponentError::WrongWorld`] naming the import or export that does not fit.
-pub fn prepare(
-    linker: &Linker<HostState>,
-    component: &Component,
-) -> Result<crate::host::InvokablePre<HostState>, ComponentError> {
-    let pre = linker.instantiate_pre(component).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))?;
-    crate::host::InvokablePre::new(pre).map_err(|e| ComponentError::WrongWorld(format!("{e:#}")))
+pub fn prepare(linker: &Linker<HostState>, component: &Component, world: World) -> Result<Pre, ComponentError> {
+    let wrong = |e: wasmtime::Error| ComponentError::WrongWorld(format!("{e:#}"));
+    let pre = linker.instantiate_pre(component).map_err(wrong)?;
+    Ok(match world {
+        World::Invokable => Pre::Invokable(crate::host::InvokablePre::new(pre).map_err(wrong)?),
+        World::Command => Pre::Command(wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre).map_err(wrong)?),
+    })
+}
+
+/// What a WASI program says of itself, for it says nothing: its config,
+/// input and output, as the command world runs it.
+pub fn program_description() -> Description {
+    Description {
+        name: "program".into(),
+        doc: "a plain WASI program: config {args, env}, input its stdin, output {exit, stdout, stderr}".into(),
+        config_schema: Some(
+            r#"{"type":"object","properties":{"args":{"type":"array","items":{"type":"string"}},"env":{"type":"object","additionalProperties":{"type":"string"}}},"additionalProperties":false}"#.into(),
+        ),
+        input_schema: Some(r#"{"type":["string","null"]}"#.into()),
+        output_schema: Some(
+            r#"{"type":"object","properties":{"exit":{"type":"integer"},"stdout":{"type":"string"},"stderr":{"type":"string"}}}"#.into(),
+        ),
+    }
 }
 
 /// The digest of a component's bytes: its id.

@@ -162,6 +162,18 @@ pub trait Children: Send + Sync {
     fn levels_below(&self) -> u32;
 }
 
+/// What a plain WASI program is started with: all of it recorded in the
+/// invocation (its config and input), nothing from the host.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// The arguments after the program's name.
+    pub args: Vec<String>,
+    /// The environment.
+    pub env: Vec<(String, String)>,
+    /// Its standard input.
+    pub stdin: Vec<u8>,
+}
+
 /// Per-invocation state of a wasmtime `Store`.
 pub struct HostState {
     journal: Arc<Mutex<Journal>>,
@@ -186,11 +198,12 @@ impl HostState {
         limits: &Limits,
         children: Option<Box<dyn Children>>,
         preopens: &[(std::path::PathBuf, String, bool)],
+        program: Option<&Program>,
     ) -> HostState {
         let capacity = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
         let stdout = MemoryOutputPipe::new(capacity);
         let stderr = MemoryOutputPipe::new(capacity);
-        let wasi = wasi::context(&journal, stdout.clone(), stderr.clone(), preopens);
+        let wasi = wasi::context(&journal, stdout.clone(), stderr.clone(), preopens, program);
         HostState {
             journal,
             logs: log::Logs::new(limits.log_bytes),
@@ -244,6 +257,11 @@ impl HostState {
     /// The journal, locked.
     pub fn journal(&self) -> MutexGuard<'_, Journal> {
         lock(&self.journal)
+    }
+
+    /// What a WASI program wrote to stdout and stderr (its output).
+    pub(crate) fn take_stdio(&mut self) -> (Vec<u8>, Vec<u8>) {
+        (self.stdout.contents().to_vec(), self.stderr.contents().to_vec())
     }
 
     /// Log lines, then what the guest wrote to stdout and stderr.

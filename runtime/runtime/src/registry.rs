@@ -14,12 +14,13 @@ use wasmtime::Engine;
 use wasmtime::component::Linker;
 
 use crate::artifacts::Artifacts;
-use crate::component::{self, ComponentError};
+use crate::component::{self, ComponentError, Pre};
 use crate::engine::{self, EngineError, EngineInfo};
 use crate::host::{self, AskedWhileDescribing, HostState, InvokablePre};
 use crate::journal::Journal;
 use crate::sandbox::Sandbox;
 use crate::sources::Sources;
+use enact_core::component::World;
 
 /// The engine and the prepared components.
 pub(crate) struct Registry {
@@ -28,7 +29,7 @@ pub(crate) struct Registry {
     pub artifacts: Artifacts,
     linker: Linker<HostState>,
     storage: Arc<Storage>,
-    prepared: Mutex<HashMap<Digest, InvokablePre<HostState>>>,
+    prepared: Mutex<HashMap<Digest, Pre>>,
     summaries: Mutex<HashMap<Digest, Summary>>,
     instantiations: AtomicU64,
 }
@@ -69,10 +70,13 @@ impl Registry {
         #[allow(unsafe_code, reason = "loading code this runtime compiled itself")]
         let loaded = unsafe { wasmtime::component::Component::deserialize(&self.engine, &code) };
         let compiled = loaded.map_err(|e| ComponentError::Invalid(format!("{e:#}")))?;
-        let imports = component::check_world(&self.engine, &compiled)?;
-        let pre = component::prepare(&self.linker, &compiled)?;
-        let metadata = self.describe(&pre)?;
-        let info = ComponentInfo { size: bytes.len() as u64, metadata, imports };
+        let (world, imports) = component::check_world(&self.engine, &compiled)?;
+        let pre = component::prepare(&self.linker, &compiled, world)?;
+        let metadata = match &pre {
+            Pre::Invokable(pre) => self.describe(pre)?,
+            Pre::Command(_) => component::program_description(),
+        };
+        let info = ComponentInfo { size: bytes.len() as u64, metadata, imports, world };
         Ok(Compiled { digest, code, info, pre })
     }
 
@@ -97,7 +101,7 @@ impl Registry {
         let limits = Limits::default();
         let journal = Journal::new(Arc::from(Vec::new()), Sources::seeded(0), limits.journal_events);
         let journal = Arc::new(Mutex::new(journal));
-        let mut store = wasmtime::Store::new(&self.engine, HostState::new(journal, &limits, None, &[]));
+        let mut store = wasmtime::Store::new(&self.engine, HostState::new(journal, &limits, None, &[], None));
         store.limiter(|s| &mut s.limits);
         limits.arm(&mut store);
         let described = pre.instantiate(&mut store).and_then(|instance| instance.call_describe(&mut store));
@@ -143,20 +147,21 @@ impl Registry {
         Ok(Some(summary))
     }
 
-    fn lock_prepared(&self) -> MutexGuard<'_, HashMap<Digest, InvokablePre<HostState>>> {
+    fn lock_prepared(&self) -> MutexGuard<'_, HashMap<Digest, Pre>> {
         self.prepared.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The prepared (compiled, linked, type-checked) component `digest`,
     /// loading its compiled code from the store (or compiling it) once.
-    pub fn prepared(&self, digest: &Digest) -> Result<InvokablePre<HostState>, PrepareError> {
+    pub fn prepared(&self, digest: &Digest) -> Result<Pre, PrepareError> {
         if let Some(pre) = self.lock_prepared().get(digest) {
             return Ok(pre.clone());
         }
         let component = engine::load_component(&self.engine, &self.engine_info, &self.artifacts, digest, || {
             self.storage.read()?.blob(digest)
         })?;
-        let pre = component::prepare(&self.linker, &component)?;
+        let world = self.info(digest).ok().flatten().map_or(World::Invokable, |info| info.world);
+        let pre = component::prepare(&self.linker, &component, world)?;
         self.lock_prepared().insert(*digest, pre.clone());
         Ok(pre)
     }
@@ -177,7 +182,7 @@ pub(crate) struct Compiled {
     pub digest: Digest,
     pub code: Vec<u8>,
     pub info: ComponentInfo,
-    pre: InvokablePre<HostState>,
+    pre: Pre,
 }
 
 /// Why a stored component cannot be prepared.

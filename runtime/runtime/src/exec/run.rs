@@ -14,8 +14,9 @@ use wasmtime::Store;
 
 use super::Exec;
 use super::tree::{Invoker, Tree};
+use crate::component::Pre;
 use crate::error::RunError;
-use crate::host::HostState;
+use crate::host::{HostState, Program};
 use crate::journal::{Journal, JournalError, Sink};
 use crate::sandbox::Sandbox;
 
@@ -122,7 +123,9 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         outputs: Mutex::default(),
     };
     let copies = crate::grants::materialize(storage, &spec.grants)?;
-    let state = HostState::new(journal.clone(), &spec.limits, Some(Box::new(invoker)), &copies.preopens);
+    let program = matches!(pre, Pre::Command(_)).then(|| program_of(&spec.config, &spec.input));
+    let state =
+        HostState::new(journal.clone(), &spec.limits, Some(Box::new(invoker)), &copies.preopens, program.as_ref());
     let mut store = Store::new(&ex.registry.engine, state);
     store.limiter(|s| &mut s.limits);
     spec.limits.arm(&mut store);
@@ -132,7 +135,12 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
     let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
     let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
     ex.registry.count_instantiation();
-    let result = pre.instantiate(&mut store).and_then(|instance| instance.call_call(&mut store, config, input));
+    let result = match &pre {
+        Pre::Invokable(pre) => {
+            pre.instantiate(&mut store).and_then(|instance| instance.call_call(&mut store, config, input))
+        }
+        Pre::Command(pre) => run_program(pre, &mut store),
+    };
     let logs = store.data_mut().take_logs();
     let suspended = store.data_mut().take_suspended();
     let fault = store.data_mut().take_fault();
@@ -195,6 +203,42 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
     };
     let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
     Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out })
+}
+
+/// A WASI program's arguments and environment (its config) and stdin (its
+/// input: a string, or nothing for `null`). The schemas were checked.
+fn program_of(config: &[u8], input: &[u8]) -> Program {
+    let config: serde_json::Value = serde_json::from_slice(config).unwrap_or_default();
+    let input: serde_json::Value = serde_json::from_slice(input).unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    Program {
+        args: config["args"].as_array().into_iter().flatten().map(text).collect(),
+        env: config["env"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), text(v))).collect(),
+        stdin: input.as_str().map(|s| s.as_bytes().to_vec()).unwrap_or_default(),
+    }
+}
+
+/// Runs a WASI program's `main`: its output is `{"exit", "stdout", "stderr"}`.
+fn run_program(
+    pre: &wasmtime_wasi::p2::bindings::sync::CommandPre<HostState>,
+    store: &mut Store<HostState>,
+) -> wasmtime::Result<Result<String, crate::host::GuestError>> {
+    let ran = pre.instantiate(&mut *store).and_then(|command| command.wasi_cli_run().call_run(&mut *store));
+    let exit = match ran {
+        Ok(Ok(())) => 0,
+        Ok(Err(())) => 1,
+        Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            Some(exit) => exit.0,
+            None => return Err(e),
+        },
+    };
+    let (stdout, stderr) = store.data_mut().take_stdio();
+    let output = serde_json::json!({
+        "exit": exit,
+        "stdout": String::from_utf8_lossy(&stdout),
+        "stderr": String::from_utf8_lossy(&stderr),
+    });
+    Ok(Ok(output.to_string()))
 }
 
 /// Writes a run's header (see [`RunSink::new`]).

@@ -36,10 +36,19 @@ pub(super) fn context(
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     preopens: &[(std::path::PathBuf, String, bool)],
+    program: Option<&super::Program>,
 ) -> WasiCtx {
     let mut builder = WasiCtxBuilder::new();
+    match program {
+        None => {
+            builder.args(&["invokable"]);
+        }
+        Some(program) => {
+            builder.arg("program").args(&program.args).envs(&program.env);
+            builder.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(program.stdin.clone()));
+        }
+    }
     builder
-        .args(&["invokable"])
         .stdout(stdout)
         .stderr(stderr)
         .allow_tcp(false)
