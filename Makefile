@@ -70,6 +70,8 @@ c-guests: setup
 	    $(GUEST_BUILD)/c/gen/invokable_component_type.o && \
 	  $(PY_SCRIPTS)/wasm-tools component new $(GUEST_BUILD)/c/$$g.core.wasm -o $(GUEST_DIR)/c/$$g.wasm || exit 1; \
 	done
+	# A plain WASI preview 1 program, left a core module: enact adapts it when it is added.
+	clang --target=wasm32-wasi -O2 -Wall -Wextra -Werror -o $(GUEST_DIR)/c/hello-p1.wasm guests/c/hello-p1/main.c
 
 build: guests
 	$(CARGO) build --release -p enact

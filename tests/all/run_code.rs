@@ -183,3 +183,24 @@ fn a_plain_wasi_program_runs_with_recorded_args_env_and_stdin_and_replays() {
     let refused = home.enact(&["invoke", "hello", "--input", "5"]);
     assert_eq!(refused.code(), 2, "{}", refused.stderr());
 }
+
+#[test]
+fn a_wasi_preview_1_program_is_adapted_into_a_component_when_added() {
+    let home = Home::new();
+    let module = crate::support::guest("c", "hello-p1");
+    let bytes = std::fs::read(&module).expect("the module");
+    assert_eq!(&bytes[4..8], [1, 0, 0, 0], "built as a core module");
+    let added = home.enact(&["add", module.to_str().expect("utf-8"), "--json"]).success().json();
+    assert_eq!(added["name"], "hello-p1");
+    // The same module always makes the same component.
+    let again = home.enact(&["add", module.to_str().expect("utf-8"), "--json"]).success().json();
+    assert_eq!(again["id"], added["id"]);
+    let described = home.enact(&["describe", "hello-p1", "--json"]).success().json();
+    assert_eq!(described["world"], "wasi:cli/command");
+    let out = home.enact(&["invoke", "hello-p1", "--config", r#"{"args": ["x"]}"#, "--input", "\"Bob\"", "--json"]);
+    let out = out.success().json();
+    let stdout = out["output"]["stdout"].as_str().unwrap_or_default();
+    assert!(stdout.starts_with("hello, Bob! 1 args (first: x), lucky "), "{out}");
+    let id = out["invocation"].as_str().expect("an id");
+    assert_eq!(home.enact(&["replay", id, "--json"]).success().json()["identical"], true);
+}

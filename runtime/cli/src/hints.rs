@@ -63,6 +63,9 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
     if let Some(e) = error.downcast_ref::<ResolveError>() {
         return resolve(e);
     }
+    if let Some(enact_runtime::TargetError::Resolve(e)) = error.downcast_ref::<enact_runtime::TargetError>() {
+        return resolve(e);
+    }
     if let Some(e) = error.downcast_ref::<StorageError>() {
         return storage(e);
     }

@@ -30,7 +30,9 @@ pub enum ComponentError {
     #[error("not a WebAssembly binary: it does not start with `\\0asm`")]
     NotWasm,
     /// A core module.
-    #[error("this is a core WebAssembly module, not a component")]
+    #[error(
+        "this is a core WebAssembly module, not a component, and no WASI preview 1 program (it exports no `_start`)"
+    )]
     CoreModule,
     /// Malformed or invalid.
     #[error("invalid component: {0}")]
@@ -50,6 +52,45 @@ pub enum ComponentError {
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// Whether `bytes` are a core WebAssembly module (version 1, layer 0).
+pub fn is_core_module(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && &bytes[..4] == b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
+}
+
+/// A WASI preview 1 program (a core module with `_start`) as a component of
+/// `wasi:cli/command`, made with the official preview 1 adapter of this
+/// wasmtime; the same module always makes the same component.
+///
+/// # Errors
+/// [`ComponentError::CoreModule`] for a module that is no preview 1
+/// program, [`ComponentError::Invalid`] when the adapter refuses it.
+pub fn adapt_preview1(bytes: &[u8]) -> Result<Vec<u8>, ComponentError> {
+    use wasi_preview1_component_adapter_provider::{
+        WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
+    };
+    let exports_start = wasmparser_exports(bytes).iter().any(|name| name == "_start");
+    if !exports_start {
+        return Err(ComponentError::CoreModule);
+    }
+    let encoder = wit_component::ComponentEncoder::default()
+        .module(bytes)
+        .and_then(|e| e.adapter(WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER));
+    let mut encoder =
+        encoder.map_err(|e| ComponentError::Invalid(format!("cannot adapt the preview 1 module: {e:#}")))?;
+    encoder.encode().map_err(|e| ComponentError::Invalid(format!("cannot adapt the preview 1 module: {e:#}")))
+}
+
+/// The names a core module exports.
+fn wasmparser_exports(bytes: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Ok(wasmparser::Payload::ExportSection(exports)) = payload {
+            names.extend(exports.into_iter().flatten().map(|e| e.name.to_string()));
+        }
+    }
+    names
 }
 
 /// Checks the binary header: WebAssembly, and a component rather than a module.

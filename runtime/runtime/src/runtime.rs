@@ -272,6 +272,14 @@ impl Runtime {
     /// reads a live source), or the name cannot be bound; then nothing is
     /// written.
     pub fn add(&self, bytes: &[u8], name: Option<&str>) -> Result<(Digest, ComponentInfo), AddError> {
+        // A WASI preview 1 program is stored as the component it adapts to.
+        let adapted;
+        let bytes = if crate::component::is_core_module(bytes) {
+            adapted = crate::component::adapt_preview1(bytes)?;
+            &adapted[..]
+        } else {
+            bytes
+        };
         let digest = crate::component::component_id(bytes);
         if let Some(name) = name {
             self.name_check(name, &digest, false)?;
