@@ -151,6 +151,12 @@ fn the_code_agent_retries_with_the_error_until_a_program_works_and_replays_witho
     let children = tree["children"].as_array().cloned().unwrap_or_default();
     let statuses: Vec<&str> = children.iter().filter_map(|c| c["status"].as_str()).collect();
     assert_eq!(statuses, ["failed", "trapped", "completed"], "{tree}");
+    // Each child's source is traced to the completion that wrote it.
+    let shown = home.enact(&["show", &id]).success().stdout();
+    for event in [0, 2, 4] {
+        let written = format!("(written by invocation {}, event #{event})", &id[7..19]);
+        assert!(shown.contains(&written), "{written} in:\n{shown}");
+    }
     // The whole tree replays with no model reachable.
     let replay = home.enact(&["replay", &id, "--llm", "http://127.0.0.1:9/v1", "--json"]).success().json();
     assert_eq!(replay["identical"], true, "{replay}");

@@ -193,7 +193,13 @@ impl View<'_> {
                 if depth >= self.max_depth || children >= self.max_children {
                     hidden.push(call.component.map_or_else(|| call.target.clone(), |c| self.rt.component_name(&c)));
                 } else {
+                    let start = out.len();
                     self.child_text(call, depth + 1, out)?;
+                    if let Some(at) = self.written_by(journal, i, &call.config)? {
+                        // On the child's own line: where its source came from.
+                        let end = out[start..].find('\n').map_or(out.len(), |n| start + n);
+                        out.insert_str(end, &format!(" (written by invocation {}, event #{at})", inv.id.short()));
+                    }
                     children += 1;
                 }
             }
@@ -217,6 +223,24 @@ impl View<'_> {
             out.push_str(&format!("{indent}    {}: {}\n", line.level, line.message));
         }
         Ok(())
+    }
+
+    /// The event before `before` whose completion holds the source a child
+    /// with `config` ran, for code a model wrote: the child's lineage.
+    fn written_by(&self, journal: &[Event], before: usize, config: &Digest) -> anyhow::Result<Option<usize>> {
+        let config = self.value(config)?;
+        let Some(source) = config["source"].as_str().map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        for (at, event) in journal[..before].iter().enumerate().rev() {
+            if let Event::Llm(call) = event
+                && let Ok(completion) = &call.result
+                && self.value(completion)?["text"].as_str().is_some_and(|text| text.contains(source))
+            {
+                return Ok(Some(at));
+            }
+        }
+        Ok(None)
     }
 
     fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {
