@@ -157,6 +157,15 @@ fn the_code_agent_retries_with_the_error_until_a_program_works_and_replays_witho
         let written = format!("(written by invocation {}, event #{event})", &id[7..19]);
         assert!(shown.contains(&written), "{written} in:\n{shown}");
     }
+    // `describe` of the program that worked names who wrote it; `ls --made-by` lists all three.
+    let second = children[2]["invocation"].as_str().expect("an id");
+    let described = home.enact(&["describe", second, "--json"]).success().json();
+    assert_eq!(described["written_by"], json!({"invocation": id, "event": 4}), "{described}");
+    let text = home.enact(&["describe", second]).success().stdout();
+    assert!(text.contains(&format!("written by invocation {}, event #4", &id[7..19])), "{text}");
+    let made = home.enact(&["ls", "invocations", "--made-by", &id, "--json"]).success().json();
+    let events: Vec<u64> = made.as_array().into_iter().flatten().filter_map(|r| r["event"].as_u64()).collect();
+    assert_eq!(events, [0, 2, 4], "{made}");
     // The whole tree replays with no model reachable.
     let replay = home.enact(&["replay", &id, "--llm", "http://127.0.0.1:9/v1", "--json"]).success().json();
     assert_eq!(replay["identical"], true, "{replay}");

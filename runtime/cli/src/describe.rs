@@ -23,7 +23,14 @@ fn schema(text: &Option<String>) -> Value {
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
-    let id = super::add::component_of(rt, io, &args.target)?;
+    let id = match super::add::component_of(rt, io, &args.target) {
+        Ok(id) => id,
+        // An invocation (a generated program run as a child, say): what ran, and who wrote it.
+        Err(e) => match rt.resolve_invocation(&args.target) {
+            Ok(invocation) => return invocation_of(rt, io, &invocation, args.json),
+            Err(_) => return Err(e),
+        },
+    };
     let info = rt.component_info(&id)?.context("the component's index entry is missing")?;
     let m = &info.metadata;
     if args.json {
@@ -61,6 +68,43 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         outln!(io, "  pure: imports no source of nondeterminism");
     } else {
         outln!(io, "  nondeterministic sources: {}", info.sources().join(", "));
+    }
+    Ok(Status::Completed)
+}
+
+/// `enact describe INVOCATION`: its component and, for source a model
+/// wrote, the invocation and event that wrote it.
+fn invocation_of(rt: &Runtime, io: &mut Io, id: &enact_core::value::Digest, json: bool) -> anyhow::Result<Status> {
+    let inv = rt.load(id)?;
+    let reader = rt.storage().read()?;
+    let config = enact_store::load::json(&reader, &inv.record.config)?;
+    let source = config["source"].as_str().map(str::to_string);
+    let written = super::lineage::all_written(&reader)?.into_iter().find(|w| w.child == *id);
+    let name = rt.component_name(&inv.record.component);
+    if json {
+        let by = written.as_ref().map(|w| json!({"invocation": w.by.to_string(), "event": w.event}));
+        outln!(
+            io,
+            "{}",
+            json!({"invocation": id.to_string(), "component": inv.record.component.to_string(), "name": name,
+                   "status": inv.record.outcome.status(), "source": source, "written_by": by})
+        );
+        return Ok(Status::Completed);
+    }
+    outln!(
+        io,
+        "invocation {} of `{name}` ({}): {}",
+        id.short(),
+        inv.record.component.short(),
+        inv.record.outcome.status()
+    );
+    if let Some(source) = &source {
+        outln!(io, "  source: {:?} ({} lines)", super::lineage::first_line(source), source.lines().count());
+    }
+    match written {
+        Some(w) => outln!(io, "  written by invocation {}, event #{}", w.by.short(), w.event),
+        None if source.is_some() => outln!(io, "  written by no journaled completion (given as it is)"),
+        None => {}
     }
     Ok(Status::Completed)
 }

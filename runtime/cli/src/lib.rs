@@ -10,6 +10,7 @@ mod flow;
 mod hints;
 mod invoke;
 mod limits;
+mod lineage;
 mod ls;
 mod new;
 mod output;

@@ -23,6 +23,9 @@ pub(super) struct Args {
     /// Show at most N rows
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// With `invocations`: the ones that ran code a completion of this invocation wrote
+    #[arg(long, value_name = "INVOCATION")]
+    made_by: Option<String>,
     /// Print one JSON array on stdout, with full ids
     #[arg(long)]
     json: bool,
@@ -53,6 +56,21 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
                 rows.push((value, vec![digest.short(), names.join(","), info.metadata.name, size]));
             }
             (&["ID", "NAMES", "DESCRIBES ITSELF AS", "SIZE"], rows)
+        }
+        What::Invocations if args.made_by.is_some() => {
+            let by = rt.resolve_invocation(args.made_by.as_deref().unwrap_or_default())?;
+            let mut rows = Vec::new();
+            for written in super::lineage::all_written(&reader)?.into_iter().filter(|w| w.by == by) {
+                let inv = rt.load(&written.child)?;
+                let status = inv.record.outcome.status().to_string();
+                let name = rt.component_name(&inv.record.component);
+                let line = super::lineage::first_line(&written.source);
+                let value = json!({ "id": written.child.to_string(), "short": written.child.short(), "status": status,
+                    "component": inv.record.component.to_string(), "name": name, "event": written.event,
+                    "source": line });
+                rows.push((value, vec![written.child.short(), status, name, format!("#{}", written.event), line]));
+            }
+            (&["ID", "STATUS", "COMPONENT", "WRITTEN AT", "SOURCE"], rows)
         }
         What::Invocations => {
             let entries = reader.invocations::<InvocationEntry>()?;

@@ -229,18 +229,8 @@ impl View<'_> {
     /// with `config` ran, for code a model wrote: the child's lineage.
     fn written_by(&self, journal: &[Event], before: usize, config: &Digest) -> anyhow::Result<Option<usize>> {
         let config = self.value(config)?;
-        let Some(source) = config["source"].as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-            return Ok(None);
-        };
-        for (at, event) in journal[..before].iter().enumerate().rev() {
-            if let Event::Llm(call) = event
-                && let Ok(completion) = &call.result
-                && self.value(completion)?["text"].as_str().is_some_and(|text| text.contains(source))
-            {
-                return Ok(Some(at));
-            }
-        }
-        Ok(None)
+        let Some(source) = config["source"].as_str() else { return Ok(None) };
+        Ok(enact_store::load::written_by(self.packs.reader(), journal, before, source)?)
     }
 
     fn child_text(&self, call: &ChildCall, depth: usize, out: &mut String) -> anyhow::Result<()> {

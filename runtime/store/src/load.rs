@@ -174,6 +174,78 @@ fn children_where(reader: &Reader, wanted: impl Fn(&Digest) -> bool) -> Result<V
     Ok(found)
 }
 
+/// One child call as a store walk finds it: who called, its journal, where.
+pub struct CallSite<'a> {
+    /// The caller: a root, or a child that calls children of its own.
+    pub caller: Digest,
+    /// The caller's journal.
+    pub journal: &'a [Event],
+    /// The index of the child's `ChildCall` event in it.
+    pub index: usize,
+    /// The child, sealed.
+    pub child: &'a SealedChild,
+}
+
+/// Calls `f` for every sealed child call in the trees of the indexed
+/// invocations, callers before their children: a scan of the store.
+///
+/// # Errors
+/// As [`child`].
+pub fn each_call(reader: &Reader, f: &mut impl FnMut(&CallSite)) -> Result<(), StorageError> {
+    fn walk(
+        packs: &Packs,
+        caller: Digest,
+        journal: &[Event],
+        f: &mut impl FnMut(&CallSite),
+    ) -> Result<(), StorageError> {
+        for (index, event) in journal.iter().enumerate() {
+            if let Event::Invoke(call) = event
+                && let Some(sealed) = &call.sealed
+            {
+                let child = packs.get(sealed)?;
+                f(&CallSite { caller, journal, index, child: &child });
+                walk(packs, child.id(), &child.journal, f)?;
+            }
+        }
+        Ok(())
+    }
+    let packs = Packs::new(reader);
+    for (id, _) in reader.invocations::<InvocationEntry>()? {
+        let record: InvocationRecord = decode_json(&id, "an invocation record", &reader.blob(&id)?)?;
+        if let Some(bytes) = reader.find_blob(&record.journal)? {
+            let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
+            walk(&packs, id, &events, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// The event of `journal` before `before` whose completion holds `source`:
+/// for code a model wrote, where it came from.
+///
+/// # Errors
+/// A missing or corrupt completion blob.
+pub fn written_by(
+    reader: &Reader,
+    journal: &[Event],
+    before: usize,
+    source: &str,
+) -> Result<Option<usize>, StorageError> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Ok(None);
+    }
+    for (at, event) in journal[..before.min(journal.len())].iter().enumerate().rev() {
+        if let Event::Llm(call) = event
+            && let Ok(completion) = &call.result
+            && json(reader, completion)?["text"].as_str().is_some_and(|text| text.contains(source))
+        {
+            return Ok(Some(at));
+        }
+    }
+    Ok(None)
+}
+
 /// A JSON value blob, decoded.
 ///
 /// # Errors
