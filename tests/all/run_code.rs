@@ -219,3 +219,28 @@ fn a_wasi_preview_1_program_is_adapted_into_a_component_when_added() {
     let id = out["invocation"].as_str().expect("an id");
     assert_eq!(home.enact(&["replay", id, "--json"]).success().json()["identical"], true);
 }
+
+#[test]
+fn run_name_makes_source_an_invokable_any_caller_reaches_by_name() {
+    let home = Home::new();
+    let doubler = source(&home, "doubler.py", "def main(input):\n    return input * 2\n");
+    let named = home.enact(&["run", &doubler, "--name", "doubler", "--input", "4", "--json"]);
+    assert_eq!(named.success().json()["output"], 8);
+    assert_eq!(home.enact(&["invoke", "doubler", "--input", "21", "--json"]).success().json()["output"], 42);
+    // A guest reaches it by name, with no config of its own.
+    let caller = source(&home, "caller.py", "def main(input):\n    return enact.invoke('doubler', None, input) + 1\n");
+    assert_eq!(home.enact(&["run", &caller, "--input", "5", "--json"]).success().json()["output"], 11);
+    let names = home.enact(&["ls", "names", "--json"]).success().json();
+    let entry = names.as_array().into_iter().flatten().find(|n| n["name"] == "doubler").cloned().unwrap_or_default();
+    assert!(entry["config"]["source"].as_str().is_some_and(|s| s.contains("input * 2")), "{names}");
+    // It outlives gc, a config given with it is refused, and unname removes it.
+    home.enact(&["gc"]).success();
+    assert_eq!(home.enact(&["invoke", "doubler", "--input", "1", "--json"]).success().json()["output"], 2);
+    let with_config = home.enact(&["invoke", "doubler", "--config", r#"{"source": "x"}"#, "--input", "1"]);
+    assert_eq!(with_config.code(), 2);
+    assert!(with_config.stderr().contains("config of its own"), "{}", with_config.stderr());
+    let taken = home.enact(&["run", &doubler, "--name", "python"]);
+    assert_eq!(taken.code(), 2, "the runner's own name is not given away: {}", taken.stderr());
+    home.enact(&["unname", "doubler"]).success();
+    assert_eq!(home.enact(&["invoke", "doubler", "--input", "1"]).code(), 2);
+}

@@ -96,8 +96,17 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             "null".to_string()
         }
     };
+    // A named invokable (`enact run --name`) runs with its own config.
+    let config = match rt.named_invokable(&args.target)? {
+        Some((_, named)) if args.config == "{}" => named.to_string(),
+        Some(_) => anyhow::bail!(
+            "`{}` names an invokable with a config of its own; hint: leave out --config, or name the component instead",
+            args.target
+        ),
+        None => json_arg("config", &args.config)?,
+    };
     let call = Call::new(component)
-        .config(&json_arg("config", &args.config)?)
+        .config(&config)
         .input(&input)
         .answerer(match args.answer {
             Some(text) => Box::new(enact_core::answer::FirstThen::text(text, args.answers.answerer(rt)?)),

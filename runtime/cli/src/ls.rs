@@ -115,13 +115,34 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             (&["ID", "STATUS", "COMPONENT", "CREATED", "PARENT", "CONTINUED AS"], rows)
         }
         What::Names => {
-            let rows = names
+            let mut rows: Vec<(Value, Vec<String>)> = names
                 .iter()
                 .map(|(name, digest)| {
-                    (json!({ "name": name, "id": digest.to_string() }), vec![name.clone(), digest.short()])
+                    (
+                        json!({ "name": name, "id": digest.to_string() }),
+                        vec![name.clone(), digest.short(), String::new()],
+                    )
                 })
                 .collect();
-            (&["NAME", "COMPONENT"], rows)
+            for (name, component, config) in reader.invokable_names()? {
+                let value = enact_store::load::json(&reader, &config)?;
+                let with = match value["source"].as_str() {
+                    Some(source) => format!("source: {}", super::lineage::first_line(source)),
+                    None => format!("config {}", config.short()),
+                };
+                rows.push((
+                    json!({ "name": name, "id": component.to_string(), "config": value }),
+                    vec![name, component.short(), with],
+                ));
+            }
+            rows.sort_by(|a, b| a.1[0].cmp(&b.1[0]));
+            if rows.iter().all(|(_, cells)| cells[2].is_empty()) {
+                // Components' names alone: no column for configs.
+                rows.iter_mut().for_each(|(_, cells)| cells.truncate(2));
+                (&["NAME", "COMPONENT"], rows)
+            } else {
+                (&["NAME", "COMPONENT", "WITH"], rows)
+            }
         }
     };
     let rows: Vec<_> = rows.into_iter().take(args.limit.unwrap_or(usize::MAX)).collect();

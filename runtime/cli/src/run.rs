@@ -15,6 +15,7 @@ use super::invoke::json_arg;
 use super::limits::LimitArgs;
 use super::{Status, output};
 use crate::Io;
+use crate::noteln;
 use enact_runtime::{Call, Runtime};
 
 /// The source runners, by the names every store has them under.
@@ -60,6 +61,12 @@ pub(super) struct Args {
     answers: AnswerArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Name the invokable (this source on its runner): `enact invoke NAME` and a guest's `invoke("NAME")` run it
+    #[arg(long)]
+    name: Option<String>,
+    /// Move the name if it names something else
+    #[arg(long, requires = "name")]
+    force: bool,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
@@ -92,8 +99,16 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         Some(text) => json_arg("input", text)?,
         None => "null".to_string(),
     };
+    let config = json!({ "source": source }).to_string();
+    if let Some(invokable) = &args.name {
+        rt.name_invokable(invokable, &runner, &config, args.force)?;
+        noteln!(
+            io,
+            "named `{invokable}`: this source on the `{name}` runner; hint: `enact invoke {invokable}` runs it"
+        );
+    }
     let call = Call::new(runner)
-        .config(&json!({ "source": source }).to_string())
+        .config(&config)
         .input(&input)
         .answerer(args.answers.answerer(rt)?)
         .limits(args.limits.apply(rt.limits().clone())?);

@@ -298,7 +298,13 @@ impl Runtime {
         if self.storage().read()?.component::<ComponentInfo>(digest)?.is_none() {
             return Err(NameError::NoComponent(*digest));
         }
-        self.storage().write(|w| w.set_name(name, digest))?;
+        if let Some((current, _)) = self.storage().read()?.invokable_name(name)?.filter(|_| !force) {
+            return Err(NameError::Taken { name: name.to_string(), current });
+        }
+        self.storage().write(|w| {
+            w.remove_invokable_name(name)?;
+            w.set_name(name, digest)
+        })?;
         Ok(previous)
     }
 
@@ -307,7 +313,51 @@ impl Runtime {
     /// # Errors
     /// A store error.
     pub fn unname(&self, name: &str) -> Result<Option<Digest>, StorageError> {
-        self.storage().write(|w| w.remove_name(name))
+        let invokable = self.storage().read()?.invokable_name(name)?.map(|(component, _)| component);
+        self.storage().write(|w| {
+            let component = w.remove_name(name)?;
+            w.remove_invokable_name(name)?;
+            Ok(component.or(invokable))
+        })
+    }
+
+    /// The component and config (JSON) invokable name `name` points at.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn named_invokable(&self, name: &str) -> Result<Option<(Digest, Value)>, StorageError> {
+        let reader = self.storage().read()?;
+        match reader.invokable_name(name)? {
+            Some((component, config)) => Ok(Some((component, load::json(&reader, &config)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Points `name` at `component` run with `config` (JSON): an invokable,
+    /// such as source on a runner, that any caller reaches by the name and
+    /// calls with no config. A name of a component, or of another invokable,
+    /// moves only with `force`.
+    ///
+    /// # Errors
+    /// An invalid name, one taken without `force`, invalid JSON, a store error.
+    pub fn name_invokable(&self, name: &str, component: &Digest, config: &str, force: bool) -> Result<(), NameError> {
+        // A component's name (the runner's own, say) is not given away without `force`.
+        if let Some(current) = self.name_check(name, component, force)?.filter(|_| !force) {
+            return Err(NameError::Taken { name: name.to_string(), current });
+        }
+        let config = enact_core::value::canonicalize(config).map_err(|e| NameError::Invalid(format!("{name}: {e}")))?;
+        let digest = Digest::of(&config);
+        let current = self.storage().read()?.invokable_name(name)?;
+        if let Some((_, current)) = current.filter(|(c, k)| (*c, *k) != (*component, digest) && !force) {
+            return Err(NameError::Taken { name: name.to_string(), current });
+        }
+        self.storage().write(|w| {
+            w.put_blob(&config)?;
+            // One name, one meaning: no component keeps it.
+            w.remove_name(name)?;
+            w.set_invokable_name(name, component, &digest)
+        })?;
+        Ok(())
     }
 
     /// Whether `name` may point at `digest` (see [`Runtime::name`]); what it

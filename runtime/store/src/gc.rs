@@ -222,6 +222,10 @@ fn live_objects(reader: &Reader) -> Result<Live, StorageError> {
     for (_, component) in reader.names()? {
         live.take(&Reference { what: "named component", digest: component, kind: Kind::Component });
     }
+    for (_, component, config) in reader.invokable_names()? {
+        live.take(&Reference { what: "named invokable", digest: component, kind: Kind::Component });
+        live.take(&Reference { what: "named invokable's config", digest: config, kind: Kind::Blob });
+    }
     for (id, _) in reader.invocations::<InvocationEntry>()? {
         if live.take(&Reference { what: "invocation", digest: id, kind: Kind::Invocation }) {
             records.push_back(id);

@@ -26,6 +26,14 @@ use serde::de::DeserializeOwned;
 use enact_core::value::{DecodeError, Digest};
 use tables::*;
 
+/// An `invokables` value: the component, then the config.
+fn split_invokable(both: &[u8; 64]) -> (Digest, Digest) {
+    let (mut component, mut config) = ([0u8; 32], [0u8; 32]);
+    component.copy_from_slice(&both[..32]);
+    config.copy_from_slice(&both[32..]);
+    (Digest(component), Digest(config))
+}
+
 /// An error of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -231,6 +239,7 @@ impl Storage {
             w.txn.open_table(COMPONENTS)?;
             w.txn.open_table(NAMES)?;
             w.txn.open_table(SESSIONS)?;
+            w.txn.open_table(INVOKABLES)?;
             w.txn.open_table(INVOCATIONS)?;
             w.txn.open_table(RUNS)?;
             w.txn.open_table(RUN_EVENTS)?;
@@ -242,8 +251,18 @@ impl Storage {
 
     /// Whether the store is of this format and has every table.
     fn is_current(&self) -> Result<bool> {
-        const ALL: [&str; 9] =
-            ["meta", "blobs", "components", "names", "sessions", "invocations", "runs", "run_events", "memo"];
+        const ALL: [&str; 10] = [
+            "meta",
+            "blobs",
+            "components",
+            "names",
+            "sessions",
+            "invokables",
+            "invocations",
+            "runs",
+            "run_events",
+            "memo",
+        ];
         let txn = self.db.begin_read()?;
         let tables: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
         if !ALL.iter().all(|name| tables.iter().any(|t| t == name)) {
@@ -385,6 +404,26 @@ impl Writer {
     pub fn set_session(&mut self, name: &str, id: &Digest) -> Result<()> {
         self.txn.open_table(SESSIONS)?.insert(name, &id.0)?;
         Ok(())
+    }
+
+    /// Points `name` at `component` run with `config` (a blob the caller wrote).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_invokable_name(&mut self, name: &str, component: &Digest, config: &Digest) -> Result<()> {
+        let mut both = [0u8; 64];
+        both[..32].copy_from_slice(&component.0);
+        both[32..].copy_from_slice(&config.0);
+        self.txn.open_table(INVOKABLES)?.insert(name, &both)?;
+        Ok(())
+    }
+
+    /// Removes invokable name `name`; whether there was one.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_invokable_name(&mut self, name: &str) -> Result<bool> {
+        Ok(self.txn.open_table(INVOKABLES)?.remove(name)?.is_some())
     }
 
     /// Removes `name`; what it named, if anything.
@@ -632,6 +671,30 @@ impl Reader {
         for row in table.iter()? {
             let (k, v) = row?;
             out.push((k.value().to_string(), Digest(*v.value())));
+        }
+        Ok(out)
+    }
+
+    /// The component and config invokable name `name` points at.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn invokable_name(&self, name: &str) -> Result<Option<(Digest, Digest)>> {
+        let table = self.txn.open_table(INVOKABLES)?;
+        Ok(table.get(name)?.map(|g| split_invokable(g.value())))
+    }
+
+    /// Every invokable name, with its component and config, in name order.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn invokable_names(&self) -> Result<Vec<(String, Digest, Digest)>> {
+        let table = self.txn.open_table(INVOKABLES)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            let (component, config) = split_invokable(v.value());
+            out.push((k.value().to_string(), component, config));
         }
         Ok(out)
     }

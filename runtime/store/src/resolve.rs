@@ -45,6 +45,10 @@ pub fn component(reader: &Reader, target: &str) -> Result<Digest, ResolveError> 
     if let Some(digest) = reader.name(target)? {
         return Ok(digest);
     }
+    // A named invokable runs its component (with its own config: see `Reader::invokable_name`).
+    if let Some((component, _)) = reader.invokable_name(target)? {
+        return Ok(component);
+    }
     by_prefix(reader, DigestTable::Components, "component", target)
 }
 

@@ -5,6 +5,7 @@
 //! components   [u8;32] component    -> JSON ComponentInfo (size, metadata, imports)
 //! names        str name             -> [u8;32] component
 //! sessions     str session name     -> [u8;32] record of the session's latest invocation (a root)
+//! invokables   str name             -> [u8;64] component ++ config: a name for a component with a config (source on a runner)
 //! invocations  [u8;32] record       -> JSON InvocationEntry (status, created, component); roots only
 //! runs         u128 run id          -> JSON RunHeader   (an invocation still running, or cut off)
 //! run_events   (u128 run, u64 seq)  -> postcard Vec<Event>, one chunk of the run's journal
@@ -32,6 +33,8 @@ pub const BLOBS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blobs
 pub const COMPONENTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("components");
 /// Mutable names for components.
 pub const NAMES: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("names");
+/// Names of invokables: a component and the config it runs with (`enact run --name`).
+pub const INVOKABLES: TableDefinition<&str, &[u8; 64]> = TableDefinition::new("invokables");
 /// Named dialogues: each points at its latest invocation (a flow run awaiting the next turn).
 pub const SESSIONS: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("sessions");
 /// Index of sealed invocation records.

@@ -42,6 +42,8 @@ pub(crate) struct Tree {
     /// What each target its children named resolved to: a tree sees one
     /// binding of a name, the first.
     targets: Mutex<HashMap<String, Digest>>,
+    /// The config each named invokable a child called runs with (`None`: a component's name).
+    named: Mutex<HashMap<String, Option<Digest>>>,
 }
 
 impl Tree {
@@ -56,6 +58,7 @@ impl Tree {
             queued: Mutex::default(),
             invokables: Mutex::default(),
             targets: Mutex::default(),
+            named: Mutex::default(),
         })
     }
 
@@ -147,11 +150,29 @@ fn run_child(
         Err(TargetError::Resolve(ResolveError::Storage(e))) => return Err(fault(e.into())),
         Err(e) => return Err(fault(RunError::Host(Box::new(e)))),
     };
+    // A named invokable runs with its own config; its caller gives none.
+    let named = named_config(invoker, &call.target).map_err(|e| fault(e.into()))?;
+    let config = match named {
+        None => config,
+        Some(named) if config == b"{}" => invoker.blob(&named).map_err(|e| fault(e.into()))?,
+        Some(_) => {
+            let error = ErrorRecord {
+                code: "invalid-config".into(),
+                message: format!("`{}` names an invokable with a config of its own: call it with none", call.target),
+                details: None,
+            };
+            let call = ChildCall { component: Some(component), result: ChildResult::Failed(error), ..call };
+            return Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output: None, awaiting: None });
+        }
+    };
     let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;
     // A child under tighter limits may end otherwise than the one remembered.
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed) && *tighter == Tighter::default();
-    let earlier =
-        if reuse { memoized(ex, &memo_key(&component, &call.config, &call.input)).map_err(fault)? } else { None };
+    let earlier = if reuse {
+        memoized(ex, &memo_key(&component, &Digest::of(&config), &call.input)).map_err(fault)?
+    } else {
+        None
+    };
     if let Some((earlier, sealed)) = earlier {
         let output = match &earlier.outcome {
             Outcome::Completed { output } => Some(invoker.blob(output).map_err(|e| fault(e.into()))?),
@@ -196,6 +217,17 @@ fn run_child(
         ..call
     };
     Ok(ChildOutcome { event: Event::Invoke(Box::new(call)), output, awaiting })
+}
+
+/// The config of the invokable `target` names, if it names one (not a
+/// component): read once per tree.
+fn named_config(invoker: &Invoker, target: &str) -> Result<Option<Digest>, StorageError> {
+    if let Some(known) = invoker.tree.named.lock().unwrap_or_else(|p| p.into_inner()).get(target) {
+        return Ok(*known);
+    }
+    let config = invoker.exec.storage.read()?.invokable_name(target)?.map(|(_, config)| config);
+    invoker.tree.named.lock().unwrap_or_else(|p| p.into_inner()).insert(target.to_string(), config);
+    Ok(config)
 }
 
 /// The earlier invocation a pure component gave for `key`, if the store has one.
