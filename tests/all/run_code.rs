@@ -244,3 +244,20 @@ fn run_name_makes_source_an_invokable_any_caller_reaches_by_name() {
     home.enact(&["unname", "doubler"]).success();
     assert_eq!(home.enact(&["invoke", "doubler", "--input", "1"]).code(), 2);
 }
+
+#[test]
+fn a_zig_program_rolls_dice_with_journaled_random_and_replays() {
+    let home = Home::new();
+    let dice = crate::support::guest("zig", "dice");
+    home.enact(&["add", dice.to_str().expect("utf-8"), "--name", "zig-dice"]).success();
+    let out = home.enact(&["invoke", "zig-dice", "--config", r#"{"args": ["5"]}"#, "--json"]).success().json();
+    let printed: Value =
+        serde_json::from_str(out["output"]["stdout"].as_str().unwrap_or_default()).expect("JSON on stdout");
+    let rolls: Vec<u64> = printed["rolls"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+    assert_eq!(rolls.len(), 5, "{out}");
+    assert!(rolls.iter().all(|r| (1..=6).contains(r)), "{rolls:?}");
+    assert_eq!(printed["sum"], rolls.iter().sum::<u64>());
+    let id = out["invocation"].as_str().expect("an id").to_string();
+    assert!(journal(&home, &id).iter().any(|e| e["request"].as_str().is_some_and(|r| r.starts_with("wasi:random"))));
+    assert_eq!(home.enact(&["replay", &id, "--json"]).success().json()["identical"], true);
+}
