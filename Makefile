@@ -2,7 +2,7 @@
 # Each target installs what it needs first (wasm targets), then builds from source.
 
 SCENARIOS   := dice roll-die roll-sum ask-dice chat
-RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice timers flow counter code-agent hello
+RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice timers flow counter code-agent hello dice-main
 PY_GUESTS   := $(SCENARIOS) timers fail runner
 JS_GUESTS   := $(SCENARIOS) timers fail runner
 GUEST_DIR   := target/guests
@@ -37,7 +37,12 @@ guests: rust-guests python-guests js-guests c-guests zig-guests
 rust-guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../$(GUEST_BUILD)
 	mkdir -p $(GUEST_DIR)/rust
-	for g in $(RUST_GUESTS); do cp $(GUEST_BUILD)/wasm32-wasip2/release/$$(echo $$g | tr - _).wasm $(GUEST_DIR)/rust/$$g.wasm; done
+	# A library's file has underscores for hyphens; a program's (a bin) keeps its name.
+	for g in $(RUST_GUESTS); do \
+	  built=$(GUEST_BUILD)/wasm32-wasip2/release/$$(echo $$g | tr - _).wasm; \
+	  [ -f $$built ] || built=$(GUEST_BUILD)/wasm32-wasip2/release/$$g.wasm; \
+	  cp $$built $(GUEST_DIR)/rust/$$g.wasm || exit 1; \
+	done
 
 # Each Python and JavaScript component carries its interpreter (12-18 MB):
 # rebuilt only when its source or the kit changed.

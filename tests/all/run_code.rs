@@ -261,3 +261,17 @@ fn a_zig_program_rolls_dice_with_journaled_random_and_replays() {
     assert!(journal(&home, &id).iter().any(|e| e["request"].as_str().is_some_and(|r| r.starts_with("wasi:random"))));
     assert_eq!(home.enact(&["replay", &id, "--json"]).success().json()["identical"], true);
 }
+
+#[test]
+fn the_rust_dice_as_a_plain_main_program_rolls_journaled_dice() {
+    let home = Home::new();
+    home.enact(&["add", crate::support::guest("rust", "dice-main").to_str().expect("utf-8")]).success();
+    let out = home.enact(&["invoke", "dice-main", "--config", r#"{"args": ["4"]}"#, "--json"]).success().json();
+    let printed: Value =
+        serde_json::from_str(out["output"]["stdout"].as_str().unwrap_or_default()).expect("JSON on stdout");
+    let rolls: Vec<u64> = printed["rolls"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+    assert_eq!(rolls.len(), 4, "{out}");
+    assert!(rolls.iter().all(|r| (1..=6).contains(r)), "{rolls:?}");
+    let id = out["invocation"].as_str().expect("an id");
+    assert_eq!(home.enact(&["replay", id, "--json"]).success().json()["identical"], true);
+}
