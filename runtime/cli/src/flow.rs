@@ -318,6 +318,7 @@ fn step_rows(rt: &Runtime, inv: &Invocation, flow: Option<&Flow>) -> anyhow::Res
     let mut before = if flow.is_some() { initial_state(rt, inv)? } else { Value::Object(Map::new()) };
     let mut last_at = None;
     let mut rows = Vec::new();
+    let mut reads_by_step: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (index, event) in journal.iter().enumerate() {
         let Event::Step(mark) = event else { continue };
         let after: Value = serde_json::from_slice(mark.state_after()).unwrap_or(Value::Null);
@@ -332,11 +333,11 @@ fn step_rows(rt: &Runtime, inv: &Invocation, flow: Option<&Flow>) -> anyhow::Res
         for key in old.keys().filter(|k| !new.contains_key(*k)) {
             diff.insert(key.clone(), Value::Null);
         }
-        let step = flow.and_then(|f| f.step.get(&mark.name));
-        let reads = match step {
-            Some(s) => reads_of(s),
-            None => Vec::new(),
-        };
+        // A step's reads follow from its definition: worked out once per step, not per mark.
+        let reads = reads_by_step
+            .entry(mark.name.clone())
+            .or_insert_with(|| flow.and_then(|f| f.step.get(&mark.name)).map(reads_of).unwrap_or_default())
+            .clone();
         rows.push(StepRow {
             seq: rows.len(),
             event: index as u64,

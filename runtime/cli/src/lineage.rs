@@ -29,18 +29,31 @@ pub(super) struct Written {
 
 /// Every child in the store that ran source a completion of its caller wrote.
 pub(super) fn all_written(reader: &Reader) -> Result<Vec<Written>, StorageError> {
-    let mut sites = Vec::new();
-    load::each_call(reader, &mut |site: &CallSite| {
-        sites.push((site.caller, site.journal.to_vec(), site.index, site.child.clone()));
-    })?;
     let mut written = Vec::new();
-    for (caller, journal, index, child) in sites {
-        let Some(source) = source_of(reader, &child)? else { continue };
-        if let Some(event) = load::written_by(reader, &journal, index, &source)? {
-            written.push(Written { child: child.id(), by: caller, event, source });
+    let mut failed = None;
+    load::each_call(reader, &mut |site: &CallSite| {
+        if failed.is_some() {
+            return;
         }
+        // Looked up where the walk stands: a journal is not copied per call.
+        let found = source_of(reader, site.child).and_then(|source| match source {
+            Some(source) => {
+                Ok(load::written_by(reader, site.journal, site.index, &source)?.map(|event| (event, source)))
+            }
+            None => Ok(None),
+        });
+        match found {
+            Ok(Some((event, source))) => {
+                written.push(Written { child: site.child.id(), by: site.caller, event, source })
+            }
+            Ok(None) => {}
+            Err(e) => failed = Some(e),
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(written),
     }
-    Ok(written)
 }
 
 /// The first non-empty line of `source`, at most 60 characters.

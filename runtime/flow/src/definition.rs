@@ -409,14 +409,6 @@ pub const FUNCTIONS: [&str; 3] = ["random", "randint", "choice"];
 pub const BUILTINS: [&str; 4] = ["state_id", "state_name", "chat_history", "actor_input"];
 
 impl Flow {
-    /// Parses a definition from JSON text.
-    ///
-    /// # Errors
-    /// Invalid JSON or a field that does not fit.
-    pub fn from_json(text: &str) -> Result<Flow, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-
     /// The definition as compact JSON: the interpreter's config.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a flow serializes")

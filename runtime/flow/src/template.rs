@@ -76,11 +76,6 @@ impl Engine {
         Engine { env }
     }
 
-    /// The engine's environment.
-    pub fn env(&self) -> &Environment<'static> {
-        &self.env
-    }
-
     /// The top-level names `expr` reads.
     ///
     /// # Errors
