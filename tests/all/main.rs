@@ -14,6 +14,8 @@ mod cli;
 mod crash;
 /// Flows: state machines and dialogues as files, run, replayed, forked, driven as sessions.
 mod flows;
+/// Whoever holds the store serves the others' commands.
+mod forward;
 /// Store management: `rm` and `gc` never break a reference.
 mod gc;
 /// People as a journaled source: suspend, resume, answers, sessions.

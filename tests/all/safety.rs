@@ -79,12 +79,20 @@ fn a_run_killed_midway_is_listed_incomplete_and_resume_finishes_it() {
 
 #[test]
 fn a_busy_store_gets_a_clear_message_not_a_hang() {
-    let home = Home::new();
-    home.add_rust("ask-dice");
+    // A home whose path is too long for a socket: its holder cannot serve
+    // other commands (see `forward`), so they wait for the store.
+    let dir = Home::new();
+    let home = dir.path().join("h".repeat(120));
+    let add = Command::new(env!("CARGO_BIN_EXE_enact"))
+        .args(["add", crate::support::guest("rust", "ask-dice").to_str().expect("utf-8"), "--name", "ask-dice"])
+        .env("ENACT_HOME", &home)
+        .output()
+        .expect("enact runs");
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
     // An interactive invocation holds the store while it waits on stdin.
     let mut holder = Command::new(env!("CARGO_BIN_EXE_enact"))
         .args(["invoke", "ask-dice", "--interactive"])
-        .env("ENACT_HOME", home.path())
+        .env("ENACT_HOME", &home)
         .env("ENACT_LOCK_TIMEOUT_MS", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -95,7 +103,7 @@ fn a_busy_store_gets_a_clear_message_not_a_hang() {
     let started = Instant::now();
     let busy = Command::new(env!("CARGO_BIN_EXE_enact"))
         .args(["ls"])
-        .env("ENACT_HOME", home.path())
+        .env("ENACT_HOME", &home)
         .env("ENACT_LOCK_TIMEOUT_MS", "300")
         .output()
         .expect("enact runs");

@@ -29,7 +29,7 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let bytes = std::fs::read(io.path(&args.file)).with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let digest = enact_runtime::component_id(&bytes);
     // A name that is taken is refused before anything is written.
     let bind = match &args.name {
@@ -135,10 +135,10 @@ pub(super) fn unname(rt: &Runtime, io: &mut Io, args: UnnameArgs) -> anyhow::Res
 /// The component `target` names; a path to a `.wasm` file is added first
 /// (instantly when the store holds it already).
 pub(super) fn component_of(rt: &Runtime, io: &mut Io, target: &str) -> anyhow::Result<Digest> {
-    let path = Path::new(target);
+    let path = io.path(target);
     if target.ends_with(".wasm") && path.is_file() {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{target}`"))?;
-        let (digest, info) = compiling(rt, io, path, &bytes)?;
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read `{target}`"))?;
+        let (digest, info) = compiling(rt, io, &path, &bytes)?;
         noteln!(io, "added `{}` from `{target}` ({})", info.metadata.name, digest.short());
         return Ok(digest);
     }

@@ -22,16 +22,24 @@ impl FileAnswers {
     /// # Errors
     /// The file cannot be read, or holds neither a list nor an object.
     pub fn open(source: &str) -> Result<FileAnswers, String> {
+        FileAnswers::read(source, &crate::Console::process(), std::path::Path::new(""))
+    }
+
+    /// As [`FileAnswers::open`], for a command of `io`: its standard input,
+    /// a path relative to its directory.
+    pub(crate) fn open_in(source: &str, io: &crate::Io) -> Result<FileAnswers, String> {
+        FileAnswers::read(source, &io.console, &io.path(""))
+    }
+
+    fn read(source: &str, console: &crate::Console, dir: &std::path::Path) -> Result<FileAnswers, String> {
         let inline = source.trim_start().starts_with(['[', '{']);
         let (text, what) = if inline {
             (source.to_string(), "the answers".to_string())
         } else if source == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| format!("cannot read answers from standard input: {e}"))?;
+            let text = console.read_all().map_err(|e| format!("cannot read answers from standard input: {e}"))?;
             (text, "standard input".to_string())
         } else {
-            let text = std::fs::read_to_string(source).map_err(|e| format!("cannot read `{source}`: {e}"))?;
+            let text = std::fs::read_to_string(dir.join(source)).map_err(|e| format!("cannot read `{source}`: {e}"))?;
             (text, format!("`{source}`"))
         };
         match serde_json::from_str(&text) {

@@ -7,6 +7,7 @@ use anyhow::Context;
 use enact_core::answer::{Answerer, NoAnswers};
 use enact_llm::LlmAnswers;
 
+use crate::Io;
 use crate::answerers::{FileAnswers, Terminal};
 use enact_runtime::Runtime;
 
@@ -27,9 +28,9 @@ impl AnswerArgs {
     }
 
     /// The answerer these options ask for; with none, requests suspend.
-    pub(super) fn answerer(&self, rt: &Runtime) -> anyhow::Result<Box<dyn Answerer>> {
+    pub(super) fn answerer(&self, rt: &Runtime, io: &Io) -> anyhow::Result<Box<dyn Answerer>> {
         if self.interactive {
-            return Ok(Box::new(Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())));
+            return Ok(Box::new(Terminal::new(BufReader::new(io.console.clone()), io.console.clone())));
         }
         match self.answers.as_deref() {
             None => Ok(Box::new(NoAnswers)),
@@ -39,7 +40,7 @@ impl AnswerArgs {
                     .context("`--answers llm` needs an LLM; hint: set ENACT_LLM_URL or pass `--llm scripted:FILE`")?;
                 Ok(Box::new(LlmAnswers::new(provider.clone())))
             }
-            Some(source) => Ok(Box::new(FileAnswers::open(source).map_err(anyhow::Error::msg)?)),
+            Some(source) => Ok(Box::new(FileAnswers::open_in(source, io).map_err(anyhow::Error::msg)?)),
         }
     }
 }

@@ -182,7 +182,7 @@ pub(super) fn state_arg(text: Option<&str>) -> anyhow::Result<Map<String, Value>
 }
 
 fn run_flow(rt: &Runtime, io: &mut Io, args: RunArgs) -> anyhow::Result<Status> {
-    let loaded = load_checked(&args.file)?;
+    let loaded = load_checked(&io.path(&args.file))?;
     let component = interpreter(rt)?;
     let mut input = json!({ "state": state_arg(args.state.as_deref())? });
     for (key, steps) in [("halt_before", &args.halt_before), ("halt_after", &args.halt_after)] {
@@ -198,7 +198,7 @@ fn run_flow(rt: &Runtime, io: &mut Io, args: RunArgs) -> anyhow::Result<Status> 
     let call = Call::new(component)
         .config(&loaded.flow.to_json())
         .input(&input.to_string())
-        .answerer(args.answers.answerer(rt)?)
+        .answerer(args.answers.answerer(rt, io)?)
         .limits(args.limits.apply(rt.limits().clone())?);
     let inv = crate::progress::watched(io, args.json, |observer| rt.invoke(call.observer(observer)))?;
     print_run(rt, io, &inv, args.json, 0)
@@ -449,7 +449,7 @@ fn fork(rt: &Runtime, io: &mut Io, args: ForkArgs) -> anyhow::Result<Status> {
     }
     let options = ReplayOptions {
         override_event: Some((row.event, state)),
-        answerer: args.answers.answerer(rt)?,
+        answerer: args.answers.answerer(rt, io)?,
         ..ReplayOptions::default()
     };
     let replay = crate::progress::watched(io, args.json, |observer| {
@@ -470,7 +470,7 @@ fn fork(rt: &Runtime, io: &mut Io, args: ForkArgs) -> anyhow::Result<Status> {
 }
 
 fn graph(io: &mut Io, args: GraphArgs) -> anyhow::Result<Status> {
-    let loaded = enact_flow::load::load(&args.file, None)?;
+    let loaded = enact_flow::load::load(&io.path(&args.file), None)?;
     let format =
         if args.format == "mermaid" { enact_flow::graph::Format::Mermaid } else { enact_flow::graph::Format::Dot };
     let text = enact_flow::graph::render(&loaded.flow, format);
@@ -483,7 +483,7 @@ fn graph(io: &mut Io, args: GraphArgs) -> anyhow::Result<Status> {
 }
 
 fn check(io: &mut Io, args: CheckArgs) -> anyhow::Result<Status> {
-    let loaded = enact_flow::load::load(&args.file, Some(&interpreter_id().hex()))?;
+    let loaded = enact_flow::load::load(&io.path(&args.file), Some(&interpreter_id().hex()))?;
     let problems = enact_flow::check::check(&loaded.flow);
     if args.json {
         let list: Vec<Value> = problems

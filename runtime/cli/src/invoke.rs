@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::answers::AnswerArgs;
 use super::limits::LimitArgs;
 use super::{Status, output};
+use enact_core::grant::Grant;
 use enact_runtime::{Call, Runtime};
 
 #[derive(Debug, clap::Args)]
@@ -40,10 +41,10 @@ pub(super) struct Args {
 
 /// `what`'s JSON: the text itself, or the contents of the file after `@`
 /// (`@-`: standard input); checked here so that a shell's mangling shows.
-pub(super) fn json_arg(what: &str, text: &str) -> anyhow::Result<String> {
+pub(super) fn json_arg(io: &Io, what: &str, text: &str) -> anyhow::Result<String> {
     let json = match text.strip_prefix('@') {
-        Some("-") => std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?,
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read `{path}`"))?,
+        Some("-") => io.console.read_all().context("cannot read standard input")?,
+        Some(path) => std::fs::read_to_string(io.path(path)).with_context(|| format!("cannot read `{path}`"))?,
         None => text.to_string(),
     };
     if let Err(e) = serde_json::from_str::<Value>(&json) {
@@ -80,7 +81,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     let limits = args.limits.apply(rt.limits().clone())?;
     let component = super::add::component_of(rt, io, &args.target)?;
     let input = match &args.input {
-        Some(text) => json_arg("input", text)?,
+        Some(text) => json_arg(io, "input", text)?,
         None => {
             // No input given: say what the component wants, if it wants one.
             let schema = rt.component_info(&component)?.and_then(|info| info.metadata.input_schema);
@@ -103,16 +104,16 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             "`{}` names an invokable with a config of its own; hint: leave out --config, or name the component instead",
             args.target
         ),
-        None => json_arg("config", &args.config)?,
+        None => json_arg(io, "config", &args.config)?,
     };
     let call = Call::new(component)
         .config(&config)
         .input(&input)
         .answerer(match args.answer {
-            Some(text) => Box::new(enact_core::answer::FirstThen::text(text, args.answers.answerer(rt)?)),
-            None => args.answers.answerer(rt)?,
+            Some(text) => Box::new(enact_core::answer::FirstThen::text(text, args.answers.answerer(rt, io)?)),
+            None => args.answers.answerer(rt, io)?,
         })
-        .grants(args.dirs)
+        .grants(args.dirs.into_iter().map(|g| Grant { host: io.path(&g.host), ..g }).collect())
         .limits(limits);
     let inv = crate::progress::watched(io, args.json, |observer| rt.invoke(call.observer(observer)))?;
     if args.raw

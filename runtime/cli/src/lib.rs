@@ -5,8 +5,11 @@
 mod add;
 pub mod answerers;
 mod answers;
+mod console;
 mod describe;
 mod flow;
+#[cfg(unix)]
+mod forward;
 mod hints;
 mod invoke;
 mod limits;
@@ -61,6 +64,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+pub use console::Console;
 use enact_llm::HttpConfig;
 pub use style::Style;
 
@@ -220,11 +224,24 @@ pub struct Io<'a> {
     pub progress: bool,
     /// How stderr's words are styled (plain unless a terminal takes colours).
     pub style: Style,
+    /// Standard input and the terminal's prompts.
+    pub console: Console,
+    /// The directory relative paths are taken in: `None` for this process's
+    /// own; a forwarded command's is its sender's.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Io<'_> {
     fn var(&self, name: &str) -> Option<&str> {
         self.env.get(name).map(String::as_str)
+    }
+
+    /// `path` as the command's sender means it: relative to its directory.
+    pub(crate) fn path(&self, path: impl AsRef<std::path::Path>) -> PathBuf {
+        match &self.cwd {
+            Some(cwd) => cwd.join(path),
+            None => path.as_ref().to_path_buf(),
+        }
     }
 }
 
@@ -256,7 +273,59 @@ pub fn main() -> ExitCode {
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
     let terminal = stderr.is_terminal();
     let style = Style::for_terminal(terminal, &env);
-    ExitCode::from(run_on(std::env::args_os(), &env, &mut stdout, &mut stderr, terminal, style))
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A process holding the store runs the command for this one.
+    #[cfg(unix)]
+    if let Some(home) = home_to_forward(&args, &env)
+        && let Some(code) = forward::send(&home, &args, &env, terminal)
+    {
+        return ExitCode::from(code);
+    }
+    let io = Io {
+        out: &mut stdout,
+        err: &mut stderr,
+        env: &env,
+        quiet: false,
+        progress: terminal,
+        style,
+        console: Console::process(),
+        cwd: None,
+    };
+    ExitCode::from(run_on(args, io, None))
+}
+
+/// The home of a command `args` that uses the store, to send it to whoever
+/// holds that store; `None` for a command that does not (or does not parse:
+/// its usage error is this process's to print).
+#[cfg(unix)]
+fn home_to_forward(args: &[std::ffi::OsString], env: &HashMap<String, String>) -> Option<PathBuf> {
+    let cli = Cli::try_parse_from(args).ok()?;
+    if matches!(cli.command, Command::Completions { .. } | Command::New(_)) {
+        return None;
+    }
+    let home = match (&cli.home, env.get("ENACT_HOME")) {
+        (Some(home), _) => home.clone(),
+        (None, Some(home)) => PathBuf::from(home),
+        (None, None) => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("enact"),
+    };
+    Some(home)
+}
+
+/// Runs a command another process sent to this one, which holds `storage`.
+#[cfg(unix)]
+fn run_forwarded(storage: &Arc<Storage>, mut sent: forward::Forwarded) -> u8 {
+    let style = Style::for_terminal(sent.terminal, &sent.env);
+    let io = Io {
+        out: &mut sent.out,
+        err: &mut sent.err,
+        env: &sent.env,
+        quiet: false,
+        progress: false,
+        style,
+        console: sent.console.clone(),
+        cwd: Some(sent.cwd.clone()),
+    };
+    run_on(sent.args.iter().map(std::ffi::OsString::from).collect(), io, Some(storage))
 }
 
 /// Parses `args` (the first is the program name), runs the command against
@@ -268,22 +337,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    run_on(args, env, stdout, stderr, false, Style::plain())
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let io = Io {
+        out: stdout,
+        err: stderr,
+        env,
+        quiet: false,
+        progress: false,
+        style: Style::plain(),
+        console: Console::process(),
+        cwd: None,
+    };
+    run_on(args, io, None)
 }
 
-fn run_on<I, T>(
-    args: I,
-    env: &HashMap<String, String>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-    progress: bool,
-    style: Style,
-) -> u8
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+/// Parses and runs `args` on `io`: against `held`, a store this process
+/// holds already, else opening the home's store.
+fn run_on(args: Vec<std::ffi::OsString>, mut io: Io, held: Option<&Arc<Storage>>) -> u8 {
     let words: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let command = format!("enact {}", words.join(" "));
     let cli = match Cli::try_parse_from(&args) {
@@ -291,20 +361,23 @@ where
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
             // Usage errors are coloured as the rest of stderr is: on a terminal only.
-            let text =
-                if e.use_stderr() && style.colored() { e.render().ansi().to_string() } else { e.render().to_string() };
-            if e.use_stderr() {
-                let _ = write!(stderr, "{text}");
+            let text = if e.use_stderr() && io.style.colored() {
+                e.render().ansi().to_string()
             } else {
-                let _ = write!(stdout, "{text}");
+                e.render().to_string()
+            };
+            if e.use_stderr() {
+                let _ = write!(io.err, "{text}");
+            } else {
+                let _ = write!(io.out, "{text}");
             }
             return code;
         }
     };
-    let mut io = Io { out: stdout, err: stderr, env, quiet: cli.quiet, progress, style };
+    io.quiet = cli.quiet;
     // With `--json`, an error is a JSON object on stdout too.
     let json = words.iter().any(|w| w == "--json");
-    match execute(cli, &command, &mut io) {
+    match execute(cli, &command, &mut io, held) {
         Ok(status) => status.code(),
         Err(e) => {
             print_error(&mut io, &e, json);
@@ -317,10 +390,10 @@ where
 /// the XDG data directory.
 fn home_of(cli: &Cli, io: &Io) -> PathBuf {
     if let Some(home) = &cli.home {
-        return home.clone();
+        return io.path(home);
     }
     if let Some(home) = io.var("ENACT_HOME") {
-        return PathBuf::from(home);
+        return io.path(home);
     }
     dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("enact")
 }
@@ -357,6 +430,11 @@ fn llm_provider(cli: &Cli, home: &std::path::Path, io: &Io) -> anyhow::Result<Op
     }
     let provider = match &cli.llm {
         Some(spec) => {
+            // A script's path, as its sender means it.
+            let spec = &match spec.strip_prefix("scripted:") {
+                Some(file) if io.cwd.is_some() => format!("scripted:{}", io.path(file).display()),
+                _ => spec.clone(),
+            };
             let mut settings = settings;
             if settings.is_none() && cli.model.is_some() {
                 settings = Some(HttpConfig { model: cli.model.clone(), ..HttpConfig::new(spec) });
@@ -369,7 +447,7 @@ fn llm_provider(cli: &Cli, home: &std::path::Path, io: &Io) -> anyhow::Result<Op
 }
 
 /// Runs `cli`; `command` is its command line, for people.
-fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
+fn execute(cli: Cli, command: &str, io: &mut Io, held: Option<&Arc<Storage>>) -> anyhow::Result<Status> {
     // Neither needs the store.
     match cli.command {
         Command::Completions { shell } => {
@@ -380,22 +458,39 @@ fn execute(cli: Cli, command: &str, io: &mut Io) -> anyhow::Result<Status> {
         _ => {}
     }
     let home = home_of(&cli, io);
-    // Another enact process may hold the store for the length of one
-    // invocation: wait for it (default 30 s, `ENACT_LOCK_TIMEOUT_MS`).
-    let wait = io
-        .var("ENACT_LOCK_TIMEOUT_MS")
-        .and_then(|ms| ms.parse().ok())
-        .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
-    let store = enact_runtime::store_path(&home);
-    let storage = Storage::open_telling(&store, wait, command, |holder| match holder {
-        Some(holder) => noteln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
-        None => noteln!(io, "waiting for the store, held by another enact process"),
-    })?;
+    let storage = match held {
+        Some(storage) => storage.clone(),
+        None => {
+            // Another enact process that holds the store and cannot serve
+            // this one (its socket could not be made) holds it for the
+            // length of one invocation: wait for it (default 30 s,
+            // `ENACT_LOCK_TIMEOUT_MS`).
+            let wait = io
+                .var("ENACT_LOCK_TIMEOUT_MS")
+                .and_then(|ms| ms.parse().ok())
+                .map_or(std::time::Duration::from_secs(30), std::time::Duration::from_millis);
+            let store = enact_runtime::store_path(&home);
+            let storage = Storage::open_telling(&store, wait, command, |holder| match holder {
+                Some(holder) => noteln!(io, "waiting for the store, held by pid {}: `{}`", holder.pid, holder.command),
+                None => noteln!(io, "waiting for the store, held by another enact process"),
+            })?;
+            Arc::new(storage)
+        }
+    };
     if let Command::Gc(args) = cli.command {
         let artifacts = enact_runtime::Artifacts::new(enact_runtime::artifacts_path(&home));
         return remove::gc(storage, &artifacts, io, args);
     }
-    let mut builder = Runtime::builder(Arc::new(storage)).artifacts(enact_runtime::artifacts_path(&home));
+    // While this command runs, it runs other processes' commands too.
+    #[cfg(unix)]
+    let _holder = match held {
+        None => {
+            let shared = storage.clone();
+            forward::Holder::start(&home, Arc::new(move |sent| run_forwarded(&shared, sent)))
+        }
+        Some(_) => None,
+    };
+    let mut builder = Runtime::builder(storage).artifacts(enact_runtime::artifacts_path(&home));
     if let Some(seed) = io.var("ENACT_SEED") {
         // Deterministic live values (seeded entropy, a fake clock): for
         // reproducible demos and tests.

@@ -17,7 +17,7 @@ pub(super) struct Args {
     /// What to list
     #[arg(value_enum, default_value = "components")]
     what: What,
-    /// With `invocations`: only those with this status (`completed`, `failed`, `trapped`, `awaiting-input`, `incomplete`)
+    /// With `invocations`: only those with this status (`completed`, `failed`, `trapped`, `awaiting-input`, `incomplete`, `running`)
     #[arg(long)]
     status: Option<String>,
     /// Show at most N rows
@@ -101,9 +101,12 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
                 let time = enact_core::time::rfc3339(header.started_ms / 1000, 0);
                 let name = bound(&header.component).into_iter().next().unwrap_or(rt.component_name(&header.component));
                 let id = format!("run:{run:032x}");
-                let value = json!({ "id": id, "short": id, "status": "incomplete", "cut_off": true,
+                // A run of this process (a forwarded command's) is running, not cut off.
+                let live = rt.storage().is_live(run);
+                let status = if live { "running" } else { "incomplete" };
+                let value = json!({ "id": id, "short": id, "status": status, "cut_off": !live,
                     "component": header.component.to_string(), "name": name, "created": time });
-                let cells = vec![id, "incomplete".into(), name, time, String::new(), String::new()];
+                let cells = vec![id, status.into(), name, time, String::new(), String::new()];
                 rows.push((header.started_ms, value, cells));
             }
             if let Some(status) = &args.status {

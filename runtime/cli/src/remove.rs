@@ -60,15 +60,24 @@ pub(super) struct GcArgs {
 
 /// Runs on the store alone: compacting the file needs it unshared. The
 /// compiled code of components the store no longer holds goes too.
-pub(super) fn gc(mut storage: Storage, artifacts: &Artifacts, io: &mut Io, args: GcArgs) -> anyhow::Result<Status> {
+pub(super) fn gc(
+    mut storage: std::sync::Arc<Storage>,
+    artifacts: &Artifacts,
+    io: &mut Io,
+    args: GcArgs,
+) -> anyhow::Result<Status> {
     let file_size = |storage: &Storage| std::fs::metadata(storage.path()).map(|m| m.len()).unwrap_or(0);
     let before = file_size(&storage);
     let collected = enact_store::gc::collect(&storage)?;
     let kept: std::collections::BTreeSet<Digest> =
         storage.read()?.components::<serde_json::Value>()?.into_iter().map(|(d, _)| d).collect();
     let (artifacts, artifact_bytes) = artifacts.retain(|component| kept.contains(component));
-    // Also what finished runs' journal chunks left free.
-    storage.compact()?;
+    // Also what finished runs' journal chunks left free; not while the
+    // process holding the store runs other commands (this one among them).
+    let compacted = match std::sync::Arc::get_mut(&mut storage) {
+        Some(alone) => alone.compact().map(|_| true)?,
+        None => false,
+    };
     let after = file_size(&storage);
     if args.json {
         outln!(
@@ -79,7 +88,12 @@ pub(super) fn gc(mut storage: Storage, artifacts: &Artifacts, io: &mut Io, args:
                 "file_before": before, "file_after": after })
         );
     }
-    let file = format!("the store file is now {} (was {})", human_bytes(after), human_bytes(before));
+    let file = match compacted {
+        true => format!("the store file is now {} (was {})", human_bytes(after), human_bytes(before)),
+        false => {
+            format!("the store file stays {} until a gc that holds the store alone shrinks it", human_bytes(after))
+        }
+    };
     if collected.blobs == 0 && artifacts == 0 {
         noteln!(io, "nothing to free: every one of {} objects is needed; {file}", collected.kept_blobs);
     } else {

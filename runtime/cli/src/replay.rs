@@ -32,7 +32,7 @@ fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
-    let answerer = args.answers.answerer(rt)?;
+    let answerer = args.answers.answerer(rt, io)?;
     let replay = crate::progress::watched(io, args.json, |observer| {
         let options =
             ReplayOptions { retry_failed: args.retry_failed, override_event: args.override_event, answerer, observer };

@@ -23,7 +23,7 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
-    let then = args.answers.answerer(rt)?;
+    let then = args.answers.answerer(rt, io)?;
     let answer = args.answer.clone();
     let inv = if args.invocation.starts_with("run:") {
         if answer.is_some() {

@@ -75,16 +75,16 @@ pub(super) struct Args {
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let (lang, source) = if args.file == "-" {
         let lang = args.lang.context("source on standard input needs `--lang python` or `--lang javascript`")?;
-        (lang, std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?)
+        (lang, io.console.read_all().context("cannot read standard input")?)
     } else {
-        let path = Path::new(&args.file);
-        let lang = args.lang.or_else(|| Lang::of(path)).with_context(|| {
+        let path = io.path(&args.file);
+        let lang = args.lang.or_else(|| Lang::of(&path)).with_context(|| {
             format!(
                 "`{}` is neither .py nor .js; hint: say which with `--lang python` or `--lang javascript`",
                 args.file
             )
         })?;
-        (lang, std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", args.file))?)
+        (lang, std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", args.file))?)
     };
     let name = lang.runner();
     if RUNNERS.iter().any(|(runner, bytes)| *runner == name && bytes.is_empty()) {
@@ -96,7 +96,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         rt.resolve_component(name)
     })?;
     let input = match &args.input {
-        Some(text) => json_arg("input", text)?,
+        Some(text) => json_arg(io, "input", text)?,
         None => "null".to_string(),
     };
     let config = json!({ "source": source }).to_string();
@@ -110,7 +110,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
     let call = Call::new(runner)
         .config(&config)
         .input(&input)
-        .answerer(args.answers.answerer(rt)?)
+        .answerer(args.answers.answerer(rt, io)?)
         .limits(args.limits.apply(rt.limits().clone())?);
     let inv = crate::progress::watched(io, args.json, |observer| rt.invoke(call.observer(observer)))?;
     output::print_invocation(rt, io, &inv, args.json)?;

@@ -125,7 +125,7 @@ fn text(value: &Value) -> String {
 }
 
 fn start(rt: &Runtime, io: &mut Io, args: StartArgs) -> anyhow::Result<Status> {
-    let loaded = load_checked(&args.file)?;
+    let loaded = load_checked(&io.path(&args.file))?;
     let name = args.name.unwrap_or_else(|| loaded.flow.flow.clone());
     if rt.storage().read()?.session(&name)?.is_some() {
         anyhow::bail!(

@@ -36,7 +36,8 @@ pub(super) struct ImportArgs {
 pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Result<Status> {
     let message = format!("exporting to `{}`", args.output.display());
     let (bytes, summary) = crate::progress::task(io, args.json, message, || rt.export(&args.ids))?;
-    std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write `{}`", args.output.display()))?;
+    std::fs::write(io.path(&args.output), &bytes)
+        .with_context(|| format!("cannot write `{}`", args.output.display()))?;
     if args.json {
         outln!(io, "{}", json!({ "file": args.output, "bytes": bytes.len(), "carried": counts(&summary) }));
     }
@@ -51,7 +52,7 @@ pub(super) fn export(rt: &Runtime, io: &mut Io, args: ExportArgs) -> anyhow::Res
 }
 
 pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Result<Status> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let bytes = std::fs::read(io.path(&args.file)).with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let size = enact_core::limits::human_bytes(bytes.len() as u64);
     let message = format!("verifying and importing `{}` ({size})", args.file.display());
     let imported = crate::progress::task(io, args.json, message, || rt.import(&bytes));

@@ -152,6 +152,9 @@ const CACHE_BYTES: usize = 64 << 20;
 pub struct Storage {
     db: Database,
     path: PathBuf,
+    /// The runs this handle started and has not removed: running now, in
+    /// this process. Any other run in the `runs` table was cut off.
+    live: std::sync::Mutex<std::collections::BTreeSet<u128>>,
 }
 
 impl Storage {
@@ -217,7 +220,7 @@ impl Storage {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.to_path_buf() },
             other => StorageError::Open { path: path.to_path_buf(), message: other.to_string() },
         })?;
-        let storage = Storage { db, path: path.to_path_buf() };
+        let storage = Storage { db, path: path.to_path_buf(), live: Default::default() };
         if storage.is_current()? {
             // Nothing to set up: opening costs no commit (an fsync).
             return Ok(storage);
@@ -282,10 +285,22 @@ impl Storage {
     /// Whatever `f` returns, or a database error; nothing is written then.
     pub fn write<T, E: From<StorageError>>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E> {
         let txn = self.db.begin_write().map_err(StorageError::from)?;
-        let mut writer = Writer { txn };
+        let mut writer = Writer { txn, started: Vec::new(), removed: Vec::new() };
         let value = f(&mut writer)?;
-        writer.txn.commit().map_err(StorageError::from)?;
+        let Writer { txn, started, removed } = writer;
+        txn.commit().map_err(StorageError::from)?;
+        let mut live = self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        live.extend(started);
+        for run in &removed {
+            live.remove(run);
+        }
         Ok(value)
+    }
+
+    /// Whether `run` is running in this process (started through this
+    /// handle, not yet sealed or removed), rather than cut off.
+    pub fn is_live(&self, run: u128) -> bool {
+        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&run)
     }
 
     /// Gives the file's free pages back to the file system (after
@@ -309,6 +324,9 @@ impl Storage {
 /// One write transaction.
 pub struct Writer {
     txn: redb::WriteTransaction,
+    /// Runs put and removed in this transaction, for `Storage::live`.
+    started: Vec<u128>,
+    removed: Vec<u128>,
 }
 
 /// One read transaction.
@@ -480,6 +498,7 @@ impl Writer {
     /// A database error.
     pub fn put_run<T: Serialize>(&mut self, run: u128, header: &T) -> Result<()> {
         self.txn.open_table(RUNS)?.insert(run, encode_json(header).as_slice())?;
+        self.started.push(run);
         Ok(())
     }
 
@@ -498,6 +517,7 @@ impl Writer {
     /// A database error.
     pub fn remove_run(&mut self, run: u128) -> Result<()> {
         self.txn.open_table(RUNS)?.remove(run)?;
+        self.removed.push(run);
         let mut events = self.txn.open_table(RUN_EVENTS)?;
         events.retain_in((run, 0)..=(run, u64::MAX), |_, _| false)?;
         Ok(())
