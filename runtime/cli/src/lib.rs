@@ -23,6 +23,7 @@ mod replay;
 mod resume;
 mod rewind;
 mod run;
+mod serve;
 mod session;
 mod share;
 mod show;
@@ -178,6 +179,11 @@ enum Command {
     /// Verify a bundle and add what it holds to the store
     #[command(after_help = "Examples:\n  enact import run.bundle && enact replay last")]
     Import(share::ImportArgs),
+    /// Serve the store over HTTP: the API under /api/v1 and the web UI, on loopback by default
+    #[command(
+        after_help = "Examples:\n  enact serve\n  enact serve --addr 0.0.0.0:7788 --token \"$(cat token)\"\n  enact serve --addr 127.0.0.1:0 --json"
+    )]
+    Serve(serve::Args),
     /// Print a completion script for a shell: `enact completions bash > ~/.local/share/bash-completion/completions/enact`
     Completions {
         /// The shell
@@ -505,28 +511,70 @@ fn execute(cli: Cli, command: &str, io: &mut Io, held: Option<&Arc<Storage>>) ->
             builder = builder.builtin(name, bytes);
         }
     }
-    let rt = builder.build()?;
-    match cli.command {
-        Command::Add(args) => add::run(&rt, io, args),
-        Command::Name(args) => add::name(&rt, io, args),
-        Command::Unname(args) => add::unname(&rt, io, args),
-        Command::Describe(args) => describe::run(&rt, io, args),
-        Command::Invoke(args) => invoke::run(&rt, io, args),
-        Command::Show(args) => show::run(&rt, io, args),
-        Command::Replay(args) => replay::run(&rt, io, args),
-        Command::Rewind(args) => rewind::run(&rt, io, args),
-        Command::Resume(args) => resume::run(&rt, io, args),
-        Command::Run(args) => run::run(&rt, io, args),
-        Command::Flow(command) => flow::run(&rt, io, command),
-        Command::Session(command) => session::run(&rt, io, command),
-        Command::Ls(args) => ls::run(&rt, io, args),
-        Command::Rm(args) => remove::rm(&rt, io, args),
-        Command::Gc(_) => unreachable!("runs on the store alone"),
-        Command::Verify(args) => verify::run(&rt, io, args),
-        Command::Export(args) => share::export(&rt, io, args),
-        Command::Import(args) => share::import(&rt, io, args),
-        Command::Completions { .. } | Command::New(_) => unreachable!("handled before the store opens"),
+    let rt = Arc::new(builder.build()?);
+    dispatch(cli.command, &rt, &home, io)
+}
+
+/// Runs `command` on `rt`, the runtime of the store in `home`.
+fn dispatch(command: Command, rt: &Arc<Runtime>, home: &std::path::Path, io: &mut Io) -> anyhow::Result<Status> {
+    match command {
+        Command::Add(args) => add::run(rt, io, args),
+        Command::Name(args) => add::name(rt, io, args),
+        Command::Unname(args) => add::unname(rt, io, args),
+        Command::Describe(args) => describe::run(rt, io, args),
+        Command::Invoke(args) => invoke::run(rt, io, args),
+        Command::Show(args) => show::run(rt, io, args),
+        Command::Replay(args) => replay::run(rt, io, args),
+        Command::Rewind(args) => rewind::run(rt, io, args),
+        Command::Resume(args) => resume::run(rt, io, args),
+        Command::Run(args) => run::run(rt, io, args),
+        Command::Flow(command) => flow::run(rt, io, command),
+        Command::Session(command) => session::run(rt, io, command),
+        Command::Ls(args) => ls::run(rt, io, args),
+        Command::Rm(args) => remove::rm(rt, io, args),
+        Command::Gc(_) => anyhow::bail!("`enact gc` runs on a store it holds alone"),
+        Command::Verify(args) => verify::run(rt, io, args),
+        Command::Export(args) => share::export(rt, io, args),
+        Command::Import(args) => share::import(rt, io, args),
+        Command::Serve(args) => serve::run(rt, home, io, args),
+        Command::Completions { .. } | Command::New(_) => anyhow::bail!("this command does not use the store"),
     }
+}
+
+/// Runs the command `args` (without the program's name) on `rt` with its
+/// output captured, for the HTTP API: the exit code, stdout and stderr. A
+/// command's `--json` output is its API.
+pub(crate) fn run_captured(rt: &Arc<Runtime>, home: &std::path::Path, args: &[String]) -> (u8, Vec<u8>, Vec<u8>) {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let env = HashMap::new();
+    let mut io = Io {
+        out: &mut stdout,
+        err: &mut stderr,
+        env: &env,
+        quiet: true,
+        progress: false,
+        style: Style::plain(),
+        console: Console::new(std::io::empty(), std::io::sink()),
+        cwd: None,
+    };
+    let words = std::iter::once("enact".to_string()).chain(args.iter().cloned());
+    let code = match Cli::try_parse_from(words) {
+        Err(e) => {
+            let _ = write!(io.err, "{}", e.render());
+            EXIT_ERROR
+        }
+        Ok(cli) => {
+            let json = args.iter().any(|a| a == "--json");
+            match dispatch(cli.command, rt, home, &mut io) {
+                Ok(status) => status.code(),
+                Err(e) => {
+                    print_error(&mut io, &e, json);
+                    EXIT_ERROR
+                }
+            }
+        }
+    };
+    (code, stdout, stderr)
 }
 
 /// `error: message` on stderr, with a `hint:` on its own line when the
