@@ -17,7 +17,7 @@ WIT_BINDGEN := target/tools/bin/wit-bindgen
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv bsdutils
 
-.PHONY: demo build test bench guests setup rust-guests python-guests js-guests c-guests zig-guests
+.PHONY: demo build test bench guests setup browser-setup rust-guests python-guests js-guests c-guests zig-guests
 
 setup:
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
@@ -33,6 +33,13 @@ setup:
 	  --no-default-features --features c
 
 guests: rust-guests python-guests js-guests c-guests zig-guests
+
+# The web UI's tests drive Debian's Chromium with playwright-core (never a
+# browser of its own download).
+browser-setup:
+	dpkg -s chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+	[ tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ] || \
+	  { cd tests/browser && npm ci --no-audit --no-fund --silent; }
 
 rust-guests: setup
 	cd guests && $(CARGO) build --target wasm32-wasip2 --release --target-dir ../$(GUEST_BUILD)
@@ -93,7 +100,7 @@ build: guests
 demo: build
 	./demo.sh
 
-test: guests
+test: guests browser-setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace

@@ -38,6 +38,8 @@ mod replay;
 mod run_code;
 /// The sandbox and the store under stress: limits, authority, integrity, crashes.
 mod safety;
+/// `enact serve`: the HTTP API, the web UI in a browser, load and faults.
+mod serve;
 /// Sharing by hash: export, import, replay elsewhere.
 mod share;
 /// The store: integrity on read, idempotent writes.

@@ -103,10 +103,13 @@ type Answer = Result<Json<Value>, ApiError>;
 /// A JSON body, or a 400 that says what is wrong with it.
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(value)| value).map_err(|e| {
-        ApiError::bad(
-            e.body_text(),
-            "send a JSON object with `Content-Type: application/json`, as the API document says",
-        )
+        // 413 for a body too large; 400 for anything else wrong with it.
+        let status = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let hint = "send a JSON object with `Content-Type: application/json`, as the API document says";
+        ApiError::new(status, e.body_text(), Some(hint))
     })
 }
 
@@ -532,22 +535,19 @@ async fn events(
     let q = query(q)?;
     let q = EventsQuery { job: q.get("job").and_then(|j| j.parse().ok()) };
     let stream = tokio_stream::wrappers::BroadcastStream::new(server.jobs.events.subscribe());
-    let stream =
-        stream
-            .map_while(move |item| {
-                let Ok(text) = item else {
-                    return Some(Some(SseEvent::default().event("lagged").data("{}")));
-                };
-                let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                if value["type"] == "server-stopping" {
-                    return None;
-                }
-                let wanted = q.job.is_none_or(|job| value["job"] == job);
-                Some(wanted.then(|| {
-                    SseEvent::default().event(value["type"].as_str().unwrap_or("event")).data(text.to_string())
-                }))
-            })
-            .filter_map(|event| event.map(Ok));
+    let stream = stream
+        .map_while(move |item| {
+            let Ok(text) = item else {
+                return Some(Some(SseEvent::default().event("lagged").data("{}")));
+            };
+            let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if value["type"] == "server-stopping" {
+                return None;
+            }
+            let wanted = q.job.is_none_or(|job| value["job"] == job);
+            Some(wanted.then(|| SseEvent::default().event(value["type"].as_str().unwrap_or("event")).data(&*text)))
+        })
+        .filter_map(|event| event.map(Ok));
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
