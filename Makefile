@@ -15,11 +15,12 @@ PY_VENV     := target/tools/py
 PY_SCRIPTS  := $(PY_VENV)/bin
 WIT_BINDGEN := target/tools/bin/wit-bindgen
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv bsdutils
+APT_PACKAGES := clang lld wasi-libc libclang-rt-dev-wasm32 python3-venv bsdutils curl
 
 .PHONY: demo build test bench guests setup browser-setup rust-guests python-guests js-guests c-guests zig-guests
 
-setup:
+# Everything the guests, the demo and the tests need, the web UI's browser too.
+setup: browser-setup
 	rustup target add wasm32-wasip2 wasm32-unknown-unknown
 	rustup component add clippy rustfmt
 	dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); }
@@ -100,11 +101,12 @@ build: guests
 demo: build
 	./demo.sh
 
-test: guests browser-setup
+test: guests
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
 bench: build
 	$(CARGO) bench -p enact --bench runtime
+	$(CARGO) bench -p enact --bench serve_load
 	python3 runtime/cli/benches/table.py

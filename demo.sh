@@ -144,6 +144,31 @@ run $enact show last --events
 run $enact replay last
 run $enact replay last --override '1="def main(input):\n    return input + 1\n"'
 
+# The store over HTTP: `enact serve` holds the store and serves the API and
+# the web UI (open its address in a browser); meanwhile the CLI on the same
+# home runs its commands through it. A run that asks waits live in the inbox.
+step "enact serve --addr 127.0.0.1:0 --json &"
+$enact serve --addr 127.0.0.1:0 --json > "$ENACT_HOME/serve.out" 2>/dev/null &
+served=$!
+until grep -q url "$ENACT_HOME/serve.out" 2>/dev/null; do sleep 0.05; done
+cat "$ENACT_HOME/serve.out"
+url=$(sed -E 's/.*"url":"([^"]+)".*/\1/' "$ENACT_HOME/serve.out")
+run $enact invoke dice --input '{"n":2}'
+step "curl -s '$url/api/v1/invocations?name=dice&limit=2'"
+curl -s "$url/api/v1/invocations?name=dice&limit=2"; echo
+step "curl -s -X POST $url/api/v1/invocations -H 'content-type: application/json' -d '{\"component\":\"ask-dice\"}'"
+out=$(curl -s -X POST "$url/api/v1/invocations" -H 'content-type: application/json' -d '{"component":"ask-dice"}')
+echo "$out"
+job=$(echo "$out" | sed -E 's/.*"job":([0-9]+).*/\1/')
+step "curl -s $url/api/v1/inbox"
+curl -s "$url/api/v1/inbox"; echo
+for answer in 2 5 6; do
+  step "curl -s -X POST $url/api/v1/inbox/job-$job/answer -H 'content-type: application/json' -d '{\"answer\":$answer}'"
+  curl -s -X POST "$url/api/v1/inbox/job-$job/answer" -H 'content-type: application/json' -d "{\"answer\":$answer}"; echo
+done
+kill -TERM "$served"
+wait "$served"
+
 run $enact ls invocations
 
 # The store keeps everything until told otherwise: rm takes a tree out, gc

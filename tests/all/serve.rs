@@ -213,6 +213,40 @@ fn the_api_runs_answers_replays_and_rewinds() {
 }
 
 #[test]
+fn a_bundle_exported_from_one_server_imports_into_another_and_replays() {
+    let (home, other) = (Home::new(), Home::new());
+    let (server, elsewhere) = (Served::start(&home, "127.0.0.1:0", &[]), Served::start(&other, "127.0.0.1:0", &[]));
+    upload(&server, "dice");
+    let (_, job) = call(&server, "POST", "/api/v1/invocations", Some(json!({"component": "dice", "input": {"n": 3}})));
+    let id = job["invocation"]["invocation"].as_str().expect("an id").to_string();
+    let mut exported = agent()
+        .post(&format!("{}/api/v1/bundles/export", server.url))
+        .header("content-type", "application/json")
+        .send(json!({"targets": [id]}).to_string().as_bytes())
+        .expect("an answer");
+    assert_eq!(exported.status().as_u16(), 200);
+    let bundle = exported.body_mut().read_to_vec().expect("the bundle");
+    let mut imported = agent()
+        .post(&format!("{}/api/v1/bundles/import", elsewhere.url))
+        .header("content-type", "application/octet-stream")
+        .send(&bundle[..])
+        .expect("an answer");
+    assert_eq!(imported.status().as_u16(), 200, "{}", imported.body_mut().read_to_string().unwrap_or_default());
+    let (status, replayed) = call(&elsewhere, "POST", &format!("/api/v1/invocations/{id}/replay"), None);
+    assert_eq!((status, replayed["invocation"].as_str()), (200, Some(id.as_str())), "{replayed}");
+    // A corrupt bundle is refused and changes nothing.
+    let mut corrupt = bundle.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0xff;
+    let refused = agent()
+        .post(&format!("{}/api/v1/bundles/import", elsewhere.url))
+        .header("content-type", "application/octet-stream")
+        .send(&corrupt[..])
+        .expect("an answer");
+    assert_eq!(refused.status().as_u16(), 400);
+}
+
+#[test]
 fn bad_requests_get_json_errors_and_change_nothing() {
     let home = Home::new();
     let server = Served::start(&home, "127.0.0.1:0", &[]);
@@ -237,8 +271,17 @@ fn bad_requests_get_json_errors_and_change_nothing() {
         assert_eq!(status, 400, "{path} {error}");
         assert!(error["error"].is_string() && error.get("hint").is_some(), "{path} {error}");
     }
-    let (status, _) = post("/api/v1/invocations", "application/json", &vec![b' '; 2 << 20]);
+    let (status, error) = post("/api/v1/invocations", "application/json", &vec![b' '; 2 << 20]);
     assert_eq!(status, 413, "a body over the limit");
+    assert!(error["error"].is_string(), "{error}");
+    // A body a route may go without must still be JSON when it is there.
+    let (status, error) = post("/api/v1/invocations/x/replay", "application/json", b"{\"override\": 3");
+    assert_eq!(status, 400, "{error}");
+    assert!(error["error"].as_str().is_some_and(|e| e.contains("not what this route takes")), "{error}");
+    // A method a route does not take: 405, as JSON.
+    let (status, error) = call(&server, "GET", "/api/v1/invocations/x/rewind", None);
+    assert_eq!(status, 405, "{error}");
+    assert!(error["error"].is_string() && error["hint"].is_string(), "{error}");
     for path in
         ["/api/v1/invocations/0000000000ff", "/api/v1/components/nothing", "/api/v1/jobs/99", "/api/v1/sessions/none"]
     {
@@ -343,6 +386,68 @@ fn a_stopped_server_suspends_waiting_runs_and_a_killed_one_leaves_them_to_resume
     let (_, done) =
         call(&server, "POST", &format!("/api/v1/inbox/job-{}/answer", resumed["job"]), Some(json!({"answer": 6})));
     assert_eq!(done["invocation"]["output"], 9, "2 dice: 3 (kept across the kill) + 6: {done}");
+}
+
+#[test]
+fn a_run_waiting_for_a_person_holds_no_worker_and_a_finished_one_cannot_resume() {
+    let home = Home::new();
+    let server = Served::start(&home, "127.0.0.1:0", &["--workers", "1"]);
+    upload(&server, "ask-dice");
+    upload(&server, "dice");
+    let (_, waiting) = call(&server, "POST", "/api/v1/invocations", Some(json!({"component": "ask-dice"})));
+    assert_eq!(waiting["status"], "awaiting-input", "{waiting}");
+    // The one worker is free while the question is open.
+    let (status, rolled) =
+        call(&server, "POST", "/api/v1/invocations", Some(json!({"component": "dice", "input": {"n": 2}})));
+    assert_eq!((status, rolled["status"].as_str()), (200, Some("done")), "{rolled}");
+    let id = rolled["invocation"]["invocation"].as_str().expect("an id").to_string();
+    let (status, error) = call(&server, "POST", &format!("/api/v1/invocations/{id}/resume"), None);
+    assert_eq!(status, 409, "{error}");
+    assert!(error["error"].as_str().is_some_and(|e| e.contains("nothing to resume")), "{error}");
+    // The waiting run goes on once answered, and takes the worker again.
+    let (_, asked) =
+        call(&server, "POST", &format!("/api/v1/inbox/job-{}/answer", waiting["job"]), Some(json!({"answer": 1})));
+    assert_eq!(asked["status"], "awaiting-input", "{asked}");
+    let (_, done) =
+        call(&server, "POST", &format!("/api/v1/inbox/job-{}/answer", waiting["job"]), Some(json!({"answer": 4})));
+    assert_eq!((done["status"].as_str(), &done["invocation"]["output"]), (Some("done"), &json!(4)), "{done}");
+}
+
+#[test]
+fn a_server_killed_while_it_computes_leaves_the_run_to_resume() {
+    let home = Home::new();
+    let mut server = Served::start(&home, "127.0.0.1:0", &[]);
+    upload(&server, "roll-sum");
+    upload(&server, "roll-die");
+    let (status, _) = call(
+        &server,
+        "POST",
+        "/api/v1/invocations",
+        Some(json!({"component": "roll-sum", "input": {"n": 200_000}, "wait": false})),
+    );
+    assert_eq!(status, 202);
+    // Kill -9 once the run has persisted a part of its journal.
+    let started = std::time::Instant::now();
+    loop {
+        let (_, listed) = call(&server, "GET", "/api/v1/invocations", None);
+        if listed.as_array().is_some_and(|rows| rows.iter().any(|row| row["status"] == "running")) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the run never persisted: {listed}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.stop_with(libc::SIGKILL);
+    let server = Served::start(&home, "127.0.0.1:0", &[]);
+    let (_, cut) = call(&server, "GET", "/api/v1/invocations?status=incomplete", None);
+    let cut = cut.as_array().cloned().unwrap_or_default();
+    assert_eq!(cut.len(), 1, "one run cut off, none resumed silently: {cut:?}");
+    let run = cut[0]["id"].as_str().expect("run:…").to_string();
+    let (_, resumed) = call(&server, "POST", &format!("/api/v1/invocations/{run}/resume"), None);
+    assert_eq!(resumed["status"], "done", "{resumed}");
+    let output = resumed["invocation"]["output"].as_u64().expect("a sum");
+    assert!((200_000..=1_200_000).contains(&output), "{resumed}");
+    drop(server);
+    home.spawn(&["verify"]).success();
 }
 
 /// 200 clients × 10 invocations against one server, then `enact verify`

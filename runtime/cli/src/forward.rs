@@ -62,9 +62,13 @@ fn write_frame(stream: &mut impl Write, tag: u8, bytes: &[u8]) -> std::io::Resul
 fn read_frame(stream: &mut impl Read) -> std::io::Result<(u8, Vec<u8>)> {
     let mut head = [0u8; 5];
     stream.read_exact(&mut head)?;
-    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    let mut bytes = vec![0; len];
-    stream.read_exact(&mut bytes)?;
+    let len = u64::from(u32::from_be_bytes([head[1], head[2], head[3], head[4]]));
+    // Memory grows with the bytes that come, not with the length a frame claims.
+    let mut bytes = Vec::new();
+    stream.take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a frame cut short"));
+    }
     Ok((head[0], bytes))
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
             ReplayError::NoSuchEvent { .. } | ReplayError::BadOverride { .. } => {
                 Some("`enact show INVOCATION --events` numbers the events".into())
             }
+            ReplayError::BadConfig(_) => Some("a config is a JSON object, as in '{\"sides\": 6}'".into()),
             ReplayError::Run(e) => run(e),
         };
     }

@@ -5,8 +5,12 @@
 mod add;
 pub mod answerers;
 mod answers;
+mod check;
 mod console;
+mod dataset;
 mod describe;
+mod diff;
+mod feedback;
 mod flow;
 #[cfg(unix)]
 mod forward;
@@ -155,6 +159,25 @@ enum Command {
     /// Drive a flow as a dialogue, one utterance at a time
     #[command(subcommand)]
     Session(session::Command),
+    /// Show where two invocations part: the first divergent event, then their outcomes and children
+    #[command(after_help = "Examples:\n  enact diff 51f409e66037 last\n  enact diff dice last --json")]
+    Diff(diff::Args),
+    /// Replay every stored invocation of OLD on NEW and report what would change
+    #[command(
+        after_help = "Examples:\n  enact check 9c1e2a0b7d44 --against roll-sum\n  enact check examples/flows/counter.toml --against old/counter.toml --json"
+    )]
+    Check(check::Args),
+    /// Save an invocation's output as expected; `expect run` checks them all against the components named now
+    #[command(after_help = "Examples:\n  enact expect last --name three-dice\n  enact expect run\n  enact expect ls")]
+    Expect(feedback::ExpectArgs),
+    /// Attach a label, a score or a note to an invocation or one of its events
+    #[command(
+        after_help = "Examples:\n  enact annotate last --label good --score 1\n  enact annotate 51f409e66037 --event 2 --label hallucination --note 'made up a city'"
+    )]
+    Annotate(feedback::AnnotateArgs),
+    /// Turn runs into datasets: LLM exchanges as chat JSONL, or inputs and outputs as JSONL
+    #[command(subcommand)]
+    Dataset(dataset::Command),
     /// List components, invocations or names
     #[command(
         after_help = "Examples:\n  enact ls\n  enact ls invocations --status awaiting-input --limit 5\n  enact ls names --json"
@@ -306,7 +329,8 @@ pub fn main() -> ExitCode {
 #[cfg(unix)]
 fn home_to_forward(args: &[std::ffi::OsString], env: &HashMap<String, String>) -> Option<PathBuf> {
     let cli = Cli::try_parse_from(args).ok()?;
-    if matches!(cli.command, Command::Completions { .. } | Command::New(_)) {
+    // A server is a process of its own: it waits for the store instead.
+    if matches!(cli.command, Command::Completions { .. } | Command::New(_) | Command::Serve(_)) {
         return None;
     }
     let home = match (&cli.home, env.get("ENACT_HOME")) {
@@ -530,6 +554,11 @@ fn dispatch(command: Command, rt: &Arc<Runtime>, home: &std::path::Path, io: &mu
         Command::Run(args) => run::run(rt, io, args),
         Command::Flow(command) => flow::run(rt, io, command),
         Command::Session(command) => session::run(rt, io, command),
+        Command::Diff(args) => diff::run(rt, io, args),
+        Command::Check(args) => check::run(rt, io, args),
+        Command::Expect(args) => feedback::expect(rt, io, args),
+        Command::Annotate(args) => feedback::annotate(rt, io, args),
+        Command::Dataset(command) => dataset::run(rt, io, command),
         Command::Ls(args) => ls::run(rt, io, args),
         Command::Rm(args) => remove::rm(rt, io, args),
         Command::Gc(_) => anyhow::bail!("`enact gc` runs on a store it holds alone"),

@@ -32,21 +32,46 @@ fn parse_override(text: &str) -> Result<(u64, serde_json::Value), String> {
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let id = rt.resolve_invocation(&args.invocation)?;
+    // A run made by another engine replays here, and says whether it came out the same.
+    let recorded = rt.load(&id)?.record.engine;
+    let engine = rt.engine_info();
+    let other_engine = recorded.enact != engine.enact || recorded.compatibility != engine.compatibility;
+    if other_engine {
+        noteln!(io, "recorded by {recorded}; replaying on {engine}");
+    }
     let answerer = args.answers.answerer(rt, io)?;
     let replay = crate::progress::watched(io, args.json, |observer| {
-        let options =
-            ReplayOptions { retry_failed: args.retry_failed, override_event: args.override_event, answerer, observer };
+        let options = ReplayOptions {
+            retry_failed: args.retry_failed,
+            override_event: args.override_event,
+            answerer,
+            observer,
+            ..ReplayOptions::default()
+        };
         rt.replay_with(&id, options)
-    })?;
+    });
+    let replay = match replay {
+        Err(enact_runtime::ReplayError::Run(e)) if other_engine => {
+            return Err(anyhow::anyhow!("{e}; hint: it was recorded by {recorded}, this is {engine}: replay it there"));
+        }
+        other => other?,
+    };
     let inv = &replay.invocation;
     if args.json {
         let mut obj = output::invocation_json(rt, inv)?;
         obj["identical"] = serde_json::json!(replay.identical);
         obj["replayed"] = serde_json::json!(id.to_string());
+        obj["other_engine"] = serde_json::json!(other_engine.then_some(&recorded));
         outln!(io, "{obj}");
     } else {
         output::print_invocation(rt, io, inv, false)?;
-        if replay.identical {
+        if replay.identical && other_engine {
+            noteln!(
+                io,
+                "replay identical on this engine: same output and journal ({})",
+                output::events(inv.record.events)
+            );
+        } else if replay.identical {
             noteln!(io, "replay identical: same output and journal ({})", output::events(inv.record.events));
         } else {
             noteln!(io, "replay went live: new invocation {} from {}", inv.id.short(), id.short());

@@ -696,6 +696,8 @@ pub enum Divergence {
         used: u64,
         /// Events in the journal.
         recorded: u64,
+        /// What the guest returned (canonical JSON), when it completed.
+        output: Option<Vec<u8>>,
     },
     /// The replayed output differs from the recorded one.
     #[error("replay diverged: the output `{actual}` differs from the recorded `{recorded}`")]

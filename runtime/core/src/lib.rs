@@ -20,6 +20,7 @@
 pub mod answer;
 pub mod component;
 pub mod event;
+pub mod feedback;
 pub mod grant;
 pub mod limits;
 pub mod llm;

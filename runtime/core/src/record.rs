@@ -18,6 +18,18 @@ pub struct EngineInfo {
     pub wasmtime: String,
     /// sha256 of the engine's precompile compatibility hash.
     pub compatibility: Digest,
+    /// The enact runtime's version (absent from records made before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enact: Option<String>,
+}
+
+impl std::fmt::Display for EngineInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.enact {
+            Some(enact) => write!(f, "enact {enact} on wasmtime {}", self.wasmtime),
+            None => write!(f, "an enact on wasmtime {}", self.wasmtime),
+        }
+    }
 }
 
 /// One captured log line.
@@ -216,6 +228,10 @@ impl InvocationRecord {
         out.digest(&self.config);
         out.raw(",\"engine\":{\"compatibility\":");
         out.digest(&self.engine.compatibility);
+        if let Some(enact) = &self.engine.enact {
+            out.raw(",\"enact\":");
+            out.string(enact);
+        }
         out.raw(",\"wasmtime\":");
         out.string(&self.engine.wasmtime);
         out.raw("},\"events\":");
@@ -354,7 +370,11 @@ mod tests {
             outcome,
             logs: None,
             parent: None,
-            engine: EngineInfo { wasmtime: "48.0.2".into(), compatibility: Digest::of(b"engine") },
+            engine: EngineInfo {
+                wasmtime: "48.0.2".into(),
+                compatibility: Digest::of(b"engine"),
+                enact: Some("0.1.0".into()),
+            },
             limits: Limits::default(),
             grants: Vec::new(),
         }
@@ -384,7 +404,9 @@ mod tests {
             ];
             let mut huge = plain.clone();
             huge.limits.fuel = Some(u64::MAX);
-            for record in [plain, full, huge] {
+            let mut older = plain.clone();
+            older.engine.enact = None;
+            for record in [plain, full, huge, older] {
                 assert_eq!(
                     String::from_utf8(record.canonical()).expect("UTF-8"),
                     String::from_utf8(canonical_record(&record)).expect("UTF-8"),

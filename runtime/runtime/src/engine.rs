@@ -142,7 +142,11 @@ pub fn engine_info(engine: &Engine) -> EngineInfo {
     let mut hasher = Sha(Sha256::new());
     std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
     hasher.0.update(WASMTIME_VERSION.as_bytes());
-    EngineInfo { wasmtime: WASMTIME_VERSION.to_string(), compatibility: Digest(hasher.0.finalize().into()) }
+    EngineInfo {
+        wasmtime: WASMTIME_VERSION.to_string(),
+        compatibility: Digest(hasher.0.finalize().into()),
+        enact: Some(env!("CARGO_PKG_VERSION").to_string()),
+    }
 }
 
 /// Maps the code compiled earlier for `digest` from the cache, or compiles

@@ -157,6 +157,9 @@ pub enum ReplayError {
         /// What does not fit.
         message: String,
     },
+    /// A config to replay with that is not JSON.
+    #[error("the config to replay with is not JSON: {0}")]
+    BadConfig(String),
     /// The run could not be carried out, or diverged.
     #[error(transparent)]
     Run(#[from] RunError),

@@ -57,6 +57,9 @@ pub struct Rerun {
     /// Replace the recorded response of root event `.0` with `.1` and go on
     /// live from there.
     pub override_event: Option<(u64, Value)>,
+    /// Serve the journal to this component (and config, canonical JSON)
+    /// instead of the recorded one: how an upgrade is checked.
+    pub run_on: Option<(Digest, Option<Vec<u8>>)>,
 }
 
 /// The result of a replay.
@@ -219,13 +222,17 @@ impl Exec {
             recorded.truncate(first_failed);
             exact = false;
         }
-        let root = RunSpec::root(
-            record.component,
-            reader.blob(&record.config)?,
-            reader.blob(&record.input)?,
-            record.limits.clone(),
-            tree,
-        );
+        let (component, config) = match &options.run_on {
+            Some((component, config)) => (
+                *component,
+                match config {
+                    Some(config) => config.clone(),
+                    None => reader.blob(&record.config)?,
+                },
+            ),
+            None => (record.component, reader.blob(&record.config)?),
+        };
+        let root = RunSpec::root(component, config, reader.blob(&record.input)?, record.limits.clone(), tree);
         drop(reader);
         let stop = match &record.outcome {
             Outcome::Trapped { reason, at_event: Some(_) } if exact => Some(reason.clone()),

@@ -23,7 +23,9 @@ use serde_json::Value;
 
 use crate::artifacts::{Artifacts, artifacts_path};
 use crate::engine::EngineError;
-use crate::error::{AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, TargetError};
+use crate::error::{
+    AddError, InvokeError, NameError, OpenError, ReplayError, ResumeError, RewindError, RunError, TargetError,
+};
 use crate::exec::{Exec, Replay, Rerun, Root};
 use crate::observe::{Observer, Unobserved};
 use crate::registry::Registry;
@@ -189,6 +191,11 @@ pub struct ReplayOptions {
     /// Replace the recorded response of root event `.0` with `.1` and go on
     /// live from there.
     pub override_event: Option<(u64, Value)>,
+    /// Serve the recorded journal to this component, with this config
+    /// (JSON text) or the recorded one: a finished invocation that
+    /// replays identically on it behaves the same there. For checking an
+    /// upgrade; with an override or a retry, the new run is sealed as ever.
+    pub run_on: Option<(Digest, Option<String>)>,
     /// Who answers input requests once the replay goes live.
     pub answerer: Box<dyn Answerer>,
     /// Who watches.
@@ -200,6 +207,7 @@ impl Default for ReplayOptions {
         ReplayOptions {
             retry_failed: false,
             override_event: None,
+            run_on: None,
             answerer: Box::new(NoAnswers),
             observer: Arc::new(Unobserved),
         }
@@ -459,7 +467,21 @@ impl Runtime {
     /// a divergence ([`ReplayError::Run`]) when the guest asks for something else or
     /// ends differently; nothing is written then.
     pub fn replay_with(&self, id: &Digest, options: ReplayOptions) -> Result<Replay, ReplayError> {
-        let rerun = Rerun { retry_failed: options.retry_failed, override_event: options.override_event };
+        let run_on = match options.run_on {
+            Some((component, config)) => {
+                self.exec.registry.prepared(&component).map_err(RunError::from)?;
+                let config = match config {
+                    Some(config) => Some(
+                        enact_core::value::canonicalize(&config)
+                            .map_err(|error| ReplayError::BadConfig(error.to_string()))?,
+                    ),
+                    None => None,
+                };
+                Some((component, config))
+            }
+            None => None,
+        };
+        let rerun = Rerun { retry_failed: options.retry_failed, override_event: options.override_event, run_on };
         let tree = self.exec.tree(options.answerer, options.observer);
         self.exec.replay(id, &rerun, tree)
     }

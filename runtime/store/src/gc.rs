@@ -89,6 +89,14 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
             index.remove(&id.0)?;
         }
         drop(index);
+        // What people said of a removed run goes with it.
+        for id in &removed {
+            w.remove_annotations(id)?;
+        }
+        w.txn.open_table(EXPECTATIONS)?.retain(|_, bytes| {
+            serde_json::from_slice::<enact_core::feedback::Expectation>(bytes)
+                .map_or(true, |e| !removed.contains(&e.invocation))
+        })?;
         w.txn
             .open_table(MEMO)?
             .retain(|_, sealed| SealedChild::decode_bytes(sealed).is_ok_and(|c| !children.contains(&c.id())))?;

@@ -247,6 +247,8 @@ impl Storage {
             w.txn.open_table(RUNS)?;
             w.txn.open_table(RUN_EVENTS)?;
             w.txn.open_table(MEMO)?;
+            w.txn.open_table(ANNOTATIONS)?;
+            w.txn.open_table(EXPECTATIONS)?;
             Ok::<(), StorageError>(())
         })?;
         Ok(storage)
@@ -254,7 +256,7 @@ impl Storage {
 
     /// Whether the store is of this format and has every table.
     fn is_current(&self) -> Result<bool> {
-        const ALL: [&str; 10] = [
+        const ALL: [&str; 12] = [
             "meta",
             "blobs",
             "components",
@@ -265,6 +267,8 @@ impl Storage {
             "runs",
             "run_events",
             "memo",
+            "annotations",
+            "expectations",
         ];
         let txn = self.db.begin_read()?;
         let tables: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
@@ -450,6 +454,57 @@ impl Writer {
     /// A database error.
     pub fn remove_name(&mut self, name: &str) -> Result<Option<Digest>> {
         Ok(self.txn.open_table(NAMES)?.remove(name)?.map(|d| Digest(*d.value())))
+    }
+
+    /// Adds `annotation` to invocation `id`'s, after those it has.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_annotation<T: Serialize>(&mut self, id: &Digest, annotation: &T) -> Result<()> {
+        let mut table = self.txn.open_table(ANNOTATIONS)?;
+        let (low, high) = annotation_range(id);
+        let next = match table.range::<&[u8; 40]>(&low..=&high)?.next_back() {
+            Some(row) => u64::from_be_bytes(row?.0.value()[32..].try_into().expect("8 bytes")) + 1,
+            None => 0,
+        };
+        let mut key = low;
+        key[32..].copy_from_slice(&next.to_be_bytes());
+        table.insert(&key, encode_json(annotation).as_slice())?;
+        Ok(())
+    }
+
+    /// Removes the annotations of invocation `id`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_annotations(&mut self, id: &Digest) -> Result<()> {
+        let (low, high) = annotation_range(id);
+        let mut table = self.txn.open_table(ANNOTATIONS)?;
+        let mut keys = Vec::new();
+        for row in table.range::<&[u8; 40]>(&low..=&high)? {
+            keys.push(*row?.0.value());
+        }
+        for key in &keys {
+            table.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// Saves expectation `name`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_expectation<T: Serialize>(&mut self, name: &str, expectation: &T) -> Result<()> {
+        self.txn.open_table(EXPECTATIONS)?.insert(name, encode_json(expectation).as_slice())?;
+        Ok(())
+    }
+
+    /// Removes expectation `name`; whether there was one.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_expectation(&mut self, name: &str) -> Result<bool> {
+        Ok(self.txn.open_table(EXPECTATIONS)?.remove(name)?.is_some())
     }
 
     /// Indexes a sealed invocation record.
@@ -719,6 +774,49 @@ impl Reader {
         Ok(out)
     }
 
+    /// The annotations of invocation `id`, oldest first.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn annotations<T: DeserializeOwned>(&self, id: &Digest) -> Result<Vec<T>> {
+        let table = self.txn.open_table(ANNOTATIONS)?;
+        let (low, high) = annotation_range(id);
+        let mut out = Vec::new();
+        for row in table.range::<&[u8; 40]>(&low..=&high)? {
+            let (_, v) = row?;
+            out.push(decode_json("annotations", id, v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The invocations that have annotations.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn annotated(&self) -> Result<std::collections::BTreeSet<Digest>> {
+        let table = self.txn.open_table(ANNOTATIONS)?;
+        let mut out = std::collections::BTreeSet::new();
+        for row in table.iter()? {
+            let (k, _) = row?;
+            out.insert(Digest(k.value()[..32].try_into().expect("32 bytes")));
+        }
+        Ok(out)
+    }
+
+    /// Every saved expectation, in name order.
+    ///
+    /// # Errors
+    /// A database or decoding error.
+    pub fn expectations<T: DeserializeOwned>(&self) -> Result<Vec<(String, T)>> {
+        let table = self.txn.open_table(EXPECTATIONS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), decode_json("expectations", &k.value(), v.value())?));
+        }
+        Ok(out)
+    }
+
     /// The latest invocation of session `name`.
     ///
     /// # Errors
@@ -769,6 +867,14 @@ impl Reader {
         }
         Ok(out)
     }
+}
+
+/// The keys of invocation `id`'s annotations: its id, then any sequence number.
+fn annotation_range(id: &Digest) -> ([u8; 40], [u8; 40]) {
+    let (mut low, mut high) = ([0u8; 40], [0xffu8; 40]);
+    low[..32].copy_from_slice(&id.0);
+    high[..32].copy_from_slice(&id.0);
+    (low, high)
 }
 
 /// The tables whose keys are digests and that names can resolve into.

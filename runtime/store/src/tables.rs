@@ -10,6 +10,8 @@
 //! runs         u128 run id          -> JSON RunHeader   (an invocation still running, or cut off)
 //! run_events   (u128 run, u64 seq)  -> postcard Vec<Event>, one chunk of the run's journal
 //! memo         [u8;32] sha256(component ++ config ++ input) -> postcard SealedChild of a pure component
+//! annotations  [u8;40] root ++ u64 seq (big-endian) -> JSON Annotation: people's feedback on a run or an event
+//! expectations str name         -> JSON Expectation: a run whose output is expected
 //! meta         str key              -> u64            `format`: the version of this layout
 //! ```
 //!
@@ -20,6 +22,9 @@
 //! children in one pack blob, named entry by entry: a tree is written as a
 //! few blobs with its root, with no per-child insert at a random place of a
 //! content-addressed table. Values, journals, packs and logs are blobs.
+//!
+//! `annotations` and `expectations` came later within format 3: a store
+//! opened without them gets them, empty.
 //!
 //! Format 2 sealed every child as a blob of its own, with an index entry,
 //! and format 1 also kept compiled code as blobs; this enact refuses both,
@@ -45,6 +50,10 @@ pub const RUNS: TableDefinition<u128, &[u8]> = TableDefinition::new("runs");
 pub const RUN_EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("run_events");
 /// Finished invocations of pure components, by what they were called with.
 pub const MEMO: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("memo");
+/// Feedback on invocations: the root's id, then a sequence number.
+pub const ANNOTATIONS: TableDefinition<&[u8; 40], &[u8]> = TableDefinition::new("annotations");
+/// Saved expectations, by name.
+pub const EXPECTATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("expectations");
 /// What the store says of itself: its `format`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

@@ -67,7 +67,27 @@ pub(super) fn router(server: Server) -> Router {
         .merge(uploads)
         .fallback(no_route)
         .layer(axum::middleware::from_fn_with_state(server.clone(), guard))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(server)
+}
+
+/// Errors made below the handlers (a method a route does not take, a body
+/// over its limit) come as `{error, hint}` too.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (error, hint) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("this route does not take that method", "see /api/v1/openapi.json"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("the request body is too large", "JSON bodies take up to 1 MiB, components and bundles 512 MiB")
+        }
+        _ => (status.canonical_reason().unwrap_or("the request failed"), "see /api/v1/openapi.json"),
+    };
+    ApiError::new(status, error, Some(hint)).into_response()
 }
 
 /// An error of a request.
@@ -110,6 +130,19 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         };
         let hint = "send a JSON object with `Content-Type: application/json`, as the API document says";
         ApiError::new(status, e.body_text(), Some(hint))
+    })
+}
+
+/// A body that may be left out (empty: `T::default()`), else JSON, or a 400.
+fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad(
+            format!("the request body is not what this route takes: {e}"),
+            "send a JSON object, as the API document says",
+        )
     })
 }
 
@@ -299,6 +332,17 @@ fn yes() -> bool {
     true
 }
 
+/// A job that was started, or a 503 when too many wait for a worker.
+fn spawned(job: Option<u64>) -> Result<u64, ApiError> {
+    job.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{} runs wait for a worker already", super::jobs::QUEUED),
+            Some("try again once some have run; GET /api/v1/jobs lists them"),
+        )
+    })
+}
+
 /// The job's view, once settled unless `wait` is false: 200 when settled, else 202.
 async fn job_answer(server: &Server, job: u64, wait: bool) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let view = match wait {
@@ -346,7 +390,7 @@ async fn invoke(
             .observer(observer);
         Ok(rt.invoke(call)?)
     });
-    let job = server.jobs.spawn("invoke", None, work);
+    let job = spawned(server.jobs.spawn("invoke", None, work))?;
     job_answer(&server, job, b.wait).await
 }
 
@@ -365,8 +409,8 @@ struct OverrideBody {
     value: Value,
 }
 
-async fn replay(State(server): State<Server>, Path(id): Path<String>, b: Option<Json<ReplayBody>>) -> Answer {
-    let b = b.map(|Json(b)| b).unwrap_or_default();
+async fn replay(State(server): State<Server>, Path(id): Path<String>, b: Bytes) -> Answer {
+    let b: ReplayBody = optional_body(&b)?;
     let mut args = vec!["replay".to_string(), id];
     if let Some(o) = b.override_event {
         args.extend(["--override".into(), format!("{}={}", o.event, o.value)]);
@@ -389,7 +433,7 @@ async fn rewind(
     cli(&server, vec!["rewind".into(), id, b.n.to_string()]).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResumeBody {
     answer: Option<Value>,
@@ -397,12 +441,18 @@ struct ResumeBody {
     wait: bool,
 }
 
+impl Default for ResumeBody {
+    fn default() -> Self {
+        ResumeBody { answer: None, wait: true }
+    }
+}
+
 async fn resume(
     State(server): State<Server>,
     Path(id): Path<String>,
-    b: Option<Json<ResumeBody>>,
+    b: Bytes,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
-    let b = b.map(|Json(b)| b).unwrap_or(ResumeBody { answer: None, wait: true });
+    let b: ResumeBody = optional_body(&b)?;
     let job = resume_job(&server, &id, b.answer, None).await?;
     job_answer(&server, job, b.wait).await
 }
@@ -425,6 +475,15 @@ async fn resume_job(
         let id = rt.resolve_invocation(&target).map_err(|e| {
             ApiError::new(StatusCode::NOT_FOUND, e.to_string(), Some("GET /api/v1/invocations lists them"))
         })?;
+        // Only a run that awaits input or was cut short goes on.
+        let status = rt.load(&id).map_err(ApiError::internal)?.record.outcome.status();
+        if !matches!(status, "awaiting-input" | "incomplete") {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("invocation {} is {status}: there is nothing to resume", id.short()),
+                Some("replay it, or rewind it first"),
+            ));
+        }
         Ok(Ok(id))
     })
     .await?;
@@ -436,7 +495,7 @@ async fn resume_job(
             Err(run) => rt.resume_run(run, options)?,
         })
     });
-    Ok(server.jobs.spawn(if session.is_some() { "session" } else { "resume" }, session, work))
+    spawned(server.jobs.spawn(if session.is_some() { "session" } else { "resume" }, session, work))
 }
 
 async fn jobs(State(server): State<Server>) -> Json<Vec<JobView>> {
@@ -499,27 +558,20 @@ async fn answer(
     let b = body(b)?;
     let job = match key.strip_prefix("job-").and_then(|n| n.parse::<u64>().ok()) {
         Some(job) => {
-            let before = server
+            if server.jobs.get(job).is_none() {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no job {job}"), None));
+            }
+            let view = server
                 .jobs
-                .get(job)
-                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no job {job}"), None))?;
-            server
-                .jobs
-                .answer(job, b.answer)
+                .answer(job, b.answer, SETTLE)
+                .await
                 .map_err(|e| ApiError::bad(e, "GET /api/v1/inbox shows what it asks, and its schema"))?;
-            let _ = before;
-            return next_turn(&server, job).await;
+            let status = if view.settled() { StatusCode::OK } else { StatusCode::ACCEPTED };
+            return Ok((status, Json(view)));
         }
         None => resume_job(&server, &key, Some(b.answer), None).await?,
     };
     job_answer(&server, job, true).await
-}
-
-/// After an answer to a live job: the job once it settles again.
-async fn next_turn(server: &Server, job: u64) -> Result<(StatusCode, Json<JobView>), ApiError> {
-    let view = server.jobs.next_settled(job, SETTLE).await.ok_or_else(|| ApiError::internal("the job is gone"))?;
-    let status = if view.settled() { StatusCode::OK } else { StatusCode::ACCEPTED };
-    Ok((status, Json(view)))
 }
 
 #[derive(Deserialize)]
@@ -594,7 +646,7 @@ async fn flow_job(server: &Server, b: FlowBody, kind: &'static str) -> Result<u6
         let call = Call::new(component).config(&config).input(&input).answerer(answerer).observer(observer);
         Ok(rt.invoke(call)?)
     });
-    Ok(server.jobs.spawn(kind, b.session, work))
+    spawned(server.jobs.spawn(kind, b.session, work))
 }
 
 async fn start_flow(
@@ -718,12 +770,11 @@ async fn send(
     if let Some(view) = server.jobs.live_session(&name)
         && view.status == "awaiting-input"
     {
-        server
+        let view = server
             .jobs
-            .answer(view.job, answer)
+            .answer(view.job, answer, SETTLE)
+            .await
             .map_err(|e| ApiError::bad(e, "GET /api/v1/sessions/NAME shows what it asks"))?;
-        let view =
-            server.jobs.next_settled(view.job, SETTLE).await.ok_or_else(|| ApiError::internal("the job is gone"))?;
         return Ok(Json(turn(&view, &name)));
     }
     let rt = server.jobs.runtime().clone();
@@ -758,31 +809,42 @@ async fn export_bundle(
     if b.targets.is_empty() {
         return Err(ApiError::bad("nothing to export", "name invocations or components in `targets`"));
     }
-    let dir = tempfile_dir()?;
+    let dir = blocking(tempfile_dir).await?;
     let file = dir.join("export.bundle");
     let mut args = vec!["export".to_string()];
     args.extend(b.targets);
     args.extend(["-o".into(), file.display().to_string()]);
     let result = cli(&server, args).await;
-    let bytes = std::fs::read(&file);
-    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = blocking(move || {
+        let bytes = std::fs::read(&file);
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(bytes)
+    })
+    .await?;
     let _ = result?;
     let bytes = bytes.map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
 async fn import_bundle(State(server): State<Server>, bytes: Bytes) -> Answer {
-    let dir = tempfile_dir()?;
-    let file = dir.join("import.bundle");
-    std::fs::write(&file, &bytes).map_err(ApiError::internal)?;
+    let (dir, file) = blocking(move || {
+        let dir = tempfile_dir()?;
+        let file = dir.join("import.bundle");
+        std::fs::write(&file, &bytes).map_err(ApiError::internal)?;
+        Ok((dir, file))
+    })
+    .await?;
     let result = cli(&server, vec!["import".into(), file.display().to_string()]).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = blocking(move || Ok(std::fs::remove_dir_all(&dir))).await;
     result
 }
 
-/// A new private directory for a bundle on its way in or out.
+/// A new directory for a bundle on its way in or out, its owner's only.
 fn tempfile_dir() -> Result<std::path::PathBuf, ApiError> {
     let dir = std::env::temp_dir().join(format!("enact-serve-{:032x}", rand::random::<u128>()));
-    std::fs::create_dir(&dir).map_err(ApiError::internal)?;
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).map_err(ApiError::internal)?;
     Ok(dir)
 }

@@ -3,8 +3,10 @@
 //! run never holds up the API and a client that goes away cancels nothing.
 //! A job that asks a person waits, live, for an answer through the API (or
 //! until `input_wait` passes, or the server stops: then it suspends and is
-//! sealed `awaiting-input`, as in the CLI). What happens is published to
-//! the event stream (server-sent events).
+//! sealed `awaiting-input`, as in the CLI); while it waits it gives its
+//! worker slot back, so open questions never hold up other runs. At most
+//! [`QUEUED`] jobs wait for a slot. What happens is published to the event
+//! stream (server-sent events).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, broadcast, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, watch};
 
 use enact_core::answer::{Answer, Answerer, InputRequest};
 use enact_core::event::Event;
@@ -24,6 +26,8 @@ use enact_runtime::{Observer, Runtime};
 
 /// How many finished jobs are remembered (their invocations stay in the store).
 const KEPT: usize = 1000;
+/// How many jobs may wait for a worker; past this, a new one is refused.
+pub(crate) const QUEUED: usize = 10_000;
 
 /// A job as the API shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -116,13 +120,17 @@ impl Jobs {
         }
     }
 
-    /// Starts `work` as a job of `kind`; its id.
-    pub fn spawn(self: &Arc<Jobs>, kind: &'static str, session: Option<String>, work: Work) -> u64 {
+    /// Starts `work` as a job of `kind`; its id, or `None` when [`QUEUED`]
+    /// jobs wait for a worker already.
+    pub fn spawn(self: &Arc<Jobs>, kind: &'static str, session: Option<String>, work: Work) -> Option<u64> {
         let job = self.next.fetch_add(1, Ordering::SeqCst);
         let view =
             JobView { job, kind, status: "queued", session, invocation: None, request: None, state: None, error: None };
         {
             let mut table = self.table();
+            if table.values().filter(|j| j.view.status == "queued").count() >= QUEUED {
+                return None;
+            }
             let done: Vec<u64> = table.iter().filter(|(_, j)| j.view.settled()).map(|(id, _)| *id).collect();
             for id in done.iter().take(done.len().saturating_sub(KEPT)) {
                 table.remove(id);
@@ -133,12 +141,14 @@ impl Jobs {
         let jobs = self.clone();
         tokio::spawn(async move {
             let Ok(permit) = jobs.workers.clone().acquire_owned().await else { return };
-            let running = jobs.clone();
+            let slot = Arc::new(Mutex::new(Some(permit)));
+            let (running, held) = (jobs.clone(), slot.clone());
             let result = tokio::task::spawn_blocking(move || {
                 running.update(job, |j| j.view.status = "running");
                 running.publish(json!({"type": "job-started", "job": job}));
                 let observer = Arc::new(Watcher { jobs: running.clone(), job });
-                let answerer = Box::new(LiveAnswers { jobs: running.clone(), job });
+                let runtime = tokio::runtime::Handle::current();
+                let answerer = Box::new(LiveAnswers { jobs: running.clone(), job, slot: held, runtime });
                 let outcome = work(observer, answerer)
                     .and_then(|inv| Ok((running.summary(&inv)?, inv)))
                     .map_err(|e| format!("{e:#}"));
@@ -148,7 +158,7 @@ impl Jobs {
                 outcome.map(|(summary, _)| summary)
             })
             .await;
-            drop(permit);
+            drop(slot);
             let result = result.unwrap_or_else(|e| Err(format!("the job panicked: {e}")));
             jobs.update(job, |j| {
                 j.answer = None;
@@ -170,7 +180,7 @@ impl Jobs {
                 Err(e) => jobs.publish(json!({"type": "job-error", "job": job, "error": e})),
             }
         });
-        job
+        Some(job)
     }
 
     fn summary(&self, inv: &Invocation) -> anyhow::Result<Value> {
@@ -215,25 +225,27 @@ impl Jobs {
         }
     }
 
-    /// Waits for `job` to change from `view`, then until it settles.
-    pub async fn next_settled(&self, job: u64, timeout: Duration) -> Option<JobView> {
-        let mut changed = self.table().get(&job)?.changed.subscribe();
-        let _ = tokio::time::timeout(timeout, changed.changed()).await;
-        self.settled(job, timeout).await
-    }
-
-    /// Answers the input `job` waits for, live: checked against its schema.
+    /// Answers the input `job` waits for, live (checked against its
+    /// schema), then waits until the job settles again or `timeout` passes:
+    /// its view then.
     ///
     /// # Errors
     /// The job waits for nothing, or the answer does not fit.
-    pub fn answer(&self, job: u64, value: Value) -> Result<(), String> {
-        let table = self.table();
-        let entry = table.get(&job).ok_or_else(|| format!("no job {job}"))?;
-        let (Some(request), Some(sender)) = (&entry.request, &entry.answer) else {
-            return Err(format!("job {job} waits for no input"));
+    pub async fn answer(&self, job: u64, value: Value, timeout: Duration) -> Result<JobView, String> {
+        let mut changed = {
+            let table = self.table();
+            let entry = table.get(&job).ok_or_else(|| format!("no job {job}"))?;
+            let (Some(request), Some(sender)) = (&entry.request, &entry.answer) else {
+                return Err(format!("job {job} waits for no input"));
+            };
+            request.check(&value)?;
+            // Subscribed before the answer goes: no change is missed.
+            let changed = entry.changed.subscribe();
+            sender.send(value).map_err(|_| format!("job {job} stopped waiting"))?;
+            changed
         };
-        request.check(&value)?;
-        sender.send(value).map_err(|_| format!("job {job} stopped waiting"))
+        let _ = tokio::time::timeout(timeout, changed.changed()).await;
+        self.settled(job, timeout).await.ok_or_else(|| format!("job {job} is gone"))
     }
 
     /// The jobs waiting for a person: `(job, request)`.
@@ -259,6 +271,9 @@ impl Jobs {
 struct LiveAnswers {
     jobs: Arc<Jobs>,
     job: u64,
+    /// The job's worker slot: given back while it waits for a person.
+    slot: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Answerer for LiveAnswers {
@@ -275,7 +290,12 @@ impl Answerer for LiveAnswers {
             j.view.status = "awaiting-input";
         });
         self.jobs.publish(json!({"type": "input-requested", "job": self.job, "request": shown}));
+        let freed = self.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(freed);
         let answer = answers.recv_timeout(self.jobs.input_wait).ok();
+        // Back to work: wait for a slot like any job.
+        let permit = self.runtime.block_on(self.jobs.workers.clone().acquire_owned()).ok();
+        *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = permit;
         self.jobs.update(self.job, |j| {
             j.answer = None;
             j.request = None;

@@ -58,6 +58,11 @@ pub(crate) fn serve_file(home: &Path) -> PathBuf {
 
 pub(super) fn run(rt: &Arc<Runtime>, home: &Path, io: &mut Io, args: Args) -> anyhow::Result<Status> {
     let token = match (args.token, args.addr.ip().is_loopback()) {
+        (Some(token), _) if token.trim().len() < 16 => {
+            anyhow::bail!(
+                "a token of fewer than 16 characters is too easy to guess; hint: leave out `--token` and one is made"
+            )
+        }
         (Some(token), _) => Some(token),
         (None, true) => None,
         (None, false) => Some(format!("{:032x}", rand::random::<u128>())),

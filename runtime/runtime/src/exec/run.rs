@@ -172,7 +172,11 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         None => {}
     }
     if spec.exact && journal.unused() > 0 {
-        let d = Divergence::Unused { used: journal.len() as u64, recorded: spec.recorded.len() as u64 };
+        let output = match &result {
+            Ok(Ok(output)) => value::canonicalize(output).ok(),
+            _ => None,
+        };
+        let d = Divergence::Unused { used: journal.len() as u64, recorded: spec.recorded.len() as u64, output };
         if journal.persisted_any() {
             storage.write(|w| w.remove_run(run))?;
         }

@@ -62,7 +62,7 @@ function toast(text) {
 }
 
 function show(...children) {
-  main().replaceChildren(...children.flat());
+  main().replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 function failed(error) {
@@ -442,8 +442,8 @@ async function inboxPage() {
       } }, "Answer");
       return h("div", { class: "card inbox-item", "data-key": item.key },
         h("div", { class: "row" }, h("strong", { class: "prompt" }, typeof item.prompt === "string" ? item.prompt : JSON.stringify(item.prompt)),
-          item.live ? status("running") : status("awaiting-input"),
-          h("span", { class: "hint" }, item.live ? `job ${item.job}${item.session ? ` · session ${item.session}` : ""}` : `${item.name} · ${short(item.invocation)}`)),
+          status("awaiting-input"),
+          h("span", { class: "hint" }, item.live ? `live · job ${item.job}${item.session ? ` · session ${item.session}` : ""}` : `${item.name} · ${short(item.invocation)}`)),
         item.context ? h("pre", {}, typeof item.context === "string" ? item.context : json(item.context)) : null,
         form.el, send, out);
     }),
