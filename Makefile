@@ -2,7 +2,7 @@
 # Each target installs what it needs first (wasm targets), then builds from source.
 
 SCENARIOS   := dice roll-die roll-sum ask-dice chat
-RUST_GUESTS := $(SCENARIOS) clock echo fail catch nest probe ask-twice timers flow counter code-agent hello dice-main
+RUST_GUESTS := $(SCENARIOS) roll-sum-v2 digits clock echo fail catch nest probe ask-twice timers flow counter code-agent hello dice-main
 PY_GUESTS   := $(SCENARIOS) timers fail runner
 JS_GUESTS   := $(SCENARIOS) timers fail runner
 GUEST_DIR   := target/guests

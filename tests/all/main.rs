@@ -12,6 +12,8 @@ mod bad_input;
 mod cli;
 /// Processes killed with SIGKILL: what was acknowledged survives.
 mod crash;
+/// Executions as data: diff, check of an upgrade, expectations, annotations, datasets.
+mod executions;
 /// Flows: state machines and dialogues as files, run, replayed, forked, driven as sessions.
 mod flows;
 /// Whoever holds the store serves the others' commands.

@@ -423,7 +423,7 @@ fn a_server_killed_while_it_computes_leaves_the_run_to_resume() {
         &server,
         "POST",
         "/api/v1/invocations",
-        Some(json!({"component": "roll-sum", "input": {"n": 200_000}, "wait": false})),
+        Some(json!({"component": "roll-sum", "input": {"n": 50_000}, "wait": false})),
     );
     assert_eq!(status, 202);
     // Kill -9 once the run has persisted a part of its journal.
@@ -443,9 +443,13 @@ fn a_server_killed_while_it_computes_leaves_the_run_to_resume() {
     assert_eq!(cut.len(), 1, "one run cut off, none resumed silently: {cut:?}");
     let run = cut[0]["id"].as_str().expect("run:…").to_string();
     let (_, resumed) = call(&server, "POST", &format!("/api/v1/invocations/{run}/resume"), None);
-    assert_eq!(resumed["status"], "done", "{resumed}");
+    assert_eq!(
+        (resumed["status"].as_str(), resumed["invocation"]["status"].as_str()),
+        (Some("done"), Some("completed")),
+        "{resumed}"
+    );
     let output = resumed["invocation"]["output"].as_u64().expect("a sum");
-    assert!((200_000..=1_200_000).contains(&output), "{resumed}");
+    assert!((50_000..=300_000).contains(&output), "{resumed}");
     drop(server);
     home.spawn(&["verify"]).success();
 }

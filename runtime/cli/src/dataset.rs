@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::Status;
 use crate::Io;
-use crate::{noteln, out};
+use crate::{noteln, out, outln};
 use enact_core::event::Event;
 use enact_core::feedback::Annotation;
 use enact_core::llm::{Completion, CompletionRequest, Message, ToolCall};
@@ -49,6 +49,9 @@ pub(super) struct ExportArgs {
     /// The file to write [default: standard output]
     #[arg(short, long, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+    /// With `-o`: print `{file, examples, runs}` as one JSON object on stdout
+    #[arg(long, requires = "output")]
+    json: bool,
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, command: Command) -> anyhow::Result<Status> {
@@ -97,7 +100,11 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, command: Command) -> anyhow::Result
             let mut file =
                 std::fs::File::create(&path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             file.write_all(text.as_bytes())?;
-            noteln!(io, "wrote {} examples from {} runs to {}", lines.len(), roots.len(), path.display());
+            if args.json {
+                outln!(io, "{}", json!({"file": path, "examples": lines.len(), "runs": roots.len()}));
+            } else {
+                noteln!(io, "wrote {} examples from {} runs to {}", lines.len(), roots.len(), path.display());
+            }
         }
         None => out!(io, "{text}"),
     }

@@ -86,21 +86,27 @@ pub(super) struct ExpectArgs {
 #[derive(Debug, clap::Subcommand)]
 enum ExpectCommand {
     /// Replay every saved expectation on the component its name points at now
+    #[command(after_help = "Examples:\n  enact expect run\n  enact expect run --json")]
     Run {
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
     },
     /// List the saved expectations
+    #[command(after_help = "Examples:\n  enact expect ls\n  enact expect ls --json")]
     Ls {
         /// Print one JSON array on stdout
         #[arg(long)]
         json: bool,
     },
     /// Forget an expectation
+    #[command(after_help = "Examples:\n  enact expect rm three-dice")]
     Rm {
         /// Its name
         name: String,
+        /// Print one JSON object on stdout
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -108,11 +114,15 @@ pub(super) fn expect(rt: &Runtime, io: &mut Io, args: ExpectArgs) -> anyhow::Res
     match args.command {
         Some(ExpectCommand::Run { json }) => return run_expectations(rt, io, json),
         Some(ExpectCommand::Ls { json }) => return list(rt, io, json),
-        Some(ExpectCommand::Rm { name }) => {
+        Some(ExpectCommand::Rm { name, json }) => {
             if !rt.storage().write(|w| w.remove_expectation(&name))? {
                 anyhow::bail!("no expectation `{name}`; hint: `enact expect ls` lists them");
             }
-            noteln!(io, "removed expectation `{name}`");
+            if json {
+                outln!(io, "{}", json!({"removed": name}));
+            } else {
+                noteln!(io, "removed expectation `{name}`");
+            }
             return Ok(Status::Completed);
         }
         None => {}
@@ -132,7 +142,18 @@ pub(super) fn expect(rt: &Runtime, io: &mut Io, args: ExpectArgs) -> anyhow::Res
     if rt.storage().read()?.invocation::<Value>(&id)?.is_none() {
         anyhow::bail!("{} is a child invocation; hint: expect the output of its tree's root", id.short());
     }
-    let component = rt.component_name(&inv.record.component);
+    // The name that points at the component now, the one it gives itself first.
+    let own = rt.component_name(&inv.record.component);
+    let names = rt.storage().read()?.names()?;
+    let bound: Vec<&String> = names.iter().filter(|(_, d)| *d == inv.record.component).map(|(n, _)| n).collect();
+    let component = match bound.iter().find(|n| **n == &own).or(bound.first()) {
+        Some(name) => (*name).clone(),
+        None => anyhow::bail!(
+            "no name points at {}'s component; hint: `enact name NAME {}` names it, and `expect run` follows the name",
+            id.short(),
+            inv.record.component.short()
+        ),
+    };
     let name = args.name.unwrap_or_else(|| format!("{component}-{}", &id.short()[..8]));
     let expectation = Expectation { invocation: id, target: component, output, created_ms: now_ms() };
     rt.storage().write(|w| w.set_expectation(&name, &expectation))?;

@@ -10,6 +10,7 @@ mod console;
 mod dataset;
 mod describe;
 mod diff;
+mod explore;
 mod feedback;
 mod flow;
 #[cfg(unix)]
@@ -38,6 +39,7 @@ mod verify;
 // integration tests, which live in this package).
 pub use answerers::{FileAnswers, Terminal};
 pub use enact_core::answer::{Answer, Answerer, FirstThen, InputRequest, NoAnswers, parse_answer};
+pub use enact_core::chunks;
 pub use enact_core::component::{ComponentInfo, Description};
 pub use enact_core::event::{
     ChildCall, ChildResult, Divergence, Event, InputCall, LlmCall, Request, Sealed, SealedChild, decode_events,
@@ -167,6 +169,11 @@ enum Command {
         after_help = "Examples:\n  enact check 9c1e2a0b7d44 --against roll-sum\n  enact check examples/flows/counter.toml --against old/counter.toml --json"
     )]
     Check(check::Args),
+    /// Search the tree of an invokable's executions (Monte Carlo Tree Search) for the best-scoring run
+    #[command(
+        after_help = "Examples:\n  enact explore digits --score /score --budget 200\n  enact explore chat-task --score scorer --budget 50 --at llm --json"
+    )]
+    Explore(explore::Args),
     /// Save an invocation's output as expected; `expect run` checks them all against the components named now
     #[command(after_help = "Examples:\n  enact expect last --name three-dice\n  enact expect run\n  enact expect ls")]
     Expect(feedback::ExpectArgs),
@@ -556,6 +563,7 @@ fn dispatch(command: Command, rt: &Arc<Runtime>, home: &std::path::Path, io: &mu
         Command::Session(command) => session::run(rt, io, command),
         Command::Diff(args) => diff::run(rt, io, args),
         Command::Check(args) => check::run(rt, io, args),
+        Command::Explore(args) => explore::run(rt, io, args),
         Command::Expect(args) => feedback::expect(rt, io, args),
         Command::Annotate(args) => feedback::annotate(rt, io, args),
         Command::Dataset(command) => dataset::run(rt, io, command),

@@ -15,6 +15,9 @@ pub(super) struct Args {
     /// Replace the response of root event INDEX with VALUE (JSON, or as `show --events` prints it) and go on live from there
     #[arg(long = "override", value_name = "INDEX=VALUE", value_parser = parse_override)]
     override_event: Option<(u64, serde_json::Value)>,
+    /// Serve only the first K events and go on live from there, re-sampling event K and all after it
+    #[arg(long, value_name = "K", conflicts_with_all = ["override_event", "retry_failed"])]
+    live_from: Option<u64>,
     #[command(flatten)]
     answers: super::answers::AnswerArgs,
     /// Print one JSON object on stdout
@@ -44,6 +47,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         let options = ReplayOptions {
             retry_failed: args.retry_failed,
             override_event: args.override_event,
+            go_live_at: args.live_from,
             answerer,
             observer,
             ..ReplayOptions::default()

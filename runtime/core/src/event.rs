@@ -217,7 +217,7 @@ pub struct SealedChild {
     /// The record, as canonical JSON: the child's id is its sha256.
     #[serde(with = "serde_bytes")]
     pub record: Vec<u8>,
-    /// The journal; the record names [`encode_events`] of it.
+    /// The journal; the record names it by [`chunks::digest`](crate::chunks::digest).
     pub journal: Vec<Event>,
     /// The log lines as canonical JSON, which the record names, if any.
     #[serde(with = "serde_bytes")]
@@ -232,7 +232,7 @@ impl SealedChild {
         journal: Vec<Event>,
         logs: &[LogLine],
     ) -> (Digest, InvocationRecord, SealedChild) {
-        record.journal = Digest::of(&encode_events(&journal));
+        record.journal = crate::chunks::digest(&journal);
         let logs = (!logs.is_empty()).then(|| canonical_record(&logs));
         record.logs = logs.as_ref().map(|bytes| Digest::of(bytes));
         let bytes = record.canonical();
@@ -290,7 +290,7 @@ impl SealedChild {
     /// # Errors
     /// What does not match, for people.
     pub fn check(&self, record: &InvocationRecord) -> Result<(), String> {
-        if Digest::of(&encode_events(&self.journal)) != record.journal {
+        if crate::chunks::digest(&self.journal) != record.journal {
             return Err(format!("the journal of child {} is not the one its record names", self.id().short()));
         }
         if self.logs.as_deref().map(Digest::of) != record.logs {

@@ -18,6 +18,7 @@
 //! the data, checked the same way by the runtime, the CLI and the server.
 
 pub mod answer;
+pub mod chunks;
 pub mod component;
 pub mod event;
 pub mod feedback;

@@ -2,7 +2,7 @@
 //! verify all walk, so that a bundle holds, and a store is checked for,
 //! exactly what a replay will read.
 
-use crate::event::{ChildResult, Event, Sealed, SealedChild, decode_events, decode_pack, packs_named};
+use crate::event::{ChildResult, Event, Sealed, SealedChild, decode_pack, packs_named};
 use crate::grant::DirGrant;
 use crate::grant::Manifest;
 use crate::record::{InvocationRecord, Outcome, RunHeader};
@@ -138,23 +138,25 @@ pub fn walk<E: From<DecodeError>>(
     record: &InvocationRecord,
     mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
 ) -> Result<Vec<Reference>, E> {
-    let events = match fetch(&record.journal)? {
-        Some(bytes) => decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?,
-        None => Vec::new(),
-    };
-    walk_with_events(record, &events, fetch)
+    let followed = crate::chunks::follow(&record.journal, &mut fetch)?;
+    let events = followed.events.unwrap_or_default();
+    walk_with_events(record, &followed.chunks, &events, fetch)
 }
 
-/// [`walk`], for a caller that has decoded the record's journal (`events`) already.
+/// [`walk`], for a caller that has followed the record's journal already:
+/// its `chunks` (as [`follow`](crate::chunks::follow) lists them) and `events`.
 ///
 /// # Errors
 /// A manifest that does not decode, or what `fetch` returns.
 pub fn walk_with_events<E: From<DecodeError>>(
     record: &InvocationRecord,
+    chunks: &[Digest],
     events: &[Event],
     mut fetch: impl FnMut(&Digest) -> Result<Option<Vec<u8>>, E>,
 ) -> Result<Vec<Reference>, E> {
     let mut refs = record.references();
+    // The record names the last chunk; the chunks before it are named by it.
+    refs.extend(chunks.iter().filter(|d| **d != record.journal).map(|d| blob("journal", *d)));
     refs.extend(events.iter().flat_map(Event::references));
     refs.extend(packed_children(events, &mut fetch)?);
     refs.extend(granted_files(&record.grants, fetch)?);

@@ -60,6 +60,8 @@ pub struct Rerun {
     /// Serve the journal to this component (and config, canonical JSON)
     /// instead of the recorded one: how an upgrade is checked.
     pub run_on: Option<(Digest, Option<Vec<u8>>)>,
+    /// Serve only the first `k` root events, then go on live from event `k`.
+    pub go_live_at: Option<u64>,
 }
 
 /// The result of a replay.
@@ -215,6 +217,13 @@ impl Exec {
             }
             recorded.truncate(*index as usize);
             recorded.push(event);
+            exact = false;
+        } else if let Some(k) = options.go_live_at {
+            let len = recorded.len() as u64;
+            if k > len {
+                return Err(ReplayError::NoSuchEvent { index: k, len });
+            }
+            recorded.truncate(k as usize);
             exact = false;
         } else if options.retry_failed
             && let Some(first_failed) = recorded.iter().position(Event::is_failed_child)

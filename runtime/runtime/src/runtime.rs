@@ -196,6 +196,10 @@ pub struct ReplayOptions {
     /// replays identically on it behaves the same there. For checking an
     /// upgrade; with an override or a retry, the new run is sealed as ever.
     pub run_on: Option<(Digest, Option<String>)>,
+    /// Serve only the first `k` recorded root events, then go on live,
+    /// re-sampling event `k` and all after it: a fork at `k` with no
+    /// rewound copy in the store (see [`Runtime::rewind`] for one).
+    pub go_live_at: Option<u64>,
     /// Who answers input requests once the replay goes live.
     pub answerer: Box<dyn Answerer>,
     /// Who watches.
@@ -208,6 +212,7 @@ impl Default for ReplayOptions {
             retry_failed: false,
             override_event: None,
             run_on: None,
+            go_live_at: None,
             answerer: Box::new(NoAnswers),
             observer: Arc::new(Unobserved),
         }
@@ -481,7 +486,12 @@ impl Runtime {
             }
             None => None,
         };
-        let rerun = Rerun { retry_failed: options.retry_failed, override_event: options.override_event, run_on };
+        let rerun = Rerun {
+            retry_failed: options.retry_failed,
+            override_event: options.override_event,
+            run_on,
+            go_live_at: options.go_live_at,
+        };
         let tree = self.exec.tree(options.answerer, options.observer);
         self.exec.replay(id, &rerun, tree)
     }

@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use enact_core::component::{ComponentInfo, is_valid_name, looks_like_id};
-use enact_core::event::{Event, decode_events};
+use enact_core::event::Event;
 use enact_core::record::{InvocationEntry, InvocationRecord};
 use enact_core::references::{self, Kind};
-use enact_core::value::{DecodeError, Digest, decode_json};
+use enact_core::value::{Digest, decode_json};
 
 use crate::load::Packs;
 use crate::resolve::{self, ResolveError};
@@ -27,7 +27,7 @@ use crate::{Reader, Storage, StorageError};
 
 /// The format this enact writes and reads: the first bytes of every bundle
 /// are `enact-bundle <FORMAT>\n`.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const HEADER: &str = "enact-bundle ";
 
 #[derive(Default, Serialize, Deserialize)]
@@ -168,15 +168,16 @@ impl Collector<'_> {
         }
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &self.blob(id)?).map_err(StorageError::from)?;
-        let journal = self.blob(&record.journal)?;
-        let events = decode_events(&journal).map_err(|e| DecodeError::new(&record.journal, "a journal", e));
-        let events = events.map_err(StorageError::from)?;
+        let reader = self.reader;
+        let followed = enact_core::chunks::follow(&record.journal, |d| reader.find_blob(d))?;
+        let Some(events) = followed.events else {
+            return Err(StorageError::Missing(*followed.chunks.last().expect("the chunk not found")).into());
+        };
         self.names_called(&Packs::new(self.reader), &events)?;
         if let Some(entry) = self.reader.invocation::<InvocationEntry>(id)? {
             self.bundle.invocations.insert(*id, serde_json::to_vec(&entry).expect("serializes"));
         }
-        let reader = self.reader;
-        let references = references::walk_with_events(&record, &events, |d| reader.find_blob(d));
+        let references = references::walk_with_events(&record, &followed.chunks, &events, |d| reader.find_blob(d));
         for reference in references.map_err(BundleError::Storage)? {
             match reference.kind {
                 Kind::Blob => drop(self.blob(&reference.digest)?),

@@ -162,8 +162,7 @@ fn children_where(reader: &Reader, wanted: impl Fn(&Digest) -> bool) -> Result<V
     let packs = Packs::new(reader);
     for (id, _) in reader.invocations::<InvocationEntry>()? {
         let record: InvocationRecord = decode_json(&id, "an invocation record", &reader.blob(&id)?)?;
-        if let Some(bytes) = reader.find_blob(&record.journal)? {
-            let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
+        if let Some(events) = journal_events(reader, &record.journal)? {
             packs.each(&events, &mut take)?;
         }
     }
@@ -212,8 +211,7 @@ pub fn each_call(reader: &Reader, f: &mut impl FnMut(&CallSite)) -> Result<(), S
     let packs = Packs::new(reader);
     for (id, _) in reader.invocations::<InvocationEntry>()? {
         let record: InvocationRecord = decode_json(&id, "an invocation record", &reader.blob(&id)?)?;
-        if let Some(bytes) = reader.find_blob(&record.journal)? {
-            let events = decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?;
+        if let Some(events) = journal_events(reader, &record.journal)? {
             walk(&packs, id, &events, f)?;
         }
     }
@@ -259,14 +257,26 @@ pub fn json(reader: &Reader, digest: &Digest) -> Result<serde_json::Value, Stora
 /// # Errors
 /// A missing or corrupt blob.
 pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
-    let bytes = match reader.find_blob(&record.journal)? {
-        Some(bytes) => bytes,
-        None => match child(reader, &Digest::of(&record.canonical()))? {
-            Some(child) => return Ok(child.journal),
-            None => reader.blob(&record.journal)?,
-        },
-    };
-    Ok(decode_events(&bytes).map_err(|e| DecodeError::new(&record.journal, "a journal", e))?)
+    let followed = enact_core::chunks::follow(&record.journal, |d| reader.find_blob(d))?;
+    if let Some(events) = followed.events {
+        return Ok(events);
+    }
+    // A child's journal is in its caller's pack, not a blob of its own.
+    if followed.chunks.len() == 1
+        && let Some(child) = child(reader, &Digest::of(&record.canonical()))?
+    {
+        return Ok(child.journal);
+    }
+    Err(StorageError::Missing(*followed.chunks.last().expect("the chunk not found")))
+}
+
+/// The events of the journal whose last chunk is `head`; `None` when the
+/// store lacks a chunk of it.
+///
+/// # Errors
+/// A chunk that does not decode, or a store failure.
+pub fn journal_events(reader: &Reader, head: &Digest) -> Result<Option<Vec<Event>>, StorageError> {
+    Ok(enact_core::chunks::follow(head, |d| reader.find_blob(d))?.events)
 }
 
 /// The captured log lines of a sealed invocation.

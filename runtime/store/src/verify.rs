@@ -2,7 +2,6 @@
 //! entry and invocation record against the blobs it names.
 
 use enact_core::component::ComponentInfo;
-use enact_core::event::decode_events;
 use enact_core::record::{InvocationEntry, InvocationRecord};
 use enact_core::references::Kind;
 use enact_core::value::Digest;
@@ -67,16 +66,14 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
         // A journal or manifest that is damaged was reported above; its
         // contents cannot be listed.
         let fetch = |d: &Digest| Ok::<_, StorageError>(reader.find_blob(d).ok().flatten());
-        let events = match fetch(&record.journal)? {
-            Some(bytes) => match decode_events(&bytes) {
-                Ok(events) => events,
-                Err(e) => {
-                    report.problems.push((id, format!("its journal does not decode: {e}")));
-                    continue;
-                }
-            },
-            None => Vec::new(),
+        let followed = match enact_core::chunks::follow(&record.journal, fetch) {
+            Ok(followed) => followed,
+            Err(e) => {
+                report.problems.push((id, format!("its journal does not decode: {e}")));
+                continue;
+            }
         };
+        let events = followed.events.unwrap_or_default();
         // A pack that is missing or damaged is named below, with what else the journal names.
         let _ = crate::load::Packs::new(&reader).each(&events, &mut |child| {
             let checked = child.decode().map_err(|e| e.to_string()).and_then(|record| child.check(&record));
@@ -84,7 +81,7 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
                 report.problems.push((id, problem));
             }
         });
-        match enact_core::references::walk_with_events(&record, &events, fetch) {
+        match enact_core::references::walk_with_events(&record, &followed.chunks, &events, fetch) {
             Ok(references) => {
                 // Each once: a tree's children name the same values over and over.
                 let mut seen = std::collections::BTreeSet::new();

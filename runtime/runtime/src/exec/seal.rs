@@ -2,7 +2,7 @@
 //! A root is written in one durable transaction with every child sealed in
 //! its tree; a child waits in its [`Tree`](super::tree::Tree) for the tree's next commit.
 
-use enact_core::event::{Event, SealedChild, encode_events, pack_children};
+use enact_core::event::{Event, SealedChild, pack_children};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, Outcome};
 use enact_core::value::{Digest, canonical_record};
 use enact_store::{StorageError, Writer};
@@ -129,10 +129,13 @@ pub(crate) fn seal(
     if let Some(pack) = pack_children(&mut events) {
         keep(pack);
     }
-    let journal = keep(encode_events(&events));
+    // The journal's chunks, hashed once: a fork shares its parent's up to the fork.
+    let chunks = enact_core::chunks::chunks(&events);
+    let journal = chunks.last().expect("a journal has a chunk").0;
     let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let record = InvocationRecord { journal, logs, ..record };
     let id = keep(record.canonical());
+    blobs.extend(chunks);
     let entry = InvocationEntry {
         status: record.outcome.status().to_string(),
         component: spec.component,
@@ -165,8 +168,10 @@ pub(crate) fn seal_rewound(
         if let Some(pack) = &pack {
             w.put_blob(pack)?;
         }
+        let chunks = enact_core::chunks::chunks(&events);
+        w.put_hashed_blobs(chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
         let record = InvocationRecord {
-            journal: w.put_blob(&encode_events(&events))?,
+            journal: chunks.last().expect("a journal has a chunk").0,
             events: events.len() as u64,
             outcome: Outcome::Incomplete,
             logs: None,
