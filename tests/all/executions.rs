@@ -315,3 +315,22 @@ fn explore_finds_the_hidden_optimum_that_independent_runs_miss() {
     // The tree replays: the best run, with no live value.
     home.enact(&["replay", &best]).success();
 }
+
+#[test]
+fn a_missing_chunk_early_in_a_journal_is_named_by_verify_and_export() {
+    let home = Home::new();
+    home.add_rust("digits");
+    let run = id_of(home.enact(&["invoke", "digits", "--config", r#"{"digits":1,"work":1000}"#, "--json"]).success());
+    let (chunks, _) = chunks_of(&home, &run);
+    assert_eq!(chunks.len(), 4, "1,001 events in chunks of 256");
+    let first = *chunks.last().expect("the first chunk");
+    crate::support::remove_blob(&home, &first);
+    let verify = home.enact(&["verify"]);
+    assert_eq!(verify.code(), 1, "{}", verify.stdout());
+    assert!(format!("{}{}", verify.stdout(), verify.stderr()).contains(&first.to_string()), "{}", verify.stdout());
+    let export = home.enact(&["export", &run, "-o", home.path().join("b").to_str().expect("utf-8")]);
+    assert_eq!(export.code(), 2);
+    assert!(export.stderr().contains(&first.to_string()), "{}", export.stderr());
+    let replay = home.enact(&["replay", &run]);
+    assert_eq!(replay.code(), 2, "{}", replay.stderr());
+}

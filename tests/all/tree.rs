@@ -224,7 +224,11 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
         ..*call
     }));
     let mut record = inv.record.clone();
-    record.journal = rt.storage().write(|w| w.put_blob(&enact::encode_events(&journal))).expect("write");
+    let chunks = enact::chunks::chunks(&journal);
+    rt.storage()
+        .write(|w| w.put_hashed_blobs(chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice()))))
+        .expect("write");
+    record.journal = chunks.last().expect("a chunk").0;
     record.outcome = enact::Outcome::Incomplete;
     let caller = crate::support::store_record(&rt, &record);
 

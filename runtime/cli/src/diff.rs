@@ -1,4 +1,5 @@
-//! `enact diff A B [--json]`: where two invocations part. The first event
+//! `enact diff A [B] [--json]`: where two invocations part (with one, a
+//! fork and the run it went on from). The first event
 //! whose request or response differs (two events are the same when they
 //! asked for the same thing and got the same answer), then how their
 //! outcomes and children differ. Exit 0 when they are the same, 1 when not.
@@ -18,15 +19,26 @@ use enact_store::load::{self, Opened};
 pub(super) struct Args {
     /// The first invocation: its id or a unique prefix, `last`, or a component's name (its latest invocation)
     a: String,
-    /// The second invocation
-    b: String,
+    /// The second invocation [default: the one the first was forked from]
+    b: Option<String>,
     /// Print one JSON object on stdout
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Status> {
-    let (a, b) = (rt.resolve_invocation(&args.a)?, rt.resolve_invocation(&args.b)?);
+    let a = rt.resolve_invocation(&args.a)?;
+    let (a, b) = match &args.b {
+        Some(b) => (a, rt.resolve_invocation(b)?),
+        // The run it was forked from first: what the fork changed reads left to right.
+        None => match rt.load(&a)?.record.parent {
+            Some(parent) => (parent, a),
+            None => anyhow::bail!(
+                "{} was not forked from another run; hint: name two invocations, `enact diff A B`",
+                a.short()
+            ),
+        },
+    };
     let reader = rt.storage().read()?;
     let (a, b) = (load::open(&reader, &a)?, load::open(&reader, &b)?);
     let diff = compare(&reader, &a, &b)?;

@@ -162,7 +162,9 @@ enum Command {
     #[command(subcommand)]
     Session(session::Command),
     /// Show where two invocations part: the first divergent event, then their outcomes and children
-    #[command(after_help = "Examples:\n  enact diff 51f409e66037 last\n  enact diff dice last --json")]
+    #[command(
+        after_help = "Examples:\n  enact diff 51f409e66037 last\n  enact diff last\n  enact diff dice last --json"
+    )]
     Diff(diff::Args),
     /// Replay every stored invocation of OLD on NEW and report what would change
     #[command(
