@@ -105,7 +105,7 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
         let mut verdict = match entry.status.as_str() {
             "completed" | "failed" | "trapped" => verdict(rt, &id, &new),
             // An unfinished run has nothing to compare yet.
-            status => json!({"result": "skipped", "message": format!("{status}: not finished")}),
+            status => json!({"result": "skipped", "message": format!("not finished ({status})")}),
         };
         verdict["invocation"] = json!(id);
         verdict["input"] = enact_store::load::json(&rt.storage().read()?, &inv.record.input)?;

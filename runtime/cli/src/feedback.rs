@@ -219,7 +219,8 @@ fn run_expectations(rt: &Runtime, io: &mut Io, json: bool) -> anyhow::Result<Sta
                 r["target"].as_str().unwrap_or_default()
             );
         }
-        noteln!(io, "{} expectations, {changed} changed", results.len());
+        let n = results.len();
+        noteln!(io, "{n} {}, {changed} changed", if n == 1 { "expectation" } else { "expectations" });
     }
     Ok(if changed > 0 { Status::Failed } else { Status::Completed })
 }
