@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The enact demo on the embedded store: add guests, invoke, show the call
-# tree, replay exactly, rewind and replay with re-sampling, run flows.
+# tree, replay exactly, rewind and replay with re-sampling, run flows and
+# source code, serve the store over HTTP, search and compare executions.
 # Run through `make demo`, which builds the guests and the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -168,6 +169,25 @@ for answer in 2 5 6; do
 done
 kill -TERM "$served"
 wait "$served"
+
+# Executions as data: search the tree of a program's executions for the best
+# run (each rollout forks a stored run before one of its random draws), see
+# where a fork parted from its parent, check an upgrade against every stored
+# run, and turn LLM exchanges into a fine-tuning dataset.
+run $enact add target/guests/rust/digits.wasm --name digits
+step "ENACT_SEED=1 enact explore digits --config '{\"digits\":5,\"work\":300}' --score /score --budget 200"
+ENACT_SEED=1 $enact explore digits --config '{"digits":5,"work":300}' --score /score --budget 200
+run $enact diff last
+run $enact add target/guests/rust/roll-sum-v2.wasm --name roll-sum-v2
+run $enact check roll-sum-v2 --against roll-sum || true
+run $enact expect roll-sum --name three-dice
+run $enact expect run
+run $enact add target/guests/rust/chat.wasm --name chat
+echo '["Hello!", "Four."]' > "$ENACT_HOME/script.json"
+echo '["hi there", "what is 2+2?", "stop"]' > "$ENACT_HOME/chat-answers.json"
+run $enact invoke chat --llm "scripted:$ENACT_HOME/script.json" --answers "$ENACT_HOME/chat-answers.json"
+run $enact annotate chat --event 3 --label right --score 1
+run $enact dataset export --component chat --format chat-jsonl
 
 run $enact ls invocations
 

@@ -57,6 +57,11 @@ await step("run it from the form its input schema makes", async () => {
   const output = JSON.parse(await text("#tree pre.output"));
   assert.equal(output.rolls.length, 3);
   assert.equal(output.sum, output.rolls.reduce((a, b) => a + b, 0));
+  // A random draw is a 64-bit integer: the page shows the journal's digits, not a rounded double.
+  const id = page.url().split("/").pop();
+  const raw = await (await fetch(`${url}/api/v1/invocations/${id}?events=true`)).text();
+  const drawn = raw.match(/"response":([0-9]+)/)[1];
+  assert.equal(await text("#tree tr[data-event='0'] td:nth-child(3)"), drawn);
   await shot("tree");
 });
 

@@ -10,6 +10,16 @@ if (location.hash.startsWith("#token=")) {
 }
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 
+// Random draws are 64-bit integers, beyond a double's 53 bits: they are
+// parsed as BigInt and written back as the same digits, never rounded.
+const parse = (text) =>
+  JSON.parse(text, (key, value, context) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context && /^-?[0-9]+$/.test(context.source)
+      ? BigInt(context.source)
+      : value);
+const stringify = (value, space) =>
+  JSON.stringify(value, (key, v) => (typeof v === "bigint" ? (JSON.rawJSON ? JSON.rawJSON(String(v)) : String(v)) : v), space);
+
 async function api(method, path, body, raw) {
   const headers = {};
   if (token()) headers.Authorization = `Bearer ${token()}`;
@@ -18,11 +28,11 @@ async function api(method, path, body, raw) {
     init.body = raw;
     headers["Content-Type"] = "application/octet-stream";
   } else if (body !== undefined) {
-    init.body = JSON.stringify(body);
+    init.body = stringify(body);
     headers["Content-Type"] = "application/json";
   }
   const response = await fetch(`/api/v1${path}`, init);
-  const value = await response.json().catch(() => null);
+  const value = await response.text().then(parse).catch(() => null);
   if (!response.ok && response.status !== 202) {
     const message = value && value.error ? value.error : `${response.status} ${response.statusText}`;
     throw new Error(value && value.hint ? `${message} (${value.hint})` : message);
@@ -49,7 +59,7 @@ function h(tag, attrs, ...children) {
 
 const short = (id) => (id || "").replace("sha256:", "").slice(0, 12);
 const status = (s) => h("span", { class: `status ${s}` }, s);
-const json = (v) => JSON.stringify(v, null, 2);
+const json = (v) => stringify(v, null, 2);
 const clip = (text, n) => (text.length > n ? `${text.slice(0, n)}…` : text);
 const main = () => document.getElementById("main");
 
@@ -108,14 +118,14 @@ function valueField(schema, id, label, required) {
     input = h("input", { id, name: id, type: "checkbox" });
     read = () => input.checked;
   } else if (schema.enum) {
-    input = h("select", { id, name: id }, schema.enum.map((v) => h("option", { value: JSON.stringify(v) }, String(v))));
-    read = () => JSON.parse(input.value);
+    input = h("select", { id, name: id }, schema.enum.map((v) => h("option", { value: stringify(v) }, String(v))));
+    read = () => parse(input.value);
   } else {
     input = h("textarea", { id, name: id, placeholder: "JSON" });
     read = () => {
       if (input.value.trim() === "") return undefined;
       try {
-        return JSON.parse(input.value);
+        return parse(input.value);
       } catch (e) {
         throw new Error(`${label}: not valid JSON (${e.message})`);
       }
@@ -245,16 +255,16 @@ function treeNode(node, root) {
 
 function nodeDetails(node, root) {
   const parts = [];
-  parts.push(h("div", { class: "hint" }, `input ${clip(JSON.stringify(node.input ?? null), 200)} · config ${clip(JSON.stringify(node.config ?? {}), 200)}`));
+  parts.push(h("div", { class: "hint" }, `input ${clip(stringify(node.input ?? null), 200)} · config ${clip(stringify(node.config ?? {}), 200)}`));
   if (node.output !== undefined) parts.push(h("div", {}, "output ", h("pre", { class: "output" }, json(node.output))));
   if (node.error) parts.push(h("div", { class: "error" }, `${node.error.code}: ${node.error.message}`));
-  if (node.request) parts.push(h("div", {}, status("awaiting-input"), ` asks: ${JSON.stringify(node.request.prompt)}`));
+  if (node.request) parts.push(h("div", {}, status("awaiting-input"), ` asks: ${stringify(node.request.prompt)}`));
   const journal = node.journal || [];
   if (journal.length) {
     parts.push(h("table", { class: "events" },
       h("tr", {}, h("th", {}, "#"), h("th", {}, "Request"), h("th", {}, "Response"), root ? h("th", {}, "") : null),
       journal.map((event, i) => h("tr", { "data-event": i },
-        h("td", {}, i), h("td", {}, clip(event.request, 80)), h("td", {}, clip(JSON.stringify(event.response), 120)),
+        h("td", {}, i), h("td", {}, clip(event.request, 80)), h("td", {}, clip(stringify(event.response), 120)),
         root ? h("td", { class: "actions" },
           h("button", { class: "small secondary rewind", onclick: () => rewindAt(node, journal.length - i) }, "rewind here"),
           " ",
@@ -280,7 +290,7 @@ async function overrideAt(node, event) {
   const text = prompt(`Replace the response of event #${event} with (JSON):`);
   if (text === null) return;
   try {
-    const value = JSON.parse(text);
+    const value = parse(text);
     const replayed = await api("POST", `/invocations/${node.invocation}/replay`, { override: { event, value } });
     location.hash = `#/invocation/${replayed.invocation}`;
   } catch (e) {
@@ -329,9 +339,9 @@ async function invocationPage(id) {
 function journalDiff(ours, theirs, other) {
   const n = Math.min(ours.length, theirs.length);
   for (let i = 0; i < n; i++) {
-    if (JSON.stringify(ours[i]) !== JSON.stringify(theirs[i])) {
+    if (stringify(ours[i]) !== stringify(theirs[i])) {
       return h("div", { class: "card" }, h("strong", {}, `first divergent event: #${i}`),
-        h("pre", {}, `this:  ${JSON.stringify(ours[i])}\nother: ${JSON.stringify(theirs[i])}`));
+        h("pre", {}, `this:  ${stringify(ours[i])}\nother: ${stringify(theirs[i])}`));
     }
   }
   if (ours.length === theirs.length) return h("div", { class: "card" }, `the journals are identical (${n} events)`);
@@ -349,7 +359,7 @@ async function flowPanel(inv, el) {
       const before = i === 0 ? null : steps.steps[i - 1].state;
       return h("tr", { class: i === steps.steps.length - 1 ? "current" : "", "data-seq": s.seq },
         h("td", {}, s.seq), h("td", { class: "mono" }, s.step),
-        h("td", { class: "mono" }, clip(JSON.stringify(s.diff), 160)),
+        h("td", { class: "mono" }, clip(stringify(s.diff), 160)),
         h("td", {}, h("details", {}, h("summary", {}, "state"), before ? h("div", { class: "hint" }, "before") : null, before ? h("pre", {}, json(before)) : null, h("div", { class: "hint" }, "after"), h("pre", {}, json(s.state)))),
         h("td", {}, h("button", { class: "small secondary fork", onclick: () => forkAt(inv, s.seq) }, "fork from here")));
     }));
@@ -363,7 +373,7 @@ async function forkAt(inv, step) {
   const text = prompt(`Fork after step ${step}. Set state keys first (JSON object, or empty):`, "{}");
   if (text === null) return;
   try {
-    const set = text.trim() ? JSON.parse(text) : {};
+    const set = text.trim() ? parse(text) : {};
     const forked = await api("POST", `/flows/${inv.invocation}/fork`, { step, set });
     toast(`forked as ${short(forked.invocation)}`);
     location.hash = `#/invocation/${forked.invocation}`;
@@ -441,7 +451,7 @@ async function inboxPage() {
         }
       } }, "Answer");
       return h("div", { class: "card inbox-item", "data-key": item.key },
-        h("div", { class: "row" }, h("strong", { class: "prompt" }, typeof item.prompt === "string" ? item.prompt : JSON.stringify(item.prompt)),
+        h("div", { class: "row" }, h("strong", { class: "prompt" }, typeof item.prompt === "string" ? item.prompt : stringify(item.prompt)),
           status("awaiting-input"),
           h("span", { class: "hint" }, item.live ? `live · job ${item.job}${item.session ? ` · session ${item.session}` : ""}` : `${item.name} · ${short(item.invocation)}`)),
         item.context ? h("pre", {}, typeof item.context === "string" ? item.context : json(item.context)) : null,
@@ -484,8 +494,8 @@ async function sessionPage(name) {
   const send = h("button", { id: "send" }, "Send");
   const state = h("div", { id: "session-state" });
   const render = () => {
-    chat.replaceChildren(...(turn.dialogue || []).map((m) => h("div", { class: `bubble ${m.role}` }, typeof m.content === "string" ? m.content : JSON.stringify(m.content))));
-    if (turn.asks !== null && turn.asks !== undefined) chat.append(h("div", { class: "bubble assistant asks" }, typeof turn.asks === "string" ? turn.asks : JSON.stringify(turn.asks)));
+    chat.replaceChildren(...(turn.dialogue || []).map((m) => h("div", { class: `bubble ${m.role}` }, typeof m.content === "string" ? m.content : stringify(m.content))));
+    if (turn.asks !== null && turn.asks !== undefined) chat.append(h("div", { class: "bubble assistant asks" }, typeof turn.asks === "string" ? turn.asks : stringify(turn.asks)));
     const inv = turn.invocation ? (turn.invocation.invocation || turn.invocation) : null;
     state.replaceChildren(h("p", { class: "hint" }, status(turn.status), " ", inv ? h("a", { href: `#/invocation/${inv}` }, `invocation ${short(inv)}`) : turn.job ? `job ${turn.job}` : ""));
     const open = turn.asks !== null && turn.asks !== undefined;
@@ -525,7 +535,7 @@ function events(job, f) {
   if (token()) q.set("token", token());
   const source = new EventSource(`/api/v1/events?${q}`);
   for (const type of ["llm-chunk", "input-requested", "job-done", "event", "child-started", "sealed"]) {
-    source.addEventListener(type, (e) => f(JSON.parse(e.data)));
+    source.addEventListener(type, (e) => f(parse(e.data)));
   }
   return source;
 }
