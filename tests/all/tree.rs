@@ -362,3 +362,20 @@ fn a_tree_is_sealed_as_a_few_blobs_and_a_fork_names_the_pack_it_went_on_from() {
     let report = rt.verify().expect("verify");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+#[test]
+fn a_tree_says_how_long_each_run_took_and_its_id_does_not_depend_on_it() {
+    let home = Home::new();
+    home.add_rust("roll-sum");
+    home.add_rust("roll-die");
+    let first = home.enact_seeded(5, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]);
+    let tree = home.enact(&["show", first.success().json()["invocation"].as_str().expect("an id"), "--json"]).json();
+    let took = |node: &serde_json::Value| node["took_us"].as_u64();
+    assert!(took(&tree).is_some(), "{tree}");
+    let children = tree["children"].as_array().expect("children");
+    assert_eq!(children.len(), 3);
+    assert!(children.iter().all(|c| took(c).is_some_and(|us| us <= took(&tree).unwrap_or(0))), "{tree}");
+    // The same run again, with the same live values: the same invocation, however long it took.
+    let again = home.enact_seeded(5, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]);
+    assert_eq!(again.success().json()["invocation"], first.json()["invocation"]);
+}

@@ -62,6 +62,8 @@ await step("run it from the form its input schema makes", async () => {
   const raw = await (await fetch(`${url}/api/v1/invocations/${id}?events=true`)).text();
   const drawn = raw.match(/"response":([0-9]+)/)[1];
   assert.equal(await text("#tree tr[data-event='0'] td:nth-child(3)"), drawn);
+  // Each node says how long it ran.
+  assert.match(await text("#tree .node .head .took"), /^took [0-9.]+ (µs|ms|s)$/);
   await shot("tree");
 });
 
@@ -70,13 +72,17 @@ await step("rewind at an event and replay: it goes on live", async () => {
   // Rewind past the last roll (event #2 of three), then replay.
   await page.locator("tr[data-event='2'] button.rewind").click();
   await page.waitForFunction((b) => location.href !== b, before);
-  await page.waitForSelector("#replay");
-  assert.match(await text("h1"), /incomplete/);
+  // The new page, not the one it replaced: its title says incomplete.
+  await page.waitForFunction(() => /incomplete/.test(document.querySelector("h1")?.textContent ?? ""));
+  await page.waitForSelector("#tree .node .body table.events");
+  assert.equal(await page.locator("#tree table.events tr[data-event]").count(), 2);
   await page.click("#replay");
   await page.waitForSelector("#action-result a");
   assert.match(await text("#action-result"), /completed/);
+  const rewound = page.url();
   await page.click("#action-result a");
-  await page.waitForSelector("#tree .node .body table.events");
+  await page.waitForFunction((b) => location.href !== b, rewound);
+  await page.waitForSelector("#tree table.events tr[data-event='2']");
   assert.equal(await page.locator("#tree table.events tr[data-event]").count(), 3);
 });
 
@@ -151,7 +157,8 @@ await step("a flow run: the graph, the step table, a fork from a step", async ()
   prompted = ['{"count": 100}'];
   await page.locator("#steps tr[data-seq='2'] button.fork").click();
   await page.waitForFunction((id) => !location.hash.includes(id), job.invocation.invocation);
-  await page.waitForSelector("#steps tr[data-seq]");
+  // The fork's own step table, not the one it replaced.
+  await page.waitForFunction(() => [...document.querySelectorAll("#steps tr[data-seq] td:nth-child(3)")].some((td) => /"count":100/.test(td.textContent)));
   const counts = await page.locator("#steps tr[data-seq] td:nth-child(3)").allTextContents();
   assert.ok(counts.some((c) => /"count":100/.test(c)) && counts.some((c) => /counted to 100/.test(c)), counts.join(" | "));
 });

@@ -92,6 +92,7 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
         // What people said of a removed run goes with it.
         for id in &removed {
             w.remove_annotations(id)?;
+            w.remove_timings(id)?;
         }
         w.txn.open_table(EXPECTATIONS)?.retain(|_, bytes| {
             serde_json::from_slice::<enact_core::feedback::Expectation>(bytes)

@@ -249,6 +249,7 @@ impl Storage {
             w.txn.open_table(MEMO)?;
             w.txn.open_table(ANNOTATIONS)?;
             w.txn.open_table(EXPECTATIONS)?;
+            w.txn.open_table(TIMINGS)?;
             Ok::<(), StorageError>(())
         })?;
         Ok(storage)
@@ -256,7 +257,7 @@ impl Storage {
 
     /// Whether the store is of this format and has every table.
     fn is_current(&self) -> Result<bool> {
-        const ALL: [&str; 12] = [
+        const ALL: [&str; 13] = [
             "meta",
             "blobs",
             "components",
@@ -269,6 +270,7 @@ impl Storage {
             "memo",
             "annotations",
             "expectations",
+            "timings",
         ];
         let txn = self.db.begin_read()?;
         let tables: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
@@ -487,6 +489,26 @@ impl Writer {
         for key in &keys {
             table.remove(key)?;
         }
+        Ok(())
+    }
+
+    /// Records how long root `id` and the children it ran took (µs, by id).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn put_timings(&mut self, id: &Digest, took: &[(Digest, u64)]) -> Result<()> {
+        let pairs: Vec<([u8; 32], u64)> = took.iter().map(|(d, us)| (d.0, *us)).collect();
+        let bytes = postcard::to_stdvec(&pairs).expect("timings encode");
+        self.txn.open_table(TIMINGS)?.insert(&id.0, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Forgets the timings of root `id`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn remove_timings(&mut self, id: &Digest) -> Result<()> {
+        self.txn.open_table(TIMINGS)?.remove(&id.0)?;
         Ok(())
     }
 
@@ -801,6 +823,22 @@ impl Reader {
             out.insert(Digest(k.value()[..32].try_into().expect("32 bytes")));
         }
         Ok(out)
+    }
+
+    /// How long root `id` and the children it ran took, in µs, by id
+    /// (empty for a run sealed without them: a rewound copy, an import).
+    ///
+    /// # Errors
+    /// A database error, or timings that do not decode.
+    pub fn timings(&self, id: &Digest) -> Result<std::collections::HashMap<Digest, u64>> {
+        let table = self.txn.open_table(TIMINGS)?;
+        let Some(bytes) = table.get(&id.0)? else { return Ok(Default::default()) };
+        let pairs: Vec<([u8; 32], u64)> = postcard::from_bytes(bytes.value()).map_err(|e| StorageError::Decode {
+            table: "timings",
+            key: id.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(pairs.into_iter().map(|(d, us)| (Digest(d), us)).collect())
     }
 
     /// Every saved expectation, in name order.

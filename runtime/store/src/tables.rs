@@ -12,6 +12,7 @@
 //! memo         [u8;32] sha256(component ++ config ++ input) -> postcard SealedChild of a pure component
 //! annotations  [u8;40] root ++ u64 seq (big-endian) -> JSON Annotation: people's feedback on a run or an event
 //! expectations str name         -> JSON Expectation: a run whose output is expected
+//! timings      [u8;32] root     -> postcard Vec<([u8;32], u64)>: how long the root and each child it ran took, in µs
 //! meta         str key              -> u64            `format`: the version of this layout
 //! ```
 //!
@@ -25,6 +26,9 @@
 //! children in one pack blob, named entry by entry: a tree is written as a
 //! few blobs with its root, with no per-child insert at a random place of a
 //! content-addressed table. Values, journals, packs and logs are blobs.
+//!
+//! The `timings` of a run are not part of its record: two runs of the same
+//! thing are one invocation however long each took.
 //!
 //! Format 3 was this layout with each journal one blob; format 2 sealed
 //! every child as a blob of its own, with an index entry, and format 1 also
@@ -53,6 +57,9 @@ pub const RUN_EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new
 pub const MEMO: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("memo");
 /// Feedback on invocations: the root's id, then a sequence number.
 pub const ANNOTATIONS: TableDefinition<&[u8; 40], &[u8]> = TableDefinition::new("annotations");
+/// How long a root and the children it ran took, in microseconds: kept
+/// beside the records, since a run's time is no part of what it is.
+pub const TIMINGS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("timings");
 /// Saved expectations, by name.
 pub const EXPECTATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("expectations");
 /// What the store says of itself: its `format`.

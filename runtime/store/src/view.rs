@@ -65,7 +65,9 @@ pub fn tree(reader: &Reader, inv: &Invocation, max_depth: usize, events: bool) -
     let journal = load::journal(reader, &inv.record)?;
     let logs = if events { load::logs(reader, &inv.record)? } else { Vec::new() };
     let opened = load::Opened { invocation: inv.clone(), journal, logs };
-    tree_at(&load::Packs::new(reader), &opened, 0, max_depth, events)
+    // How long each run took, when its root recorded it (a child shown on its own has none).
+    let took = reader.timings(&inv.id)?;
+    tree_at(&load::Packs::new(reader), &opened, 0, max_depth, events, &took)
 }
 
 fn tree_at(
@@ -74,6 +76,7 @@ fn tree_at(
     depth: usize,
     max_depth: usize,
     events: bool,
+    took: &std::collections::HashMap<Digest, u64>,
 ) -> Result<Value, StorageError> {
     let reader = packs.reader();
     let (inv, journal) = (&opened.invocation, &opened.journal);
@@ -84,6 +87,7 @@ fn tree_at(
     obj["input"] = load::json(reader, &record.input)?;
     obj["engine"] = json!(record.engine);
     obj["limits"] = json!(record.limits);
+    obj["took_us"] = json!(took.get(&inv.id));
     let mut children = Vec::new();
     for (i, event) in journal.iter().enumerate() {
         let Event::Invoke(call) = event else { continue };
@@ -94,7 +98,7 @@ fn tree_at(
         let mut node = match sealed {
             Some(sealed) => {
                 let child = load::open_child(reader, &*packs.get(sealed)?)?;
-                tree_at(packs, &child, depth + 1, max_depth, events)?
+                tree_at(packs, &child, depth + 1, max_depth, events, took)?
             }
             // No child ran (the target did not resolve, or the result was
             // overridden): the same status and output or error as any node.

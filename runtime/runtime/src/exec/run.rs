@@ -75,6 +75,8 @@ pub(crate) struct RunResult {
     pub persisted: bool,
     /// It was stopped by the wall-time limit (or, replaying, where it was).
     pub timed_out: bool,
+    /// How long it ran, in microseconds, its children included.
+    pub took_us: u64,
 }
 
 pub(crate) enum RunOutcome {
@@ -91,6 +93,7 @@ pub(super) fn now_ms() -> u64 {
 
 /// Runs `spec`: the journal is persisted as it grows; nothing is sealed.
 pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunError> {
+    let started = std::time::Instant::now();
     let pre = ex.registry.prepared(&spec.component)?;
     let storage = &ex.storage;
     let run: u128 = rand::random();
@@ -167,7 +170,8 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
             let timed_out = matches!(e, JournalError::Stopped(_));
             let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
             let outcome = RunOutcome::Trapped(e.to_string());
-            return Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out });
+            let took_us = started.elapsed().as_micros() as u64;
+            return Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out, took_us });
         }
         None => {}
     }
@@ -206,7 +210,8 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         }
     };
     let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
-    Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out })
+    let took_us = started.elapsed().as_micros() as u64;
+    Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out, took_us })
 }
 
 /// A WASI program's arguments and environment (its config) and stdin (its

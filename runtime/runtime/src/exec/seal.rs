@@ -117,8 +117,10 @@ pub(crate) fn seal(
     };
     let memo = spec.pure && matches!(record.outcome, Outcome::Completed { .. } | Outcome::Failed { .. });
     let run = result.persisted.then_some(result.run);
+    let took_us = result.took_us;
     if spec.depth > 0 {
         let (id, record, sealed) = SealedChild::seal(record, result.events, &result.logs);
+        spec.tree.timed(id, took_us);
         let memo = memo.then(|| (memo_key(&spec.component, &config, &input), sealed.encode()));
         let writes = SealWrites { blobs, root: None, run, memo };
         spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
@@ -145,9 +147,12 @@ pub(crate) fn seal(
         depth: 0,
     };
     let writes = SealWrites { blobs, root: Some((id, entry)), run, memo: None };
+    let mut timings = spec.tree.take_timings();
+    timings.push((id, took_us));
     ex.storage.write(|w| {
         spec.tree.drain_pending(w)?;
-        apply_all(vec![writes], w)
+        apply_all(vec![writes], w)?;
+        w.put_timings(&id, &timings)
     })?;
     spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
     Ok((Invocation { id, record, output }, None))

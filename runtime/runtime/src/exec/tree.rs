@@ -44,6 +44,8 @@ pub(crate) struct Tree {
     targets: Mutex<HashMap<String, Digest>>,
     /// The config each named invokable a child called runs with (`None`: a component's name).
     named: Mutex<HashMap<String, Option<Digest>>>,
+    /// How long each child the tree ran took, in µs: stored beside the root.
+    timings: Mutex<Vec<(Digest, u64)>>,
 }
 
 impl Tree {
@@ -59,7 +61,18 @@ impl Tree {
             invokables: Mutex::default(),
             targets: Mutex::default(),
             named: Mutex::default(),
+            timings: Mutex::default(),
         })
+    }
+
+    /// Child `id` took `took_us` to run.
+    pub(super) fn timed(&self, id: Digest, took_us: u64) {
+        self.timings.lock().unwrap_or_else(|p| p.into_inner()).push((id, took_us));
+    }
+
+    /// The children's timings so far, taken.
+    pub(super) fn take_timings(&self) -> Vec<(Digest, u64)> {
+        std::mem::take(&mut *self.timings.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The component `target` resolved to for an earlier child of the tree.

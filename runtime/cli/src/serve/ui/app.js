@@ -239,7 +239,8 @@ function treeNode(node, root) {
   const head = h("div", { class: "head", "data-id": id || "" }, toggle,
     h("strong", {}, node.name || "?"), status(node.status),
     id ? h("span", { class: "mono muted" }, short(id)) : h("span", { class: "muted" }, node.overridden ? "overridden" : "not run"),
-    node.event !== undefined ? h("span", { class: "hint" }, `event #${node.event}`) : null);
+    node.event !== undefined ? h("span", { class: "hint" }, `event #${node.event}`) : null,
+    node.took_us !== undefined && node.took_us !== null ? h("span", { class: "hint took" }, `took ${took(node.took_us)}`) : null);
   const el = h("div", { class: "node" }, head, body);
   const open = async () => {
     opened = !opened;
@@ -251,6 +252,14 @@ function treeNode(node, root) {
   head.addEventListener("click", () => open().catch((e) => toast(e.message)));
   el.open = open;
   return el;
+}
+
+// A run's time, from microseconds: `850 µs`, `12.4 ms`, `3.2 s`.
+function took(us) {
+  const n = Number(us);
+  if (n < 1000) return `${n} µs`;
+  if (n < 1e6) return `${(n / 1000).toFixed(1)} ms`;
+  return `${(n / 1e6).toFixed(1)} s`;
 }
 
 function nodeDetails(node, root) {
