@@ -271,7 +271,20 @@ fn bad_requests_get_json_errors_and_change_nothing() {
         assert_eq!(status, 400, "{path} {error}");
         assert!(error["error"].is_string() && error.get("hint").is_some(), "{path} {error}");
     }
-    let (status, error) = post("/api/v1/invocations", "application/json", &vec![b' '; 2 << 20]);
+    // A body over the limit is refused from its length alone; the server may
+    // close the connection before the client has sent it all, so the client
+    // does not always read the answer: it tries until it does.
+    let over_limit = vec![b' '; (1 << 20) + 64];
+    let refused = (0..10).find_map(|_| {
+        let sent = agent
+            .post(&format!("{}/api/v1/invocations", server.url))
+            .header("content-type", "application/json")
+            .send(&over_limit[..]);
+        let mut response = sent.ok()?;
+        let text = response.body_mut().read_to_string().ok()?;
+        Some((response.status().as_u16(), serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))))
+    });
+    let (status, error) = refused.expect("an answer to a body over the limit");
     assert_eq!(status, 413, "a body over the limit");
     assert!(error["error"].is_string(), "{error}");
     // A body a route may go without must still be JSON when it is there.
