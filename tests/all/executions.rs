@@ -6,18 +6,14 @@ use serde_json::{Value, json};
 
 use crate::support::{Home, guest, seeded_runtime, store_record};
 
-fn id_of(run: &crate::support::Run) -> String {
-    run.json()["invocation"].as_str().expect("an invocation id").to_string()
-}
-
 #[test]
 fn diff_of_a_run_and_its_rewound_fork_names_the_first_resampled_event() {
     let home = Home::new();
     home.add_rust("dice");
     let first = home.enact_seeded(1, &["invoke", "dice", "--input", r#"{"n":3}"#, "--json"]);
-    let original = id_of(first.success());
+    let original = crate::support::Run::invocation(first.success());
     home.enact(&["rewind", &original, "1"]).success();
-    let fork = id_of(home.enact_seeded(2, &["replay", "last", "--json"]).success());
+    let fork = crate::support::Run::invocation(home.enact_seeded(2, &["replay", "last", "--json"]).success());
     let diff = home.enact(&["diff", &original, &fork, "--json"]);
     assert_eq!(diff.code(), 1, "two runs that differ: {}", diff.stderr());
     let diff = diff.json();
@@ -42,9 +38,11 @@ fn diff_names_the_children_that_changed() {
     let home = Home::new();
     home.add_rust("roll-sum");
     home.add_rust("roll-die");
-    let original = id_of(home.enact_seeded(1, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]).success());
+    let original = crate::support::Run::invocation(
+        home.enact_seeded(1, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]).success(),
+    );
     home.enact(&["rewind", &original, "2"]).success();
-    let fork = id_of(home.enact_seeded(7, &["replay", "last", "--json"]).success());
+    let fork = crate::support::Run::invocation(home.enact_seeded(7, &["replay", "last", "--json"]).success());
     let diff = home.enact(&["diff", &original, &fork, "--json"]).json();
     let changed: Vec<u64> =
         diff["children"]["changed"].as_array().expect("a list").iter().filter_map(|c| c["event"].as_u64()).collect();
@@ -68,7 +66,7 @@ fn check_of_a_changed_roll_sum_reports_which_runs_diverge_and_where() {
     let mut runs = Vec::new();
     for seed in 1..=8 {
         let run = home.enact_seeded(seed, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]);
-        runs.push(id_of(run.success()));
+        runs.push(crate::support::Run::invocation(run.success()));
     }
     let v2 = guest("rust", "roll-sum-v2");
     home.enact(&["add", v2.to_str().expect("utf-8"), "--name", "roll-sum-v2"]).success();
@@ -108,7 +106,9 @@ fn expectations_follow_the_name_and_annotations_stay_beside_the_run() {
     // A run that rolled a 1, and one that did not.
     let (mut with_one, mut without) = (None, None);
     for seed in 1..=20 {
-        let id = id_of(home.enact_seeded(seed, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]).success());
+        let id = crate::support::Run::invocation(
+            home.enact_seeded(seed, &["invoke", "roll-sum", "--input", r#"{"n":3}"#, "--json"]).success(),
+        );
         let slot = if rolls(&home, &id).contains(&1) { &mut with_one } else { &mut without };
         slot.get_or_insert(id);
     }
@@ -169,7 +169,7 @@ fn dataset_export_of_chat_runs_is_chat_jsonl_that_matches_the_journals() {
         std::fs::write(&answers, said).expect("write");
         let run =
             home.enact(&["invoke", "chat", "--llm", &llm, "--answers", answers.to_str().expect("utf-8"), "--json"]);
-        runs.push(id_of(run.success()));
+        runs.push(crate::support::Run::invocation(run.success()));
     }
     home.enact(&["invoke", "dice", "--input", r#"{"n":1}"#]).success();
     home.enact(&["annotate", &runs[1], "--event", "3", "--label", "right", "--score", "1"]).success();
@@ -224,7 +224,8 @@ fn dataset_export_of_chat_runs_is_chat_jsonl_that_matches_the_journals() {
 fn a_run_of_another_engine_says_so_and_replays_identically() {
     let home = Home::new();
     home.add_rust("dice");
-    let id = id_of(home.enact(&["invoke", "dice", "--input", r#"{"n":2}"#, "--json"]).success());
+    let id =
+        crate::support::Run::invocation(home.enact(&["invoke", "dice", "--input", r#"{"n":2}"#, "--json"]).success());
     let rt = seeded_runtime(&home, 1);
     let digest: enact::Digest = id.parse().expect("a digest");
     let mut record = rt.load(&digest).expect("the run").record;
@@ -260,8 +261,12 @@ fn a_fork_late_in_a_long_run_shares_the_chunks_before_it() {
     let home = Home::new();
     home.add_rust("digits");
     let config = r#"{"digits":1,"work":20000}"#;
-    let run = id_of(home.enact_seeded(1, &["invoke", "digits", "--config", config, "--json"]).success());
-    let fork = id_of(home.enact_seeded(2, &["replay", &run, "--live-from", "19000", "--json"]).success());
+    let run = crate::support::Run::invocation(
+        home.enact_seeded(1, &["invoke", "digits", "--config", config, "--json"]).success(),
+    );
+    let fork = crate::support::Run::invocation(
+        home.enact_seeded(2, &["replay", &run, "--live-from", "19000", "--json"]).success(),
+    );
     let (a, a_events) = chunks_of(&home, &run);
     let (b, b_events) = chunks_of(&home, &fork);
     assert_eq!((a_events, b_events), (20_001, 20_001));
@@ -320,7 +325,9 @@ fn explore_finds_the_hidden_optimum_that_independent_runs_miss() {
 fn a_missing_chunk_early_in_a_journal_is_named_by_verify_and_export() {
     let home = Home::new();
     home.add_rust("digits");
-    let run = id_of(home.enact(&["invoke", "digits", "--config", r#"{"digits":1,"work":1000}"#, "--json"]).success());
+    let run = crate::support::Run::invocation(
+        home.enact(&["invoke", "digits", "--config", r#"{"digits":1,"work":1000}"#, "--json"]).success(),
+    );
     let (chunks, _) = chunks_of(&home, &run);
     assert_eq!(chunks.len(), 4, "1,001 events in chunks of 256");
     let first = *chunks.last().expect("the first chunk");

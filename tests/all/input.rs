@@ -2,10 +2,6 @@ use serde_json::json;
 
 use crate::support::{Home, guest, seeded_runtime};
 
-fn invocation_of(run: &crate::support::Run) -> String {
-    run.json()["invocation"].as_str().expect("an invocation id").to_string()
-}
-
 #[test]
 fn ask_dice_suspends_and_resumes_one_answer_at_a_time() {
     let home = Home::new();
@@ -17,12 +13,12 @@ fn ask_dice_suspends_and_resumes_one_answer_at_a_time() {
     assert_eq!(out["request"]["prompt"], "How many dice?");
     assert_eq!(out["request"]["schema"], json!({"type": "integer", "minimum": 1}));
 
-    let mut id = invocation_of(&first);
+    let mut id = crate::support::Run::invocation(&first);
     let resume = home.enact(&["resume", &id, "--answer", "3", "--json"]);
     assert_eq!(resume.code(), 3);
     assert_eq!(resume.json()["request"]["prompt"], "Roll die 1 of 3: what did it show?");
     assert_eq!(resume.json()["parent"], json!(id));
-    id = invocation_of(&resume);
+    id = crate::support::Run::invocation(&resume);
 
     // a wrong answer exits 2 and changes nothing
     let before = home.contents();
@@ -36,12 +32,12 @@ fn ask_dice_suspends_and_resumes_one_answer_at_a_time() {
     for roll in ["4", "5"] {
         let run = home.enact(&["resume", &id, "--answer", roll, "--json"]);
         assert_eq!(run.code(), 3);
-        id = invocation_of(&run);
+        id = crate::support::Run::invocation(&run);
     }
     let last = home.enact(&["resume", &id, "--answer", "6", "--json"]);
     last.success();
     assert_eq!(last.json()["output"], 15);
-    let done = invocation_of(&last);
+    let done = crate::support::Run::invocation(&last);
 
     let show = home.enact(&["show", &done, "--events"]);
     show.success();
@@ -78,7 +74,7 @@ fn an_answers_file_completes_in_one_command() {
     let run = home.enact(&["invoke", "ask-dice", "--answers", short.to_str().expect("utf-8"), "--json"]);
     assert_eq!(run.code(), 3);
     assert_eq!(run.json()["request"]["prompt"], "Roll die 2 of 2: what did it show?");
-    let done = home.enact(&["resume", &invocation_of(&run), "--answer", "1", "--json"]);
+    let done = home.enact(&["resume", &crate::support::Run::invocation(&run), "--answer", "1", "--json"]);
     assert_eq!(done.json()["output"], 7);
 }
 
@@ -103,10 +99,11 @@ fn identical_requests_at_different_points_are_distinct() {
     let llm = format!("scripted:{}", script.display());
     let first = home.enact(&["invoke", "chat", "--llm", &llm, "--json"]);
     assert_eq!(first.code(), 3);
-    let second = home.enact(&["resume", &invocation_of(&first), "--answer", "hi", "--llm", &llm, "--json"]);
+    let second =
+        home.enact(&["resume", &crate::support::Run::invocation(&first), "--answer", "hi", "--llm", &llm, "--json"]);
     assert_eq!(second.code(), 3, "{}", second.stderr());
     assert_eq!(second.json()["request"]["prompt"], "You:");
-    let third = home.enact(&["resume", &invocation_of(&second), "--answer", "stop", "--json"]);
+    let third = home.enact(&["resume", &crate::support::Run::invocation(&second), "--answer", "stop", "--json"]);
     third.success();
     assert_eq!(
         third.json()["output"],
@@ -129,7 +126,7 @@ fn chat_with_a_scripted_llm_completes_and_replays_with_no_provider() {
     assert_eq!(transcript[3], json!({"role": "assistant", "content": "Four."}));
 
     let replay = std::process::Command::new(env!("CARGO_BIN_EXE_enact"))
-        .args(["replay", &invocation_of(&run), "--json"])
+        .args(["replay", &crate::support::Run::invocation(&run), "--json"])
         .env("ENACT_HOME", home.path())
         .env("ENACT_LLM_URL", "http://127.0.0.1:1/v1")
         .output()
@@ -150,7 +147,7 @@ fn an_llm_can_answer_input_requests() {
     let run = home.enact(&["invoke", "ask-dice", "--llm", &llm, "--answers", "llm", "--json"]);
     run.success();
     assert_eq!(run.json()["output"], 11);
-    let show = home.enact(&["show", &invocation_of(&run), "--events"]).stdout();
+    let show = home.enact(&["show", &crate::support::Run::invocation(&run), "--events"]).stdout();
     assert!(show.contains(r#"#0 input "How many dice?" -> 2 (llm:scripted)"#), "{show}");
 }
 
@@ -206,7 +203,7 @@ fn input_asked_by_a_child_suspends_its_callers_and_resume_continues_the_child() 
     let first = home.enact(&["invoke", "ask-twice", "--json"]);
     assert_eq!(first.code(), 3, "{}", first.stderr());
     assert_eq!(first.json()["request"]["prompt"], "How many dice?");
-    let mut id = invocation_of(&first);
+    let mut id = crate::support::Run::invocation(&first);
     let mut prompts = Vec::new();
     for answer in ["1", "4", "2", "5"] {
         let run = home.enact(&["resume", &id, "--answer", answer, "--json"]);
@@ -215,7 +212,7 @@ fn input_asked_by_a_child_suspends_its_callers_and_resume_continues_the_child() 
         } else {
             run.success();
         }
-        id = invocation_of(&run);
+        id = crate::support::Run::invocation(&run);
     }
     assert_eq!(
         prompts,
@@ -229,9 +226,9 @@ fn input_asked_by_a_child_suspends_its_callers_and_resume_continues_the_child() 
     let last = home.enact(&["resume", &id, "--answer", "6", "--json"]);
     last.success();
     assert_eq!(last.json()["output"], json!([4, 11]));
-    let tree = home.enact(&["show", &invocation_of(&last)]).stdout();
+    let tree = home.enact(&["show", &crate::support::Run::invocation(&last)]).stdout();
     assert_eq!(tree, "->ask-twice() = [4,11]\n  ->ask-dice() = 4\n  ->ask-dice() = 11\n");
-    assert_eq!(home.enact(&["replay", &invocation_of(&last), "--json"]).json()["identical"], true);
+    assert_eq!(home.enact(&["replay", &crate::support::Run::invocation(&last), "--json"]).json()["identical"], true);
 
     // With answers at hand the whole tree completes in one command, in process.
     let answers = home.path().join("answers.json");

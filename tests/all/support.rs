@@ -156,6 +156,12 @@ impl Run {
         serde_json::from_str(self.stdout().trim())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout(), self.stderr()))
     }
+
+    /// The `invocation` id of `--json` output.
+    #[track_caller]
+    pub fn invocation(&self) -> String {
+        self.json()["invocation"].as_str().expect("an invocation id").to_string()
+    }
 }
 
 /// A runtime over a fresh store in `home`, with live values from `seed`.

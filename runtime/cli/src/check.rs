@@ -56,13 +56,10 @@ pub(crate) fn resolve(rt: &Runtime, io: &Io, target: &str) -> anyhow::Result<Tar
     Ok(Target { component: rt.resolve_component(target)?, config: None })
 }
 
-/// What replaying one invocation on the new version showed.
-pub(crate) fn verdict(rt: &Runtime, id: &Digest, new: &Target) -> Value {
+/// What replaying invocation `id` (whose output was `recorded_output`, if
+/// it completed) on the new version showed.
+pub(crate) fn verdict(rt: &Runtime, id: &Digest, recorded_output: Option<Digest>, new: &Target) -> Value {
     let run_on = Some((new.component, new.config.as_ref().map(Value::to_string)));
-    let recorded_output = match rt.load(id).map(|inv| inv.record.outcome) {
-        Ok(Outcome::Completed { output }) => Some(output),
-        _ => None,
-    };
     match rt.replay_with(id, ReplayOptions { run_on, ..ReplayOptions::default() }) {
         Ok(_) => json!({"result": "identical"}),
         Err(ReplayError::Run(RunError::Divergence(d))) => match d {
@@ -103,7 +100,13 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             continue;
         }
         let mut verdict = match entry.status.as_str() {
-            "completed" | "failed" | "trapped" => verdict(rt, &id, &new),
+            "completed" | "failed" | "trapped" => {
+                let output = match &inv.record.outcome {
+                    Outcome::Completed { output } => Some(*output),
+                    _ => None,
+                };
+                verdict(rt, &id, output, &new)
+            }
             // An unfinished run has nothing to compare yet.
             status => json!({"result": "skipped", "message": format!("not finished ({status})")}),
         };

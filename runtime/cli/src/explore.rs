@@ -69,6 +69,8 @@ struct Node {
     run: Digest,
     /// The event indices of `run`'s decisions.
     decisions: Vec<usize>,
+    /// How many LLM completions `run` received before each decision.
+    completions_before: Vec<u64>,
     depth: usize,
     score: f64,
     visits: u32,
@@ -132,8 +134,8 @@ pub(super) fn run(rt: &Runtime, io: &mut Io, args: Args) -> anyhow::Result<Statu
             let pool = if improved.is_empty() { open } else { improved };
             path.push(uct(&nodes, n, &pool, args.exploration));
         };
-        let (run, depth) = (nodes[leaf].run, nodes[leaf].depth);
-        let child = search.fork(&run, nodes[leaf].decisions[depth])?;
+        let depth = nodes[leaf].depth;
+        let child = search.fork(&nodes[leaf])?;
         rollouts += 1;
         let node = search.node(&child, depth + 1)?;
         let score = node.score;
@@ -272,16 +274,29 @@ impl Search<'_> {
                 _ => true,
             });
         }
+        let completions_before = decisions
+            .iter()
+            .map(|&at| journal[..at].iter().filter(|e| matches!(e, Event::Llm(_))).count() as u64)
+            .collect();
         let score = self.score(inv)?;
-        Ok(Node { run: inv.id, decisions, depth, score, visits: 0, best: score, children: Vec::new() })
+        Ok(Node {
+            run: inv.id,
+            decisions,
+            completions_before,
+            depth,
+            score,
+            visits: 0,
+            best: score,
+            children: Vec::new(),
+        })
     }
 
-    /// Forks `run` just before its event `at`, re-sampling from there.
-    fn fork(&mut self, run: &Digest, at: usize) -> anyhow::Result<Invocation> {
-        let inv = self.rt.load(run)?;
-        let journal = self.rt.journal_of(&inv.record)?;
+    /// Forks `node`'s run just before its decision `depth`, re-sampling from there.
+    fn fork(&mut self, node: &Node) -> anyhow::Result<Invocation> {
+        let at = node.decisions[node.depth];
         self.reused += at as u64;
-        self.llm_saved += journal[..at].iter().filter(|e| matches!(e, Event::Llm(_))).count() as u64;
+        self.llm_saved += node.completions_before[node.depth];
+        let run = &node.run;
         let options = ReplayOptions {
             go_live_at: Some(at as u64),
             answerer: Box::new(self.answers.clone()),
@@ -291,8 +306,7 @@ impl Search<'_> {
     }
 
     /// A run's score: a number its output holds, or its scorer's output;
-    /// a run that did not complete scores nothing (negative infinity would
-    /// break scaling: the worst score seen stands in for it, 0 at first).
+    /// a run that did not complete, or whose output holds no number there, scores 0.
     fn score(&mut self, inv: &Invocation) -> anyhow::Result<f64> {
         let Some(output) = &inv.output.clone().or_else(|| self.output_of(inv)) else { return Ok(0.0) };
         let number = match &self.scorer {

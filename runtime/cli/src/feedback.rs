@@ -190,7 +190,9 @@ fn run_expectations(rt: &Runtime, io: &mut Io, json: bool) -> anyhow::Result<Sta
     for (name, e) in saved {
         let now = rt.resolve_component(&e.target);
         let mut result = match &now {
-            Ok(component) => verdict(rt, &e.invocation, &Target { component: *component, config: None }),
+            Ok(component) => {
+                verdict(rt, &e.invocation, Some(e.output), &Target { component: *component, config: None })
+            }
             Err(error) => json!({"result": "failed", "message": format!("`{}` names nothing now: {error}", e.target)}),
         };
         result["name"] = json!(name);
