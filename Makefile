@@ -87,13 +87,23 @@ c-guests: setup
 	# A plain WASI preview 1 program, left a core module: enact adapts it when it is added.
 	clang --target=wasm32-wasi -O2 -Wall -Wextra -Werror -o $(GUEST_DIR)/c/hello-p1.wasm guests/c/hello-p1/main.c
 
-# Zig: a plain WASI preview 1 program (enact adapts it when it is added);
-# its caches stay under target/.
-zig-guests: setup
+# Zig: each scenario on the C kit and wit-bindgen's C bindings, compiled by
+# Zig's C compiler and left a core module that embeds the world (enact adapts
+# it when it is added); dice-main, a plain WASI preview 1 program. Zig's
+# caches stay under target/.
+ZIG := $(PY_SCRIPTS)/python -m ziglang
+ZIG_CACHES := --cache-dir $(GUEST_BUILD)/zig-cache --global-cache-dir $(GUEST_BUILD)/zig-global-cache
+zig-guests: c-guests
 	mkdir -p $(GUEST_DIR)/zig
-	$(PY_SCRIPTS)/python -m ziglang build-exe guests/zig/dice/main.zig -target wasm32-wasi -O ReleaseSmall \
-	  --cache-dir $(GUEST_BUILD)/zig-cache --global-cache-dir $(GUEST_BUILD)/zig-global-cache \
-	  -femit-bin=$(GUEST_DIR)/zig/dice.wasm
+	for g in $(SCENARIOS); do \
+	  $(ZIG) build-exe -target wasm32-wasi -O ReleaseSmall -fno-entry -mexec-model=reactor -lc $(ZIG_CACHES) \
+	    -femit-bin=$(GUEST_DIR)/zig/$$g.wasm -I $(GUEST_BUILD)/c/gen -I guests/c/kit \
+	    guests/c/kit/enact.c $(GUEST_BUILD)/c/gen/invokable.c $(GUEST_BUILD)/c/gen/invokable_component_type.o \
+	    --dep enact -Mroot=guests/zig/$$g/app.zig \
+	    -I $(GUEST_BUILD)/c/gen -I guests/c/kit -Menact=guests/zig/kit/enact.zig || exit 1; \
+	done
+	$(ZIG) build-exe guests/zig/dice-main/main.zig -target wasm32-wasi -O ReleaseSmall $(ZIG_CACHES) \
+	  -femit-bin=$(GUEST_DIR)/zig/dice-main.wasm
 
 build: guests
 	$(CARGO) build --release -p enact

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Home, guest};
 
-const LANGUAGES: [&str; 4] = ["rust", "python", "js", "c"];
+const LANGUAGES: [&str; 5] = ["rust", "python", "js", "c", "zig"];
 const SCENARIOS: [&str; 5] = ["dice", "roll-die", "roll-sum", "ask-dice", "chat"];
 
 /// The name a scenario is added under: `dice-python`, `roll-die-c`, ...

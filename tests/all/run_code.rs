@@ -248,7 +248,7 @@ fn run_name_makes_source_an_invokable_any_caller_reaches_by_name() {
 #[test]
 fn a_zig_program_rolls_dice_with_journaled_random_and_replays() {
     let home = Home::new();
-    let dice = crate::support::guest("zig", "dice");
+    let dice = crate::support::guest("zig", "dice-main");
     home.enact(&["add", dice.to_str().expect("utf-8"), "--name", "zig-dice"]).success();
     let out = home.enact(&["invoke", "zig-dice", "--config", r#"{"args": ["5"]}"#, "--json"]).success().json();
     let printed: Value =

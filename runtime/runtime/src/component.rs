@@ -31,7 +31,7 @@ pub enum ComponentError {
     NotWasm,
     /// A core module.
     #[error(
-        "this is a core WebAssembly module, not a component, and no WASI preview 1 program (it exports no `_start`)"
+        "this is a core WebAssembly module, not a component: it is no WASI preview 1 program (it exports no `_start`) and carries no WIT world (no `component-type` section)"
     )]
     CoreModule,
     /// Malformed or invalid.
@@ -59,38 +59,63 @@ pub fn is_core_module(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && &bytes[..4] == b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
 }
 
-/// A WASI preview 1 program (a core module with `_start`) as a component of
-/// `wasi:cli/command`, made with the official preview 1 adapter of this
-/// wasmtime; the same module always makes the same component.
+/// A core module as a component, made with the official preview 1 adapter of
+/// this wasmtime; the same module always makes the same component. Two kinds
+/// are taken:
+/// - a WASI preview 1 program (it exports `_start`) becomes a component of
+///   `wasi:cli/command`, with the command adapter;
+/// - a module built against a WIT world with bindings that embed the world's
+///   type (a `component-type` custom section, as wit-bindgen's bindings for
+///   C, Zig or Go do) becomes a component of that world, its preview 1
+///   imports served by the reactor adapter.
 ///
 /// # Errors
-/// [`ComponentError::CoreModule`] for a module that is no preview 1
-/// program, [`ComponentError::Invalid`] when the adapter refuses it.
+/// [`ComponentError::CoreModule`] for a module of neither kind,
+/// [`ComponentError::Invalid`] when the adapter refuses it.
 pub fn adapt_preview1(bytes: &[u8]) -> Result<Vec<u8>, ComponentError> {
     use wasi_preview1_component_adapter_provider::{
         WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
+        WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
     };
-    let exports_start = wasmparser_exports(bytes).iter().any(|name| name == "_start");
-    if !exports_start {
+    let module = CoreModule::read(bytes);
+    let adapter = if module.exports.iter().any(|name| name == "_start") {
+        WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER
+    } else if module.embeds_world {
+        WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER
+    } else {
         return Err(ComponentError::CoreModule);
-    }
+    };
     let encoder = wit_component::ComponentEncoder::default()
         .module(bytes)
-        .and_then(|e| e.adapter(WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER));
+        .and_then(|e| e.adapter(WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, adapter));
     let mut encoder =
         encoder.map_err(|e| ComponentError::Invalid(format!("cannot adapt the preview 1 module: {e:#}")))?;
     encoder.encode().map_err(|e| ComponentError::Invalid(format!("cannot adapt the preview 1 module: {e:#}")))
 }
 
-/// The names a core module exports.
-fn wasmparser_exports(bytes: &[u8]) -> Vec<String> {
-    let mut names = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        if let Ok(wasmparser::Payload::ExportSection(exports)) = payload {
-            names.extend(exports.into_iter().flatten().map(|e| e.name.to_string()));
+/// What [`adapt_preview1`] reads of a core module.
+struct CoreModule {
+    exports: Vec<String>,
+    /// Whether it carries a WIT world's type for the component encoder.
+    embeds_world: bool,
+}
+
+impl CoreModule {
+    fn read(bytes: &[u8]) -> Self {
+        let mut module = CoreModule { exports: Vec::new(), embeds_world: false };
+        for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+            match payload {
+                Ok(wasmparser::Payload::ExportSection(exports)) => {
+                    module.exports.extend(exports.into_iter().flatten().map(|e| e.name.to_string()));
+                }
+                Ok(wasmparser::Payload::CustomSection(section)) if section.name().starts_with("component-type") => {
+                    module.embeds_world = true;
+                }
+                _ => {}
+            }
         }
+        module
     }
-    names
 }
 
 /// Checks the binary header: WebAssembly, and a component rather than a module.
