@@ -275,3 +275,40 @@ fn the_rust_dice_as_a_plain_main_program_rolls_journaled_dice() {
     let id = out["invocation"].as_str().expect("an id");
     assert_eq!(home.enact(&["replay", id, "--json"]).success().json()["identical"], true);
 }
+
+#[test]
+fn named_invokables_travel_in_bundles_with_their_config() {
+    let home = Home::new();
+    let doubler = source(&home, "doubler.py", "def main(input):\n    return input * 2\n");
+    home.enact(&["run", &doubler, "--name", "doubler", "--input", "1"]).success();
+    let caller = source(&home, "caller.py", "def main(input):\n    return enact.invoke('doubler', None, input) + 1\n");
+    let run = home.enact(&["run", &caller, "--input", "5", "--json"]).success().json();
+    assert_eq!(run["output"], 11);
+    let id = run["invocation"].as_str().expect("an id").to_string();
+    // The config the caller gave (none) is kept as well as the one the name holds.
+    home.enact(&["verify"]).success();
+
+    // The tree carries the name its child was called by, as an invokable's.
+    let tree = home.path().join("tree.bundle");
+    home.enact(&["export", &id, "-o", tree.to_str().expect("utf-8")]).success();
+    let there = Home::new();
+    there.enact(&["import", tree.to_str().expect("utf-8")]).success();
+    let names = there.enact(&["ls", "names", "--json"]).success().json();
+    let entry = names.as_array().into_iter().flatten().find(|n| n["name"] == "doubler").cloned().unwrap_or_default();
+    assert!(entry["config"]["source"].as_str().is_some_and(|s| s.contains("input * 2")), "{names}");
+    assert_eq!(there.enact(&["invoke", "doubler", "--input", "21", "--json"]).success().json()["output"], 42);
+    assert_eq!(there.enact(&["replay", &id, "--json"]).success().json()["identical"], true);
+
+    // A name exported by itself goes with its config; a store that names
+    // another invokable so keeps its own, and says so.
+    let named = home.path().join("doubler.bundle");
+    let exported = home.enact(&["export", "doubler", "-o", named.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(exported.success().json()["carried"]["names"], 1);
+    let tripler = source(&there, "tripler.py", "def main(input):\n    return input * 3\n");
+    there.enact(&["run", &tripler, "--name", "doubler", "--force", "--input", "1"]).success();
+    let imported = there.enact(&["import", named.to_str().expect("utf-8"), "--json"]);
+    let kept = imported.success().json()["names_kept"].clone();
+    assert_eq!(kept[0]["name"], "doubler", "{kept}");
+    assert!(kept[0]["config"].is_string(), "{kept}");
+    assert_eq!(there.enact(&["invoke", "doubler", "--input", "2", "--json"]).success().json()["output"], 6);
+}

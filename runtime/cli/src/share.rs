@@ -13,7 +13,7 @@ use enact_store::bundle::BundleSummary;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct ExportArgs {
-    /// Invocations, components (ids, prefixes or names) or value digests
+    /// Invocations, components (ids, prefixes or names), names of invokables, or value digests
     #[arg(required = true)]
     ids: Vec<String>,
     /// The bundle file to write
@@ -61,7 +61,10 @@ pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Res
         let kept: Vec<_> = imported
             .names_kept
             .iter()
-            .map(|k| json!({ "name": k.name, "here": k.here.to_string(), "bundle": k.bundle.to_string() }))
+            .map(|k| {
+                json!({ "name": k.name, "here": k.here.to_string(), "bundle": k.bundle.to_string(),
+                    "config": k.config.map(|c| c.to_string()) })
+            })
             .collect();
         outln!(
             io,
@@ -82,15 +85,17 @@ pub(super) fn import(rt: &Runtime, io: &mut Io, args: ImportArgs) -> anyhow::Res
         noteln!(io, "imported {}, every one verified; already there: {}", listing(&new), listing(&imported.present));
     }
     for kept in &imported.names_kept {
-        noteln!(
-            io,
-            "kept the name `{}`: it names {} here, and {} where the bundle was made; hint: `enact name {} {} --force` moves it",
-            kept.name,
-            kept.here.short(),
-            kept.bundle.short(),
-            kept.name,
-            kept.bundle.short()
-        );
+        let (name, here, bundle) = (&kept.name, kept.here.short(), kept.bundle.short());
+        match kept.config {
+            None => noteln!(
+                io,
+                "kept the name `{name}`: it names {here} here, and {bundle} where the bundle was made; hint: `enact name {name} {bundle} --force` moves it"
+            ),
+            Some(_) => noteln!(
+                io,
+                "kept the name `{name}`: it names {here} here, and {bundle} with a config of its own where the bundle was made; hint: `enact unname {name}`, then import again"
+            ),
+        }
     }
     Ok(Status::Completed)
 }

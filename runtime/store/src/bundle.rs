@@ -3,8 +3,9 @@
 //! components, values, journal, children, answers, completions and parents),
 //! so that another store can replay it without any provider. It also carries
 //! the names its trees' children were called by, with the component each
-//! resolved to, so that a rewound invocation can call them again in the
-//! importing store.
+//! resolved to (or, for the name of an invokable, the component and its
+//! config), so that a rewound invocation can call them again in the
+//! importing store; and the names it was asked to export.
 //!
 //! Importing verifies every object against its hash, and every reference,
 //! before anything is written; a tampered bundle is refused whole. A name
@@ -27,7 +28,7 @@ use crate::{Reader, Storage, StorageError};
 
 /// The format this enact writes and reads: the first bytes of every bundle
 /// are `enact-bundle <FORMAT>\n`.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const HEADER: &str = "enact-bundle ";
 
 #[derive(Default, Serialize, Deserialize)]
@@ -36,6 +37,8 @@ struct Bundle {
     components: BTreeMap<Digest, Vec<u8>>,
     invocations: BTreeMap<Digest, Vec<u8>>,
     names: BTreeMap<String, Digest>,
+    /// Names of invokables: a component and the config it runs with.
+    invokables: BTreeMap<String, (Digest, Digest)>,
 }
 
 impl Bundle {
@@ -44,7 +47,7 @@ impl Bundle {
             blobs: self.blobs.len(),
             components: self.components.len(),
             invocations: self.invocations.len(),
-            names: self.names.len(),
+            names: self.names.len() + self.invokables.len(),
         }
     }
 }
@@ -58,7 +61,7 @@ pub struct BundleSummary {
     pub components: usize,
     /// Invocations.
     pub invocations: usize,
-    /// Names.
+    /// Names, of components and of invokables.
     pub names: usize,
 }
 
@@ -81,8 +84,11 @@ pub struct NameKept {
     pub name: String,
     /// What it names in the store, still.
     pub here: Digest,
-    /// What it named where the bundle was made.
+    /// What it named where the bundle was made: a component, run with
+    /// `config` when the name is an invokable's.
     pub bundle: Digest,
+    /// The config of the bundle's invokable of that name.
+    pub config: Option<Digest>,
 }
 
 /// Why a bundle cannot be made or taken in.
@@ -128,10 +134,27 @@ impl Collector<'_> {
             if let Some(component) = call.component
                 && !looks_like_id(&call.target)
             {
-                self.bundle.names.entry(call.target.clone()).or_insert(component);
+                self.name(&call.target, component)?;
             }
             if let Some(sealed) = &call.sealed {
                 self.names_called(packs, &packs.get(sealed)?.journal)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries `name`, which resolved to `component`: as an invokable's
+    /// name with its config when the store names an invokable so.
+    fn name(&mut self, name: &str, component: Digest) -> Result<(), StorageError> {
+        match self.reader.invokable_name(name)? {
+            Some((named, config)) if named == component => {
+                if !self.bundle.blobs.contains_key(&config) {
+                    self.bundle.blobs.insert(config, self.reader.blob(&config)?);
+                }
+                self.bundle.invokables.entry(name.to_string()).or_insert((component, config));
+            }
+            _ => {
+                self.bundle.names.entry(name.to_string()).or_insert(component);
             }
         }
         Ok(())
@@ -190,8 +213,8 @@ impl Collector<'_> {
 }
 
 /// Makes a bundle of `targets` (invocation ids or prefixes, `last`,
-/// component ids, prefixes or names, or value digests) and everything they
-/// reference.
+/// component ids, prefixes or names, names of invokables, or value digests)
+/// and everything they reference.
 ///
 /// # Errors
 /// A target that names nothing, or a damaged store.
@@ -209,8 +232,8 @@ pub fn export(storage: &Storage, targets: &[String]) -> Result<(Vec<u8>, BundleS
             collector.invocation(&id)?;
         } else if let Ok(component) = resolve::component(&reader, target) {
             collector.component(&component)?;
-            if reader.name(target)? == Some(component) {
-                collector.bundle.names.insert(target.clone(), component);
+            if reader.name(target)? == Some(component) || reader.invokable_name(target)?.is_some() {
+                collector.name(target, component)?;
             }
         } else if let Ok(digest) = target.parse::<Digest>()
             && reader.has_blob(&digest)?
@@ -293,10 +316,39 @@ pub fn import(storage: &Storage, bytes: &[u8]) -> Result<Imported, BundleError> 
         match reader.name(name)? {
             None => bind.push((name, component)),
             Some(here) if here == *component => imported.present.names += 1,
-            Some(here) => imported.names_kept.push(NameKept { name: name.clone(), here, bundle: *component }),
+            Some(here) => {
+                imported.names_kept.push(NameKept { name: name.clone(), here, bundle: *component, config: None });
+            }
         }
     }
-    imported.new.names = bind.len();
+    let mut bind_invokables = Vec::new();
+    for (name, (component, config)) in &bundle.invokables {
+        if !is_valid_name(name) || looks_like_id(name) {
+            return Err(BundleError::Format(format!("`{name}` is not a valid name")));
+        }
+        if !have(component)? {
+            return Err(BundleError::Missing {
+                owner: *component,
+                what: "named invokable's component",
+                missing: *component,
+            });
+        }
+        if !have(config)? {
+            return Err(BundleError::Missing { owner: *component, what: "named invokable's config", missing: *config });
+        }
+        // One name, one meaning: a name of a component here is kept too.
+        match (reader.invokable_name(name)?, reader.name(name)?) {
+            (None, None) => bind_invokables.push((name, component, config)),
+            (Some(both), _) if both == (*component, *config) => imported.present.names += 1,
+            (Some((here, _)), _) | (None, Some(here)) => imported.names_kept.push(NameKept {
+                name: name.clone(),
+                here,
+                bundle: *component,
+                config: Some(*config),
+            }),
+        }
+    }
+    imported.new.names = bind.len() + bind_invokables.len();
     for digest in bundle.blobs.keys() {
         if reader.has_blob(digest)? { imported.present.blobs += 1 } else { imported.new.blobs += 1 }
     }
@@ -320,6 +372,9 @@ pub fn import(storage: &Storage, bytes: &[u8]) -> Result<Imported, BundleError> 
             w.set_name(name, component)?;
         }
         w.put_blobs(bundle.blobs.values().map(Vec::as_slice))?;
+        for (name, component, config) in &bind_invokables {
+            w.set_invokable_name(name, component, config)?;
+        }
         for (digest, info) in &bundle.components {
             let info: serde_json::Value = serde_json::from_slice(info).expect("checked above");
             w.put_component(digest, &info)?;

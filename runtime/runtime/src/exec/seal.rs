@@ -38,6 +38,13 @@ pub(crate) struct SealWrites {
 }
 
 impl SealWrites {
+    /// Writes of one blob alone.
+    pub(crate) fn one_blob(digest: Digest, bytes: Vec<u8>) -> Self {
+        SealWrites { blobs: vec![(digest, bytes)], root: None, run: None, memo: None }
+    }
+}
+
+impl SealWrites {
     /// The blob with `digest`, if this seal writes it.
     pub(super) fn blob(&self, digest: &Digest) -> Option<&[u8]> {
         self.blobs.iter().find(|(d, _)| d == digest).map(|(_, bytes)| bytes.as_slice())

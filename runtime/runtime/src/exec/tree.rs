@@ -99,6 +99,14 @@ impl Tree {
         *invokables.entry((component, config)).or_insert_with(make)
     }
 
+    /// Queues `bytes` for the tree's next commit, once per tree.
+    pub fn keep_blob(&self, bytes: &[u8]) {
+        let digest = Digest::of(bytes);
+        if self.first_queued(digest) {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(SealWrites::one_blob(digest, bytes.to_vec()));
+        }
+    }
+
     /// A blob a pending child seal holds.
     pub fn pending_blob(&self, digest: &Digest) -> Option<Vec<u8>> {
         let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -167,7 +175,11 @@ fn run_child(
     let named = named_config(invoker, &call.target).map_err(|e| fault(e.into()))?;
     let config = match named {
         None => config,
-        Some(named) if config == b"{}" => invoker.blob(&named).map_err(|e| fault(e.into()))?,
+        Some(named) if config == b"{}" => {
+            // The call names the config its caller gave, which the store keeps as any blob a journal names.
+            invoker.tree.keep_blob(&config);
+            invoker.blob(&named).map_err(|e| fault(e.into()))?
+        }
         Some(_) => {
             let error = ErrorRecord {
                 code: "invalid-config".into(),
