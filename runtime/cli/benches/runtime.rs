@@ -256,6 +256,19 @@ fn run_source(c: &mut Criterion) {
     group.bench_function("python snippet (in process)", |b| {
         b.iter(|| rt.invoke(enact::Call::new(runner).config(snippet).input(r#"{"a": 41}"#)).expect("invoke"))
     });
+    // The same snippet as a child, 100 times in one tree: what a code agent
+    // pays per program, its commit shared with the tree.
+    let parent = serde_json::json!({"source": "S = {'source': \"def main(input):\\n    return input['a'] + 1\\n\"}\n\
+def main(input):\n    return sum(enact.invoke('python', S, {'a': i}) for i in range(100))\n"});
+    let parent = parent.to_string();
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("python snippet as a child (100 in a tree)", |b| {
+        b.iter(|| {
+            let done = rt.invoke(enact::Call::new(runner).config(&parent).input("null")).expect("invoke");
+            assert_eq!(done.output, Some(serde_json::json!(5050)), "{:?}", done.record.outcome);
+        })
+    });
+    group.throughput(Throughput::Elements(1));
     drop(rt);
     let file = dir.path().join("t.py");
     std::fs::write(&file, "def main(input):\n    return input['a'] + 1\n").expect("write");
@@ -268,6 +281,36 @@ fn run_source(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The code agent's retry loop in a warm runtime: three programs from a
+/// scripted model (in process), each run as a child on the `python` runner;
+/// the first two raise, and the model hears each error.
+fn code_agent(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let program = |body: &str| format!("```python\ndef main(input):\n    {body}\n```");
+    // The response goes by the text the conversation holds (the longest key found).
+    let script = serde_json::json!({
+        "Sum the numbers": program("return 1 / 0"),
+        "ZeroDivisionError": program("return input['missing']"),
+        "list indices must be integers": program("return sum(input)"),
+    });
+    let path = dir.path().join("script.json");
+    std::fs::write(&path, script.to_string()).expect("write the script");
+    let provider = enact::llm::ScriptedProvider::open(&path).expect("the script");
+    let storage = Storage::open(&enact::store_path(dir.path())).expect("store");
+    let rt = Runtime::builder(Arc::new(storage)).llm(Arc::new(provider)).build().expect("runtime");
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/runner.wasm");
+    rt.add(&std::fs::read(python).expect("the python runner"), Some("python")).expect("add");
+    let agent = rt.add(&guest("code-agent"), None).expect("add").0;
+    let input = r#"{"task": "Sum the numbers in the input list.", "input": [1, 2, 3]}"#;
+    c.bench_function("code agent, 3 attempts (in process)", |b| {
+        b.iter(|| {
+            let done = rt.invoke(enact::Call::new(agent).config(r#"{"attempts": 3}"#).input(input)).expect("invoke");
+            let output = done.output.unwrap_or_else(|| panic!("{:?}", done.record.outcome));
+            assert_eq!((output["output"].as_u64(), output["attempts"].as_u64()), (Some(6), Some(3)));
+        })
+    });
 }
 
 /// `enact invoke` as a whole process, with the component already compiled.
@@ -315,6 +358,7 @@ criterion_group!(
     input_session,
     flow_counter,
     run_source,
+    code_agent,
     invoke_process
 );
 criterion_main!(benches);
