@@ -321,7 +321,9 @@ pub fn pack_children(events: &mut [Event]) -> Option<Vec<u8>> {
             _ => unreachable!("only inline children were taken"),
         })
         .collect();
-    let bytes = postcard::to_stdvec(&children).expect("children encode");
+    // Sized first: a large tree's pack is written once, with no copy made by growing it.
+    let size = postcard::experimental::serialized_size(&children).expect("children encode");
+    let bytes = postcard::to_extend(&children, Vec::with_capacity(size)).expect("children encode");
     let pack = Digest::of(&bytes);
     for (index, sealed) in inline.iter_mut().enumerate() {
         **sealed = Some(Sealed::Packed { pack, index: index as u32 });

@@ -424,6 +424,20 @@ impl Journal {
         all.extend_from_slice(&self.live);
         all
     }
+
+    /// [`Journal::events`], the live ones moved out: the journal is done.
+    /// A large tree's children (held inline in its events) then live once,
+    /// and go as soon as the seal has packed them.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        let live = std::mem::take(&mut self.live);
+        if self.cursor == 0 {
+            return live;
+        }
+        let mut all = Vec::with_capacity(self.cursor + live.len());
+        all.extend_from_slice(&self.recorded[..self.cursor]);
+        all.extend(live);
+        all
+    }
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         Some(e @ JournalError::Storage(_)) => return Err(RunError::Journal(e)),
         Some(e @ (JournalError::TooLong(_) | JournalError::Stopped(_))) => {
             let timed_out = matches!(e, JournalError::Stopped(_));
-            let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
+            let (events, persisted, blobs) = (journal.take_events(), journal.persisted_any(), journal.take_blobs());
             let outcome = RunOutcome::Trapped(e.to_string());
             let took_us = started.elapsed().as_micros() as u64;
             return Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out, took_us });
@@ -209,7 +209,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
             RunOutcome::Trapped(spec.limits.reason(&e).unwrap_or_else(|| e.root_cause().to_string()))
         }
     };
-    let (events, persisted, blobs) = (journal.events(), journal.persisted_any(), journal.take_blobs());
+    let (events, persisted, blobs) = (journal.take_events(), journal.persisted_any(), journal.take_blobs());
     let took_us = started.elapsed().as_micros() as u64;
     Ok(RunResult { outcome, events, blobs, logs, run, persisted, timed_out, took_us })
 }
