@@ -47,6 +47,28 @@ pub fn chunks<T: Serialize>(events: &[T]) -> Vec<(Digest, Vec<u8>)> {
     out
 }
 
+/// [`chunks`] of a journal of `events` whose first `known.len()` chunks are
+/// stored already, with digests `known` (first to last): the caller vouches
+/// that each holds the same 256 events as `events` there. Those are not
+/// encoded or hashed again; returns the journal's digest and the chunks
+/// after them. A fork or a rewound copy of a long run so costs only its
+/// own chunks.
+pub fn chunks_after<T: Serialize>(known: &[Digest], events: &[T]) -> (Digest, Vec<(Digest, Vec<u8>)>) {
+    let shared = known.len().min(events.len() / CHUNK_EVENTS);
+    if shared == 0 {
+        let all = chunks(events);
+        return (all.last().expect("a journal has a chunk").0, all);
+    }
+    let mut out: Vec<(Digest, Vec<u8>)> = Vec::new();
+    let mut prev = known[shared - 1];
+    for events in events[shared * CHUNK_EVENTS..].chunks(CHUNK_EVENTS) {
+        let bytes = postcard::to_stdvec(&Chunk { prev: Some(prev), events }).expect("events always encode");
+        prev = Digest::of(&bytes);
+        out.push((prev, bytes));
+    }
+    (prev, out)
+}
+
 /// The digest of a journal of `events`: its last chunk's.
 pub fn digest<T: Serialize>(events: &[T]) -> Digest {
     chunks(events).pop().expect("a journal has a chunk").0
@@ -145,6 +167,23 @@ mod tests {
             assert_eq!(all.len(), (n as usize).div_ceil(CHUNK_EVENTS).max(1));
             assert_eq!(load(&all).events, Some(journal.clone()), "{n} events");
             assert_eq!(digest(&journal), all.last().unwrap().0);
+        }
+    }
+
+    #[test]
+    fn chunks_after_known_ones_are_the_same_as_all_the_chunks_made_anew() {
+        let long = events(1000, 0);
+        let known: Vec<Digest> = chunks(&long).iter().map(|(d, _)| *d).collect();
+        for (kept, added) in [(0, 0), (0, 10), (255, 1), (256, 0), (256, 300), (700, 50), (768, 0), (1000, 0)] {
+            let mut journal = long[..kept].to_vec();
+            journal.extend(events(added, 5000));
+            let all = chunks(&journal);
+            let vouched = (kept / CHUNK_EVENTS).min(known.len());
+            for up_to in 0..=vouched {
+                let (digest, after) = chunks_after(&known[..up_to], &journal);
+                assert_eq!(digest, all.last().unwrap().0, "{kept} + {added}, {up_to} known");
+                assert_eq!(after, all[up_to..], "{kept} + {added}, {up_to} known");
+            }
         }
     }
 

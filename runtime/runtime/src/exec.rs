@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use enact_core::answer::{Answer, Answerer, FirstThen, InputRequest};
+use enact_core::chunks::CHUNK_EVENTS;
 use enact_core::event::SealedChild;
 use enact_core::event::{Divergence, Event};
 use enact_core::grant::Grant;
@@ -176,18 +177,20 @@ impl Exec {
     pub fn replay(self: &Arc<Self>, id: &Digest, options: &Rerun, tree: Arc<Tree>) -> Result<Replay, ReplayError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
-        let recorded = load::journal(&reader, &original.record)?;
+        let (recorded, chunks) = load::journal_with_chunks(&reader, &original.record)?;
         drop(reader);
-        Ok(self.replay_loaded(original, recorded, options, tree, 0)?.0)
+        Ok(self.replay_loaded(original, recorded, chunks, options, tree, 0)?.0)
     }
 
-    /// [`Exec::replay`] of `original`, whose journal is `recorded`, as an
-    /// invocation at `depth`: a child (depth > 0) that is sealed anew comes
-    /// back sealed, for its caller's journal.
+    /// [`Exec::replay`] of `original`, whose journal is `recorded` (stored
+    /// as `chunks`, first to last, or none for a child's), as an invocation
+    /// at `depth`: a child (depth > 0) that is sealed anew comes back
+    /// sealed, for its caller's journal.
     pub fn replay_loaded(
         self: &Arc<Self>,
         original: Invocation,
         mut recorded: Vec<Event>,
+        mut chunks: Vec<Digest>,
         options: &Rerun,
         tree: Arc<Tree>,
         depth: u32,
@@ -216,6 +219,7 @@ impl Exec {
                 self.storage.write(|w| w.put_blob(&blob))?;
             }
             recorded.truncate(*index as usize);
+            chunks.truncate(recorded.len() / CHUNK_EVENTS);
             recorded.push(event);
             exact = false;
         } else if let Some(k) = options.go_live_at {
@@ -231,6 +235,8 @@ impl Exec {
             recorded.truncate(first_failed);
             exact = false;
         }
+        // Only full chunks are the same in a journal that goes on.
+        chunks.truncate(recorded.len() / CHUNK_EVENTS);
         let (component, config) = match &options.run_on {
             Some((component, config)) => (
                 *component,
@@ -249,6 +255,7 @@ impl Exec {
         };
         let spec = RunSpec {
             recorded: Arc::from(recorded),
+            recorded_chunks: Arc::from(chunks),
             exact,
             parent: Some(*id),
             depth,
@@ -346,14 +353,15 @@ impl Exec {
     pub fn rewind(&self, id: &Digest, n: u64) -> Result<Invocation, RewindError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
-        let mut events = load::journal(&reader, &original.record)?;
+        let (mut events, mut chunks) = load::journal_with_chunks(&reader, &original.record)?;
         drop(reader);
         let len = events.len() as u64;
         if n > len {
             return Err(RewindError::TooFar { n, len });
         }
         events.truncate((len - n) as usize);
-        Ok(seal_rewound(self, id, &original.record, events)?)
+        chunks.truncate(events.len() / CHUNK_EVENTS);
+        Ok(seal_rewound(self, id, &original.record, events, &chunks)?)
     }
 }
 

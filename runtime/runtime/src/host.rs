@@ -189,6 +189,7 @@ pub struct HostState {
     suspended: Option<Vec<u8>>,
     /// The host's own failure, if one stopped the guest.
     fault: Mutex<Option<Fault>>,
+    recent_json: invoke::RecentJson,
 }
 
 impl HostState {
@@ -215,6 +216,7 @@ impl HostState {
             children,
             suspended: None,
             fault: Mutex::new(None),
+            recent_json: invoke::RecentJson::default(),
         }
     }
 

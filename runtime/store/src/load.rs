@@ -257,15 +257,29 @@ pub fn json(reader: &Reader, digest: &Digest) -> Result<serde_json::Value, Stora
 /// # Errors
 /// A missing or corrupt blob.
 pub fn journal(reader: &Reader, record: &InvocationRecord) -> Result<Vec<Event>, StorageError> {
+    Ok(journal_with_chunks(reader, record)?.0)
+}
+
+/// [`journal`], with the digests of the chunks it was read from, first to
+/// last: none for a child's journal, which is in its caller's pack.
+///
+/// # Errors
+/// A missing or corrupt blob.
+pub fn journal_with_chunks(
+    reader: &Reader,
+    record: &InvocationRecord,
+) -> Result<(Vec<Event>, Vec<Digest>), StorageError> {
     let followed = enact_core::chunks::follow(&record.journal, |d| reader.find_blob(d))?;
     if let Some(events) = followed.events {
-        return Ok(events);
+        let mut chunks = followed.chunks;
+        chunks.reverse();
+        return Ok((events, chunks));
     }
     // A child's journal is in its caller's pack, not a blob of its own.
     if followed.chunks.len() == 1
         && let Some(child) = child(reader, &Digest::of(&record.canonical()))?
     {
-        return Ok(child.journal);
+        return Ok((child.journal, Vec::new()));
     }
     Err(StorageError::Missing(*followed.chunks.last().expect("the chunk not found")))
 }

@@ -28,6 +28,10 @@ pub(crate) struct RunSpec {
     pub input: Vec<u8>,
     pub limits: Limits,
     pub recorded: Arc<[Event]>,
+    /// The stored chunks `recorded` begins with, first to last, each full
+    /// and holding the same events as `recorded` there: a seal does not
+    /// encode or hash those again.
+    pub recorded_chunks: Arc<[Digest]>,
     /// Replaying a finished run: the guest must ask for exactly the recorded events.
     pub exact: bool,
     pub parent: Option<Digest>,
@@ -52,6 +56,7 @@ impl RunSpec {
             input,
             limits,
             recorded: Arc::from(Vec::new()),
+            recorded_chunks: Arc::from(Vec::new()),
             exact: false,
             parent: None,
             depth: 0,

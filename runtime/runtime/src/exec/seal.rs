@@ -2,6 +2,7 @@
 //! A root is written in one durable transaction with every child sealed in
 //! its tree; a child waits in its [`Tree`](super::tree::Tree) for the tree's next commit.
 
+use enact_core::chunks::CHUNK_EVENTS;
 use enact_core::event::{Event, SealedChild, pack_children};
 use enact_core::record::{Invocation, InvocationEntry, InvocationRecord, Outcome};
 use enact_core::value::{Digest, canonical_record};
@@ -138,9 +139,14 @@ pub(crate) fn seal(
     if let Some(pack) = pack_children(&mut events) {
         keep(pack);
     }
-    // The journal's chunks, hashed once: a fork shares its parent's up to the fork.
-    let chunks = enact_core::chunks::chunks(&events);
-    let journal = chunks.last().expect("a journal has a chunk").0;
+    // The journal's chunks, hashed once: a fork shares its parent's up to
+    // the fork, and those stored already are neither encoded nor written.
+    let same = |i: &usize| {
+        let range = i * CHUNK_EVENTS..(i + 1) * CHUNK_EVENTS;
+        events.get(range.clone()).is_some_and(|mine| spec.recorded.get(range) == Some(mine))
+    };
+    let known = (0..spec.recorded_chunks.len()).take_while(same).count();
+    let (journal, chunks) = enact_core::chunks::chunks_after(&spec.recorded_chunks[..known], &events);
     let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let record = InvocationRecord { journal, logs, ..record };
     let id = keep(record.canonical());
@@ -166,12 +172,14 @@ pub(crate) fn seal(
 }
 
 /// Seals the rewound copy of `original` (invocation `id`): its journal cut to
-/// `events`, outcome incomplete, parent `id`.
+/// `events`, whose first chunks are stored as `chunks`, outcome incomplete,
+/// parent `id`.
 pub(crate) fn seal_rewound(
     ex: &Exec,
     id: &Digest,
     original: &InvocationRecord,
     mut events: Vec<Event>,
+    chunks: &[Digest],
 ) -> Result<Invocation, StorageError> {
     let name = ex.registry.name(&original.component);
     // A child's journal (rewound on its own) holds its children inline.
@@ -180,10 +188,10 @@ pub(crate) fn seal_rewound(
         if let Some(pack) = &pack {
             w.put_blob(pack)?;
         }
-        let chunks = enact_core::chunks::chunks(&events);
+        let (journal, chunks) = enact_core::chunks::chunks_after(chunks, &events);
         w.put_hashed_blobs(chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
         let record = InvocationRecord {
-            journal: chunks.last().expect("a journal has a chunk").0,
+            journal,
             events: events.len() as u64,
             outcome: Outcome::Incomplete,
             logs: None,

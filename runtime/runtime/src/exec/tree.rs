@@ -219,6 +219,7 @@ fn run_child(
         input,
         limits: limits.clone(),
         recorded: Arc::from(Vec::new()),
+        recorded_chunks: Arc::from(Vec::new()),
         exact: false,
         parent: None,
         depth: invoker.depth + 1,
@@ -293,7 +294,8 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
     let journal = sealed.journal.clone();
     let depth = invoker.depth + 1;
     let (continued, sealed) =
-        match invoker.exec.replay_loaded(original, journal, &Rerun::default(), invoker.tree.clone(), depth) {
+        match invoker.exec.replay_loaded(original, journal, Vec::new(), &Rerun::default(), invoker.tree.clone(), depth)
+        {
             Ok(replayed) => replayed,
             Err(ReplayError::Run(e)) => return Err(e),
             Err(e) => return Err(RunError::Host(Box::new(e))),

@@ -28,24 +28,49 @@ struct Prepared {
     target: String,
     config: Vec<u8>,
     input: Vec<u8>,
+    /// The digests of `config` and `input`, computed once.
+    digests: (value::Digest, value::Digest),
 }
 
 impl Prepared {
+    fn request(&self) -> Request {
+        Request::Invoke { target: self.target.clone(), config: self.digests.0, input: self.digests.1 }
+    }
+}
+
+/// The canonical form of the JSON text a guest passed last as a child's
+/// config, and as its input: a guest that calls with the same text again
+/// (a die rolled in a loop) is not parsed and hashed again.
+#[derive(Default)]
+pub(crate) struct RecentJson {
+    config: Option<Canonical>,
+    input: Option<Canonical>,
+}
+
+struct Canonical {
+    text: String,
+    bytes: Vec<u8>,
+    digest: value::Digest,
+}
+
+impl RecentJson {
     /// Malformed JSON from the guest is deterministic: an error, not an event.
-    fn new(target: String, config: Option<&str>, input: &str) -> Result<Prepared, Error> {
-        let config = value::canonicalize(config.unwrap_or("{}"))
+    fn prepare(&mut self, target: String, config: Option<&str>, input: &str) -> Result<Prepared, Error> {
+        let (config, config_digest) = Self::canonical(&mut self.config, config.unwrap_or("{}"))
             .map_err(|e| guest_error("invalid-config", format!("config for `{target}`: {e}")))?;
-        let input = value::canonicalize(input)
+        let (input, input_digest) = Self::canonical(&mut self.input, input)
             .map_err(|e| guest_error("invalid-input", format!("input for `{target}`: {e}")))?;
-        Ok(Prepared { target, config, input })
+        Ok(Prepared { target, config, input, digests: (config_digest, input_digest) })
     }
 
-    fn request(&self) -> Request {
-        Request::Invoke {
-            target: self.target.clone(),
-            config: value::Digest::of(&self.config),
-            input: value::Digest::of(&self.input),
+    fn canonical(recent: &mut Option<Canonical>, text: &str) -> Result<(Vec<u8>, value::Digest), value::InvalidJson> {
+        if let Some(known) = recent.as_ref().filter(|known| known.text == text) {
+            return Ok((known.bytes.clone(), known.digest));
         }
+        let bytes = value::canonicalize(text)?;
+        let digest = value::Digest::of(&bytes);
+        *recent = Some(Canonical { text: text.to_string(), bytes: bytes.clone(), digest });
+        Ok((bytes, digest))
     }
 }
 
@@ -189,7 +214,7 @@ impl Host for HostState {
         if self.children.is_none() {
             return Ok(Err(guest_error("unsupported", "`invoke.call` is not available here".into())));
         }
-        match Prepared::new(target, config.as_deref(), &input) {
+        match self.recent_json.prepare(target, config.as_deref(), &input) {
             Ok(call) => self.call_one(call, &Tighter::default()),
             Err(error) => Ok(Err(error)),
         }
@@ -207,7 +232,7 @@ impl Host for HostState {
         }
         let tighter =
             Tighter { fuel: limits.fuel, memory_bytes: limits.memory_bytes, wall_time_ms: limits.wall_time_ms };
-        match Prepared::new(target, config.as_deref(), &input) {
+        match self.recent_json.prepare(target, config.as_deref(), &input) {
             Ok(call) => self.call_one(call, &tighter),
             Err(error) => Ok(Err(error)),
         }
@@ -221,7 +246,7 @@ impl Host for HostState {
         let mut results: Vec<Option<Result<String, Error>>> = Vec::with_capacity(calls.len());
         let mut live: Vec<(usize, Prepared)> = Vec::new();
         for (i, call) in calls.into_iter().enumerate() {
-            let call = match Prepared::new(call.target, call.config.as_deref(), &call.input) {
+            let call = match self.recent_json.prepare(call.target, call.config.as_deref(), &call.input) {
                 Ok(call) => call,
                 Err(error) => {
                     results.push(Some(Err(error)));
