@@ -341,3 +341,23 @@ fn a_missing_chunk_early_in_a_journal_is_named_by_verify_and_export() {
     let replay = home.enact(&["replay", &run]);
     assert_eq!(replay.code(), 2, "{}", replay.stderr());
 }
+
+#[test]
+fn a_replay_right_after_a_rewind_in_one_runtime_seals_what_another_runtime_seals() {
+    let home = Home::new();
+    let dice = std::fs::read(guest("rust", "dice")).expect("the dice guest");
+    // Each runtime's runs draw from seeds 7, 8, ... in turn.
+    let rt = seeded_runtime(&home, 7);
+    let component = rt.add(&dice, None).expect("add").0;
+    let run = rt.invoke(enact::Call::new(component).input(r#"{"n":600}"#)).expect("invoke");
+    let rewound = rt.rewind(&run.id, 1).expect("rewind");
+    // This replay is handed the journal the rewind just sealed (seed 8 for its live draw).
+    let here = rt.replay(&rewound.id).expect("replay").invocation;
+    drop(rt);
+    let rt = seeded_runtime(&home, 8);
+    let elsewhere = rt.replay(&rewound.id).expect("replay").invocation;
+    assert_eq!(here.id, elsewhere.id);
+    assert_eq!(here.record.events, 600);
+    drop(rt);
+    home.enact(&["verify"]).success();
+}

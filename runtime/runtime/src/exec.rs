@@ -47,6 +47,37 @@ pub(crate) struct Exec {
     pub limits: Limits,
     /// Components every store has under these names, added on first use.
     pub builtins: Vec<(&'static str, &'static [u8])>,
+    /// The journal a rewind sealed last, for the replay that continues it.
+    pub rewound: RewoundJournal,
+}
+
+/// The journal of the invocation a rewind sealed last (when it is not
+/// large), handed to the replay that usually follows in the same runtime,
+/// which then neither reads it back nor verifies bytes this process has
+/// just hashed. Taken once.
+#[derive(Default)]
+pub(crate) struct RewoundJournal(std::sync::Mutex<Option<(Digest, Vec<Event>, Vec<Digest>)>>);
+
+impl RewoundJournal {
+    /// Journals of more events are read back instead of held.
+    const MAX_EVENTS: usize = 1 << 16;
+
+    fn keep(&self, journal: Digest, events: Vec<Event>, chunks: Vec<Digest>) {
+        let kept = (events.len() <= Self::MAX_EVENTS).then_some((journal, events, chunks));
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = kept;
+    }
+
+    /// The events and chunks of journal `journal`, if it is the one kept.
+    fn take(&self, journal: &Digest) -> Option<(Vec<Event>, Vec<Digest>)> {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match kept.take() {
+            Some((digest, events, chunks)) if digest == *journal => Some((events, chunks)),
+            other => {
+                *kept = other;
+                None
+            }
+        }
+    }
 }
 
 /// How to run a recorded invocation again: see [`Exec::replay`].
@@ -177,7 +208,10 @@ impl Exec {
     pub fn replay(self: &Arc<Self>, id: &Digest, options: &Rerun, tree: Arc<Tree>) -> Result<Replay, ReplayError> {
         let reader = self.storage.read()?;
         let original = load::invocation(&reader, id)?;
-        let (recorded, chunks) = load::journal_with_chunks(&reader, &original.record)?;
+        let (recorded, chunks) = match self.rewound.take(&original.record.journal) {
+            Some(kept) => kept,
+            None => load::journal_with_chunks(&reader, &original.record)?,
+        };
         drop(reader);
         Ok(self.replay_loaded(original, recorded, chunks, options, tree, 0)?.0)
     }
@@ -361,7 +395,9 @@ impl Exec {
         }
         events.truncate((len - n) as usize);
         chunks.truncate(events.len() / CHUNK_EVENTS);
-        Ok(seal_rewound(self, id, &original.record, events, &chunks)?)
+        let (rewound, events, chunks) = seal_rewound(self, id, &original.record, events, chunks)?;
+        self.rewound.keep(rewound.record.journal, events, chunks);
+        Ok(rewound)
     }
 }
 

@@ -105,6 +105,7 @@ impl Builder {
             llm: self.llm,
             limits: self.limits,
             builtins: self.builtins,
+            rewound: Default::default(),
         };
         Ok(Runtime { exec: Arc::new(exec) })
     }

@@ -43,9 +43,7 @@ impl SealWrites {
     pub(crate) fn one_blob(digest: Digest, bytes: Vec<u8>) -> Self {
         SealWrites { blobs: vec![(digest, bytes)], root: None, run: None, memo: None }
     }
-}
 
-impl SealWrites {
     /// The blob with `digest`, if this seal writes it.
     pub(super) fn blob(&self, digest: &Digest) -> Option<&[u8]> {
         self.blobs.iter().find(|(d, _)| d == digest).map(|(_, bytes)| bytes.as_slice())
@@ -173,42 +171,46 @@ pub(crate) fn seal(
 
 /// Seals the rewound copy of `original` (invocation `id`): its journal cut to
 /// `events`, whose first chunks are stored as `chunks`, outcome incomplete,
-/// parent `id`.
+/// parent `id`. Returns it with its journal as sealed (a child's journal has
+/// its children packed then) and the digests of the journal's chunks, first
+/// to last.
 pub(crate) fn seal_rewound(
     ex: &Exec,
     id: &Digest,
     original: &InvocationRecord,
     mut events: Vec<Event>,
-    chunks: &[Digest],
-) -> Result<Invocation, StorageError> {
+    mut chunks: Vec<Digest>,
+) -> Result<(Invocation, Vec<Event>, Vec<Digest>), StorageError> {
     let name = ex.registry.name(&original.component);
     // A child's journal (rewound on its own) holds its children inline.
     let pack = pack_children(&mut events);
-    let invocation = ex.storage.write(|w| -> Result<Invocation, StorageError> {
+    let (journal, new_chunks) = enact_core::chunks::chunks_after(&chunks, &events);
+    chunks.truncate(events.len() / CHUNK_EVENTS);
+    chunks.extend(new_chunks.iter().map(|(digest, _)| *digest));
+    let record = InvocationRecord {
+        journal,
+        events: events.len() as u64,
+        outcome: Outcome::Incomplete,
+        logs: None,
+        parent: Some(*id),
+        ..original.clone()
+    };
+    let entry = InvocationEntry {
+        status: record.outcome.status().to_string(),
+        component: record.component,
+        name,
+        created_ms: now_ms(),
+        parent: Some(*id),
+        depth: 0,
+    };
+    let new_id = ex.storage.write(|w| -> Result<Digest, StorageError> {
         if let Some(pack) = &pack {
             w.put_blob(pack)?;
         }
-        let (journal, chunks) = enact_core::chunks::chunks_after(chunks, &events);
-        w.put_hashed_blobs(chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
-        let record = InvocationRecord {
-            journal,
-            events: events.len() as u64,
-            outcome: Outcome::Incomplete,
-            logs: None,
-            parent: Some(*id),
-            ..original.clone()
-        };
+        w.put_hashed_blobs(new_chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
         let new_id = w.put_blob(&record.canonical())?;
-        let entry = InvocationEntry {
-            status: record.outcome.status().to_string(),
-            component: record.component,
-            name,
-            created_ms: now_ms(),
-            parent: Some(*id),
-            depth: 0,
-        };
         w.put_invocation(&new_id, &entry)?;
-        Ok(Invocation { id: new_id, record, output: None })
+        Ok(new_id)
     })?;
-    Ok(invocation)
+    Ok((Invocation { id: new_id, record, output: None }, events, chunks))
 }
