@@ -56,7 +56,10 @@ pub(crate) struct Exec {
 /// which then neither reads it back nor verifies bytes this process has
 /// just hashed. Taken once.
 #[derive(Default)]
-pub(crate) struct RewoundJournal(std::sync::Mutex<Option<(Digest, Vec<Event>, Vec<Digest>)>>);
+pub(crate) struct RewoundJournal(std::sync::Mutex<Option<Kept>>);
+
+/// A journal's digest, its events and its chunks' digests, first to last.
+type Kept = (Digest, Vec<Event>, Vec<Digest>);
 
 impl RewoundJournal {
     /// Journals of more events are read back instead of held.
