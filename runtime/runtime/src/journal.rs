@@ -417,17 +417,10 @@ impl Journal {
         !self.live.is_empty()
     }
 
-    /// The whole journal as served: the consumed recorded prefix, then live events.
-    pub fn events(&self) -> Vec<Event> {
-        let mut all = Vec::with_capacity(self.len());
-        all.extend_from_slice(&self.recorded[..self.cursor]);
-        all.extend_from_slice(&self.live);
-        all
-    }
-
-    /// [`Journal::events`], the live ones moved out: the journal is done.
-    /// A large tree's children (held inline in its events) then live once,
-    /// and go as soon as the seal has packed them.
+    /// The whole journal as served (the consumed recorded prefix, then live
+    /// events), the live ones moved out: the journal is done. A large tree's
+    /// children (held inline in its events) then live once, and go as soon
+    /// as the seal has packed them.
     pub fn take_events(&mut self) -> Vec<Event> {
         let live = std::mem::take(&mut self.live);
         if self.cursor == 0 {
@@ -453,14 +446,14 @@ mod tests {
         let mut live = Journal::new(recorded(vec![]), Sources::seeded(7), 100);
         let a = live.serve(Request::RandomU64).unwrap();
         let b = live.serve(Request::ClockNow).unwrap();
-        let events = live.events();
+        let events = live.take_events();
         assert_eq!(events, vec![a.clone(), b.clone()]);
 
         let mut replay = Journal::new(events.clone().into(), Sources::seeded(8), 100);
         assert_eq!(replay.serve(Request::RandomU64).unwrap(), a);
         assert_eq!(replay.serve(Request::ClockNow).unwrap(), b);
         assert!(!replay.went_live());
-        assert_eq!(replay.events(), events);
+        assert_eq!(replay.take_events(), events);
     }
 
     #[test]
@@ -506,7 +499,7 @@ mod tests {
         live.serve(Request::ClockNow).unwrap();
         let after = live.serve_random(true, 2).unwrap();
         let insecure = live.serve_random(false, 2).unwrap();
-        let events = live.events();
+        let events = live.take_events();
         assert_eq!(events.len(), 4, "{events:?}");
         let coalesced = RandomReads { secure: true, lens: vec![4, 8, 4], bytes: reads.concat() };
         assert_eq!(events[0], Event::WasiRandomReads(Box::new(coalesced)));
@@ -519,7 +512,7 @@ mod tests {
         assert_eq!(replay.serve_random(true, 2).unwrap(), after);
         assert_eq!(replay.serve_random(false, 2).unwrap(), insecure);
         assert!(!replay.went_live());
-        assert_eq!(replay.events(), events);
+        assert_eq!(replay.take_events(), events);
 
         // Another length, or another request before the last read, diverges.
         let mut other = Journal::new(events.clone().into(), Sources::seeded(9), 100);

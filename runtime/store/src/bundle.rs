@@ -128,7 +128,7 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     /// The names the children in `events` (and in theirs) were called by, as they resolved then.
-    fn names_called(&mut self, packs: &Packs, events: &[Event]) -> Result<(), StorageError> {
+    fn names_called(&mut self, packs: &Packs, events: &[Event]) -> Result<(), BundleError> {
         for event in events {
             let Event::Invoke(call) = event else { continue };
             if let Some(component) = call.component
@@ -145,12 +145,10 @@ impl Collector<'_> {
 
     /// Carries `name`, which resolved to `component`: as an invokable's
     /// name with its config when the store names an invokable so.
-    fn name(&mut self, name: &str, component: Digest) -> Result<(), StorageError> {
+    fn name(&mut self, name: &str, component: Digest) -> Result<(), BundleError> {
         match self.reader.invokable_name(name)? {
             Some((named, config)) if named == component => {
-                if !self.bundle.blobs.contains_key(&config) {
-                    self.bundle.blobs.insert(config, self.reader.blob(&config)?);
-                }
+                self.blob(&config)?;
                 self.bundle.invokables.entry(name.to_string()).or_insert((component, config));
             }
             _ => {
