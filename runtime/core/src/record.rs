@@ -333,11 +333,8 @@ impl Canonical {
     }
 
     fn digest(&mut self, digest: &Digest) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.raw("\"sha256:");
-        for b in digest.0 {
-            self.0.extend_from_slice(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        }
+        self.0.extend_from_slice(&digest.hex_bytes());
         self.raw("\"");
     }
 
@@ -350,7 +347,8 @@ impl Canonical {
 
     /// An integer no larger than 2^53.
     fn number(&mut self, n: u64) {
-        self.raw(&n.to_string());
+        use std::io::Write as _;
+        write!(self.0, "{n}").expect("writing to a Vec cannot fail");
     }
 }
 

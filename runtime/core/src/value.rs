@@ -21,12 +21,7 @@ impl Digest {
 
     /// The 64 lowercase hex digits, without the `sha256:` prefix.
     pub fn hex(&self) -> String {
-        let mut s = String::with_capacity(64);
-        for b in self.0 {
-            s.push(HEX[(b >> 4) as usize] as char);
-            s.push(HEX[(b & 15) as usize] as char);
-        }
-        s
+        String::from_utf8(self.hex_bytes().to_vec()).expect("hex digits are ASCII")
     }
 
     /// The first 12 hex digits: enough to name an object in a listing.
@@ -36,6 +31,37 @@ impl Digest {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl Digest {
+    /// The 64 lowercase hex digits, as bytes, without allocating.
+    pub fn hex_bytes(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        out
+    }
+}
+
+/// Bytes with their digest, computed once: a child's config and input are
+/// hashed where the call is prepared, and the journal and the seal name them
+/// by that digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hashed {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Their sha256.
+    pub digest: Digest,
+}
+
+impl Hashed {
+    /// `bytes`, hashed.
+    pub fn new(bytes: Vec<u8>) -> Hashed {
+        let digest = Digest::of(&bytes);
+        Hashed { bytes, digest }
+    }
+}
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -25,7 +25,7 @@ use enact_core::event::{ChildCall, Event, Request};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, LogLine};
-use enact_core::value::Digest;
+use enact_core::value::{Digest, Hashed};
 use enact_store::StorageError;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, StoreLimits};
@@ -114,7 +114,7 @@ pub trait Children: Send + Sync {
     ///
     /// # Errors
     /// A limit of the tree, or a host failure.
-    fn run(&self, target: String, config: Vec<u8>, input: Vec<u8>) -> Result<ChildOutcome, ChildError> {
+    fn run(&self, target: String, config: Hashed, input: Hashed) -> Result<ChildOutcome, ChildError> {
         self.run_limited(target, config, input, &Tighter::default())
     }
 
@@ -125,8 +125,8 @@ pub trait Children: Send + Sync {
     fn run_limited(
         &self,
         target: String,
-        config: Vec<u8>,
-        input: Vec<u8>,
+        config: Hashed,
+        input: Hashed,
         tighter: &Tighter,
     ) -> Result<ChildOutcome, ChildError>;
 

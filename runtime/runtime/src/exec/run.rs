@@ -8,7 +8,7 @@ use enact_core::event::{Divergence, Event, encode_events};
 use enact_core::grant::DirGrant;
 use enact_core::limits::{Limits, human_bytes};
 use enact_core::record::{ErrorRecord, LogLine, RunHeader};
-use enact_core::value::{self, Digest};
+use enact_core::value::{self, Digest, Hashed};
 use enact_store::{Storage, StorageError, Writer};
 use wasmtime::Store;
 
@@ -24,8 +24,8 @@ use crate::sandbox::Sandbox;
 /// replaying `recorded` first.
 pub(crate) struct RunSpec {
     pub component: Digest,
-    pub config: Vec<u8>,
-    pub input: Vec<u8>,
+    pub config: Hashed,
+    pub input: Hashed,
     pub limits: Limits,
     pub recorded: Arc<[Event]>,
     /// The stored chunks `recorded` begins with, first to last, each full
@@ -52,8 +52,8 @@ impl RunSpec {
     pub fn root(component: Digest, config: Vec<u8>, input: Vec<u8>, limits: Limits, tree: Arc<Tree>) -> RunSpec {
         RunSpec {
             component,
-            config,
-            input,
+            config: Hashed::new(config),
+            input: Hashed::new(input),
             limits,
             recorded: Arc::from(Vec::new()),
             recorded_chunks: Arc::from(Vec::new()),
@@ -105,7 +105,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
     // Written with the run's first chunk, which most runs never have.
     let (component, parent, started_ms) = (spec.component, spec.parent, now_ms());
     let (config, input, limits, grants) =
-        (spec.config.clone(), spec.input.clone(), spec.limits.clone(), spec.grants.clone());
+        (spec.config.bytes.clone(), spec.input.bytes.clone(), spec.limits.clone(), spec.grants.clone());
     let write_header = move |w: &mut Writer| {
         let (config, input) = (w.put_blob(&config)?, w.put_blob(&input)?);
         w.put_run(run, &RunHeader { component, config, input, parent, started_ms, limits, grants })
@@ -131,7 +131,7 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
         outputs: Mutex::default(),
     };
     let copies = crate::grants::materialize(storage, &spec.grants)?;
-    let program = matches!(pre, Pre::Command(_)).then(|| program_of(&spec.config, &spec.input));
+    let program = matches!(pre, Pre::Command(_)).then(|| program_of(&spec.config.bytes, &spec.input.bytes));
     let state =
         HostState::new(journal.clone(), &spec.limits, Some(Box::new(invoker)), &copies.preopens, program.as_ref());
     let mut store = Store::new(&ex.registry.engine, state);
@@ -140,8 +140,8 @@ pub(crate) fn execute(ex: &Arc<Exec>, spec: &RunSpec) -> Result<RunResult, RunEr
     let limits = spec.limits.clone();
     store.epoch_deadline_callback(move |store| Ok(limits.on_deadline(store.data().journal().live_for())));
 
-    let config = std::str::from_utf8(&spec.config).expect("canonical JSON is UTF-8");
-    let input = std::str::from_utf8(&spec.input).expect("canonical JSON is UTF-8");
+    let config = std::str::from_utf8(&spec.config.bytes).expect("canonical JSON is UTF-8");
+    let input = std::str::from_utf8(&spec.input.bytes).expect("canonical JSON is UTF-8");
     ex.registry.count_instantiation();
     let result = match &pre {
         Pre::Invokable(pre) => {

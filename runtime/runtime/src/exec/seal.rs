@@ -78,6 +78,13 @@ pub(crate) fn seal(
     // What the journal kept for its next commit (answers it did not make durable at once).
     let mut blobs: Vec<(Digest, Vec<u8>)> = result.blobs.into_iter().map(|b| (Digest::of(&b), b)).collect();
     let child = spec.depth > 0;
+    // Hashed where the call was prepared.
+    for json in [&spec.config, &spec.input] {
+        if !child || spec.tree.first_queued(json.digest) {
+            blobs.push((json.digest, json.bytes.clone()));
+        }
+    }
+    let (config, input) = (spec.config.digest, spec.input.digest);
     let mut keep = |bytes: Vec<u8>| {
         let digest = Digest::of(&bytes);
         // A child's blobs are written once per tree.
@@ -86,8 +93,6 @@ pub(crate) fn seal(
         }
         digest
     };
-    let config = keep(spec.config.clone());
-    let input = keep(spec.input.clone());
     let invokable = spec.tree.invokable(spec.component, config, || {
         keep(canonical_record(&serde_json::json!({
             "component": spec.component,

@@ -11,7 +11,7 @@ use enact_core::event::{Sealed, SealedChild};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
-use enact_core::value::Digest;
+use enact_core::value::{Digest, Hashed};
 use enact_store::load::Packs;
 use enact_store::resolve::ResolveError;
 use enact_store::{Reader, StorageError, Writer};
@@ -128,8 +128,8 @@ impl Tree {
 fn run_child(
     invoker: &Invoker,
     target: String,
-    config: Vec<u8>,
-    input: Vec<u8>,
+    config: Hashed,
+    input: Hashed,
     tighter: &Tighter,
 ) -> Result<ChildOutcome, ChildError> {
     let ex = &invoker.exec;
@@ -142,8 +142,8 @@ fn run_child(
     }
     let fault = |e: RunError| ChildError::Fault(Box::new(e));
     let call = ChildCall {
-        config: Digest::of(&config),
-        input: Digest::of(&input),
+        config: config.digest,
+        input: input.digest,
         target,
         component: None,
         child: None,
@@ -175,10 +175,10 @@ fn run_child(
     let named = named_config(invoker, &call.target).map_err(|e| fault(e.into()))?;
     let config = match named {
         None => config,
-        Some(named) if config == b"{}" => {
+        Some(named) if config.bytes == b"{}" => {
             // The call names the config its caller gave, which the store keeps as any blob a journal names.
-            invoker.tree.keep_blob(&config);
-            invoker.blob(&named).map_err(|e| fault(e.into()))?
+            invoker.tree.keep_blob(&config.bytes);
+            Hashed { bytes: invoker.blob(&named).map_err(|e| fault(e.into()))?, digest: named }
         }
         Some(_) => {
             let error = ErrorRecord {
@@ -193,11 +193,8 @@ fn run_child(
     let pure = ex.registry.is_pure(&component).map_err(|e| fault(e.into()))?;
     // A child under tighter limits may end otherwise than the one remembered.
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed) && *tighter == Tighter::default();
-    let earlier = if reuse {
-        memoized(ex, &memo_key(&component, &Digest::of(&config), &call.input)).map_err(fault)?
-    } else {
-        None
-    };
+    let earlier =
+        if reuse { memoized(ex, &memo_key(&component, &config.digest, &call.input)).map_err(fault)? } else { None };
     if let Some((earlier, sealed)) = earlier {
         let output = match &earlier.outcome {
             Outcome::Completed { output } => Some(invoker.blob(output).map_err(|e| fault(e.into()))?),
@@ -351,8 +348,8 @@ impl Children for Invoker {
     fn run_limited(
         &self,
         target: String,
-        config: Vec<u8>,
-        input: Vec<u8>,
+        config: Hashed,
+        input: Hashed,
         tighter: &Tighter,
     ) -> Result<ChildOutcome, ChildError> {
         run_child(self, target, config, input, tighter)

@@ -6,7 +6,7 @@
 
 use enact_core::event::{ChildResult, Event, Request};
 use enact_core::record::ErrorRecord;
-use enact_core::value;
+use enact_core::value::{self, Hashed};
 use enact_store::StorageError;
 
 use super::enact::runtime::invoke::{CallRequest, ChildLimits, Host};
@@ -26,15 +26,13 @@ impl From<ErrorRecord> for Error {
 /// A call whose JSON was canonicalized: what the journal names.
 struct Prepared {
     target: String,
-    config: Vec<u8>,
-    input: Vec<u8>,
-    /// The digests of `config` and `input`, computed once.
-    digests: (value::Digest, value::Digest),
+    config: Hashed,
+    input: Hashed,
 }
 
 impl Prepared {
     fn request(&self) -> Request {
-        Request::Invoke { target: self.target.clone(), config: self.digests.0, input: self.digests.1 }
+        Request::Invoke { target: self.target.clone(), config: self.config.digest, input: self.input.digest }
     }
 }
 
@@ -49,28 +47,26 @@ pub(crate) struct RecentJson {
 
 struct Canonical {
     text: String,
-    bytes: Vec<u8>,
-    digest: value::Digest,
+    json: Hashed,
 }
 
 impl RecentJson {
     /// Malformed JSON from the guest is deterministic: an error, not an event.
     fn prepare(&mut self, target: String, config: Option<&str>, input: &str) -> Result<Prepared, Error> {
-        let (config, config_digest) = Self::canonical(&mut self.config, config.unwrap_or("{}"))
+        let config = Self::canonical(&mut self.config, config.unwrap_or("{}"))
             .map_err(|e| guest_error("invalid-config", format!("config for `{target}`: {e}")))?;
-        let (input, input_digest) = Self::canonical(&mut self.input, input)
+        let input = Self::canonical(&mut self.input, input)
             .map_err(|e| guest_error("invalid-input", format!("input for `{target}`: {e}")))?;
-        Ok(Prepared { target, config, input, digests: (config_digest, input_digest) })
+        Ok(Prepared { target, config, input })
     }
 
-    fn canonical(recent: &mut Option<Canonical>, text: &str) -> Result<(Vec<u8>, value::Digest), value::InvalidJson> {
+    fn canonical(recent: &mut Option<Canonical>, text: &str) -> Result<Hashed, value::InvalidJson> {
         if let Some(known) = recent.as_ref().filter(|known| known.text == text) {
-            return Ok((known.bytes.clone(), known.digest));
+            return Ok(known.json.clone());
         }
-        let bytes = value::canonicalize(text)?;
-        let digest = value::Digest::of(&bytes);
-        *recent = Some(Canonical { text: text.to_string(), bytes: bytes.clone(), digest });
-        Ok((bytes, digest))
+        let json = Hashed::new(value::canonicalize(text)?);
+        *recent = Some(Canonical { text: text.to_string(), json: json.clone() });
+        Ok(json)
     }
 }
 
