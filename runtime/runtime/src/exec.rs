@@ -184,7 +184,9 @@ impl Exec {
         let config = value::canonicalize(&root.config).map_err(|error| InvokeError::Json { what: "config", error })?;
         let input = value::canonicalize(&root.input).map_err(|error| InvokeError::Json { what: "input", error })?;
         self.registry.prepared(&root.component)?;
-        if let Some(info) = self.registry.info(&root.component)? {
+        if self.registry.declares_schemas(&root.component)?
+            && let Some(info) = self.registry.info(&root.component)?
+        {
             info.check_call(&config, &input).map_err(|(what, message)| InvokeError::Schema { what, message })?;
         }
         let limit = root.limits.output_bytes.max(256 << 20);

@@ -34,12 +34,13 @@ pub(crate) struct Registry {
     instantiations: AtomicU64,
 }
 
-/// What the registry remembers of a component: both follow from its bytes,
+/// What the registry remembers of a component: all follows from its bytes,
 /// so a cached summary never goes stale.
 #[derive(Clone)]
 struct Summary {
     name: String,
     pure: bool,
+    schemas: bool,
 }
 
 impl Registry {
@@ -135,14 +136,21 @@ impl Registry {
         Ok(self.summary(digest)?.is_some_and(|summary| summary.pure))
     }
 
-    /// The component's name and purity, read from the store once.
+    /// Whether the component declares a schema for its config or input (false
+    /// when the store does not have it): a call to it is checked then.
+    pub fn declares_schemas(&self, digest: &Digest) -> Result<bool, StorageError> {
+        Ok(self.summary(digest)?.is_some_and(|summary| summary.schemas))
+    }
+
+    /// The component's name, purity and whether it declares schemas, read from the store once.
     fn summary(&self, digest: &Digest) -> Result<Option<Summary>, StorageError> {
         let mut summaries = self.summaries.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(summary) = summaries.get(digest) {
             return Ok(Some(summary.clone()));
         }
         let Some(info) = self.info(digest)? else { return Ok(None) };
-        let summary = Summary { pure: info.is_pure(), name: info.metadata.name };
+        let schemas = info.metadata.config_schema.is_some() || info.metadata.input_schema.is_some();
+        let summary = Summary { pure: info.is_pure(), name: info.metadata.name, schemas };
         summaries.insert(*digest, summary.clone());
         Ok(Some(summary))
     }
