@@ -19,6 +19,16 @@ impl Digest {
         Digest(Sha256::digest(bytes).into())
     }
 
+    /// The 64 lowercase hex digits, as bytes, without allocating.
+    pub fn hex_bytes(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        out
+    }
+
     /// The 64 lowercase hex digits, without the `sha256:` prefix.
     pub fn hex(&self) -> String {
         String::from_utf8(self.hex_bytes().to_vec()).expect("hex digits are ASCII")
@@ -31,18 +41,6 @@ impl Digest {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
-
-impl Digest {
-    /// The 64 lowercase hex digits, as bytes, without allocating.
-    pub fn hex_bytes(&self) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        for (i, b) in self.0.iter().enumerate() {
-            out[2 * i] = HEX[(b >> 4) as usize];
-            out[2 * i + 1] = HEX[(b & 15) as usize];
-        }
-        out
-    }
-}
 
 /// Bytes with their digest, computed once: a child's config and input are
 /// hashed where the call is prepared, and the journal and the seal name them
