@@ -97,7 +97,7 @@ fn a_tampered_bundle_is_refused_naming_the_bad_object() {
     std::fs::write(&bundle, old).expect("write");
     let import = b.enact(&["import", bundle.to_str().expect("utf-8")]);
     assert_eq!(import.code(), 2);
-    assert!(import.stderr().contains("bundle format 1, and this enact reads format 5"), "{}", import.stderr());
+    assert!(import.stderr().contains("bundle format 1, and this enact reads format 6"), "{}", import.stderr());
 
     std::fs::write(&bundle, b"not a bundle").expect("write");
     let import = b.enact(&["import", bundle.to_str().expect("utf-8")]);
@@ -115,7 +115,7 @@ struct Bundle {
     invokables: std::collections::BTreeMap<String, (enact::Digest, enact::Digest)>,
 }
 
-const BUNDLE_HEADER: &[u8] = b"enact-bundle 5\n";
+const BUNDLE_HEADER: &[u8] = b"enact-bundle 6\n";
 
 /// An `ask-dice` invocation answered 3, 4, 5, 6: the answers are blobs that
 /// only its journal names.

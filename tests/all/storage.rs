@@ -75,10 +75,10 @@ fn a_store_of_another_format_is_refused_untouched_naming_both_formats() {
     }
     let refused = home.enact(&["ls"]);
     assert_eq!(refused.code(), 2);
-    assert!(refused.stderr().contains("is of format 1, and this enact reads format 4 only"), "{}", refused.stderr());
+    assert!(refused.stderr().contains("is of format 1, and this enact reads format 5 only"), "{}", refused.stderr());
     assert_eq!(format(), None, "untouched");
     for (found, says) in
-        [(2, "an older enact still reads it"), (3, "an older enact still reads it"), (9, "use a newer enact")]
+        [(3, "an older enact still reads it"), (4, "an older enact still reads it"), (9, "use a newer enact")]
     {
         {
             let db = redb::Database::open(home.store_file()).expect("the store opens");
@@ -89,7 +89,7 @@ fn a_store_of_another_format_is_refused_untouched_naming_both_formats() {
         let refused = home.enact(&["ls"]);
         assert_eq!(refused.code(), 2);
         let stderr = refused.stderr();
-        assert!(stderr.contains(&format!("is of format {found}, and this enact reads format 4")), "{stderr}");
+        assert!(stderr.contains(&format!("is of format {found}, and this enact reads format 5")), "{stderr}");
         assert!(stderr.contains(says), "{stderr}");
         assert_eq!(format(), Some(found), "untouched");
     }

@@ -215,8 +215,8 @@ fn replaying_a_caller_continues_a_child_that_did_not_finish() {
         panic!("an invoke event");
     };
     let cut_journal = rt.journal_of(&cut.record).expect("journal");
-    let (id, _, sealed) = enact::SealedChild::seal(cut.record.clone(), cut_journal, &[]);
-    assert_eq!(id, cut.id, "sealed in its caller, a record keeps its id");
+    let sealed = enact::SealedChild::seal(cut.record.clone(), cut_journal, &[]);
+    assert_eq!(sealed.id, cut.id, "sealed in its caller, a record keeps its id");
     journal[1] = Event::Invoke(Box::new(enact::ChildCall {
         child: Some(cut.id),
         result: enact::ChildResult::Incomplete,

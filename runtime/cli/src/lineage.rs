@@ -4,18 +4,13 @@
 //! that event. Derived from journals, so it holds for every replay too.
 
 use enact_core::event::SealedChild;
-use enact_core::record::InvocationRecord;
 use enact_core::value::Digest;
 use enact_store::load::{self, CallSite};
 use enact_store::{Reader, StorageError};
 
 /// The source a child ran, if it ran source.
 pub(super) fn source_of(reader: &Reader, child: &SealedChild) -> Result<Option<String>, StorageError> {
-    let record: InvocationRecord = match serde_json::from_slice(&child.record) {
-        Ok(record) => record,
-        Err(_) => return Ok(None),
-    };
-    let config = load::json(reader, &record.config)?;
+    let config = load::json(reader, &child.record.config)?;
     Ok(config["source"].as_str().map(str::to_string))
 }
 
@@ -43,9 +38,7 @@ pub(super) fn all_written(reader: &Reader) -> Result<Vec<Written>, StorageError>
             None => Ok(None),
         });
         match found {
-            Ok(Some((event, source))) => {
-                written.push(Written { child: site.child.id(), by: site.caller, event, source })
-            }
+            Ok(Some((event, source))) => written.push(Written { child: site.child.id, by: site.caller, event, source }),
             Ok(None) => {}
             Err(e) => failed = Some(e),
         }

@@ -1,12 +1,15 @@
 //! Journal events: each nondeterministic request a guest made and the
 //! response it got, and the [`Divergence`] of a replay that asked otherwise.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::record::{ErrorRecord, Invocation, InvocationRecord, LogLine};
+use crate::grant::DirGrant;
+use crate::limits::Limits;
+use crate::record::{EngineInfo, ErrorRecord, Invocation, InvocationRecord, LogLine, Outcome};
 use crate::value::{DecodeError, Digest, canonical_record, decode_json};
 
 /// One journaled request and the response the guest got.
@@ -202,42 +205,42 @@ pub enum Sealed {
     },
 }
 
-/// A child invocation as its caller's journal keeps it: its record and the
-/// two parts of it that live with it.
+/// A child invocation as its caller's journal keeps it: its id and record,
+/// and the two parts of it that live with it.
 ///
 /// A child is not a separate object of the store: its caller's journal
 /// holds it, so a whole tree is written once, with its root, in a few
 /// sequential writes (the root's journal and one pack of its children). It
-/// is still content-addressed: its id is the sha256 of its canonical
-/// record, which names its journal and logs by the digests of their
+/// is still content-addressed: its id is the sha256 of its record's
+/// canonical JSON, which names its journal and logs by the digests of their
 /// encodings, as any record does. What the record names besides (config,
 /// input, output, answers) are blobs of the store.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// It is encoded in binary (postcard): the id, then the record's fields
+/// with digests as 32 bytes, then the journal and logs. The canonical JSON
+/// is made once, to hash it, and not kept: reading a child hashes nothing,
+/// and [`SealedChild::check`] makes it again to check the id.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SealedChild {
-    /// The record, as canonical JSON: the child's id is its sha256.
-    #[serde(with = "serde_bytes")]
-    pub record: Vec<u8>,
+    /// The sha256 of the record's canonical JSON.
+    pub id: Digest,
+    /// The record.
+    pub record: InvocationRecord,
     /// The journal; the record names it by [`chunks::digest`](crate::chunks::digest).
     pub journal: Vec<Event>,
     /// The log lines as canonical JSON, which the record names, if any.
-    #[serde(with = "serde_bytes")]
     pub logs: Option<Vec<u8>>,
 }
 
 impl SealedChild {
     /// Seals `record` with its `journal` and `logs`, filling in the digests
-    /// the record names them by; returns the child's id with it.
-    pub fn seal(
-        mut record: InvocationRecord,
-        journal: Vec<Event>,
-        logs: &[LogLine],
-    ) -> (Digest, InvocationRecord, SealedChild) {
+    /// the record names them by.
+    pub fn seal(mut record: InvocationRecord, journal: Vec<Event>, logs: &[LogLine]) -> SealedChild {
         record.journal = crate::chunks::digest(&journal);
         let logs = (!logs.is_empty()).then(|| canonical_record(&logs));
         record.logs = logs.as_ref().map(|bytes| Digest::of(bytes));
-        let bytes = record.canonical();
-        let id = Digest::of(&bytes);
-        (id, record, SealedChild { record: bytes, journal, logs })
+        let id = Digest::of(&record.canonical());
+        SealedChild { id, record, journal, logs }
     }
 
     /// The compact encoding the memo table keeps.
@@ -253,19 +256,6 @@ impl SealedChild {
         postcard::from_bytes(bytes)
     }
 
-    /// The child's id.
-    pub fn id(&self) -> Digest {
-        Digest::of(&self.record)
-    }
-
-    /// The decoded record.
-    ///
-    /// # Errors
-    /// The record is not an invocation record.
-    pub fn decode(&self) -> Result<InvocationRecord, DecodeError> {
-        decode_json(&self.id(), "an invocation record", &self.record)
-    }
-
     /// The decoded log lines.
     ///
     /// # Errors
@@ -278,32 +268,142 @@ impl SealedChild {
     }
 
     /// The child as an [`Invocation`], with `output` (its decoded output, when it completed).
-    ///
-    /// # Errors
-    /// The record is not an invocation record.
-    pub fn invocation(&self, output: Option<serde_json::Value>) -> Result<Invocation, DecodeError> {
-        Ok(Invocation { id: self.id(), record: self.decode()?, output })
+    pub fn invocation(&self, output: Option<serde_json::Value>) -> Invocation {
+        Invocation { id: self.id, record: self.record.clone(), output }
     }
 
-    /// Checks that the inline parts are what the record names.
+    /// Checks that the id is the record's, that the journal and logs are
+    /// those the record names, and so of the children its journal holds.
     ///
     /// # Errors
     /// What does not match, for people.
-    pub fn check(&self, record: &InvocationRecord) -> Result<(), String> {
-        if crate::chunks::digest(&self.journal) != record.journal {
-            return Err(format!("the journal of child {} is not the one its record names", self.id().short()));
+    pub fn check(&self) -> Result<(), String> {
+        if Digest::of(&self.record.canonical()) != self.id {
+            return Err(format!("child {} does not have the id its record hashes to", self.id.short()));
         }
-        if self.logs.as_deref().map(Digest::of) != record.logs {
-            return Err(format!("the logs of child {} are not the ones its record names", self.id().short()));
+        if crate::chunks::digest(&self.journal) != self.record.journal {
+            return Err(format!("the journal of child {} is not the one its record names", self.id.short()));
+        }
+        if self.logs.as_deref().map(Digest::of) != self.record.logs {
+            return Err(format!("the logs of child {} are not the ones its record names", self.id.short()));
+        }
+        for event in &self.journal {
+            if let Event::Invoke(call) = event
+                && let Some(Sealed::Inline(child)) = &call.sealed
+            {
+                child.check()?;
+            }
         }
         Ok(())
     }
 }
 
+/// A [`SealedChild`] as it is encoded: the record's fields flat, each
+/// digest 32 bytes, no field names. Borrowed to encode, owned when decoded.
+#[derive(Serialize, Deserialize)]
+struct Encoded<'a> {
+    id: Digest,
+    component: Digest,
+    invokable: Digest,
+    config: Digest,
+    input: Digest,
+    journal_digest: Digest,
+    events: u64,
+    outcome: EncodedOutcome<'a>,
+    logs_digest: Option<Digest>,
+    parent: Option<Digest>,
+    wasmtime: Cow<'a, str>,
+    compatibility: Digest,
+    enact: Option<Cow<'a, str>>,
+    limits: Cow<'a, Limits>,
+    grants: Cow<'a, [DirGrant]>,
+    journal: Cow<'a, [Event]>,
+    logs: Option<Cow<'a, serde_bytes::Bytes>>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum EncodedOutcome<'a> {
+    Completed(Digest),
+    Failed(Cow<'a, ErrorRecord>),
+    Trapped(Cow<'a, str>, Option<u64>),
+    AwaitingInput(Digest),
+    Incomplete,
+}
+
+impl Serialize for SealedChild {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.record;
+        let outcome = match &r.outcome {
+            Outcome::Completed { output } => EncodedOutcome::Completed(*output),
+            Outcome::Failed { error } => EncodedOutcome::Failed(Cow::Borrowed(error)),
+            Outcome::Trapped { reason, at_event } => EncodedOutcome::Trapped(Cow::Borrowed(reason), *at_event),
+            Outcome::AwaitingInput { request } => EncodedOutcome::AwaitingInput(*request),
+            Outcome::Incomplete => EncodedOutcome::Incomplete,
+        };
+        Encoded {
+            id: self.id,
+            component: r.component,
+            invokable: r.invokable,
+            config: r.config,
+            input: r.input,
+            journal_digest: r.journal,
+            events: r.events,
+            outcome,
+            logs_digest: r.logs,
+            parent: r.parent,
+            wasmtime: Cow::Borrowed(&r.engine.wasmtime),
+            compatibility: r.engine.compatibility,
+            enact: r.engine.enact.as_deref().map(Cow::Borrowed),
+            limits: Cow::Borrowed(&r.limits),
+            grants: Cow::Borrowed(&r.grants),
+            journal: Cow::Borrowed(&self.journal),
+            logs: self.logs.as_deref().map(|bytes| Cow::Borrowed(serde_bytes::Bytes::new(bytes))),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedChild {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let e = Encoded::deserialize(d)?;
+        let outcome = match e.outcome {
+            EncodedOutcome::Completed(output) => Outcome::Completed { output },
+            EncodedOutcome::Failed(error) => Outcome::Failed { error: error.into_owned() },
+            EncodedOutcome::Trapped(reason, at_event) => Outcome::Trapped { reason: reason.into_owned(), at_event },
+            EncodedOutcome::AwaitingInput(request) => Outcome::AwaitingInput { request },
+            EncodedOutcome::Incomplete => Outcome::Incomplete,
+        };
+        let record = InvocationRecord {
+            component: e.component,
+            invokable: e.invokable,
+            config: e.config,
+            input: e.input,
+            journal: e.journal_digest,
+            events: e.events,
+            outcome,
+            logs: e.logs_digest,
+            parent: e.parent,
+            engine: EngineInfo {
+                wasmtime: e.wasmtime.into_owned(),
+                compatibility: e.compatibility,
+                enact: e.enact.map(Cow::into_owned),
+            },
+            limits: e.limits.into_owned(),
+            grants: e.grants.into_owned(),
+        };
+        Ok(SealedChild {
+            id: e.id,
+            record,
+            journal: e.journal.into_owned(),
+            logs: e.logs.map(|bytes| bytes.into_owned().into_vec()),
+        })
+    }
+}
+
 /// Moves the children held inline in `events` (not those of their own
 /// journals, which they carry) into one pack, which the events then name;
-/// returns the pack's bytes, if there was any such child.
-pub fn pack_children(events: &mut [Event]) -> Option<Vec<u8>> {
+/// returns the pack's digest and bytes, if there was any such child.
+pub fn pack_children(events: &mut [Event]) -> Option<(Digest, Vec<u8>)> {
     let mut inline: Vec<&mut Option<Sealed>> = events
         .iter_mut()
         .filter_map(|event| match event {
@@ -328,7 +428,7 @@ pub fn pack_children(events: &mut [Event]) -> Option<Vec<u8>> {
     for (index, sealed) in inline.iter_mut().enumerate() {
         **sealed = Some(Sealed::Packed { pack, index: index as u32 });
     }
-    Some(bytes)
+    Some((pack, bytes))
 }
 
 /// Decodes a pack of children that [`pack_children`] made.
@@ -736,5 +836,106 @@ mod tests {
             Event::WasiMonotonicClock { nanoseconds: 9 },
         ];
         assert_eq!(decode_events(&encode_events(&events)).unwrap(), events);
+    }
+}
+
+#[cfg(test)]
+mod sealed_tests {
+    use super::*;
+
+    fn record(outcome: Outcome) -> InvocationRecord {
+        InvocationRecord {
+            component: Digest::of(b"component"),
+            invokable: Digest::of(b"invokable"),
+            config: Digest::of(b"config"),
+            input: Digest::of(b"input"),
+            journal: Digest([0; 32]),
+            events: 0,
+            outcome,
+            logs: None,
+            parent: Some(Digest::of(b"parent")),
+            engine: EngineInfo { wasmtime: "48.0.8".into(), compatibility: Digest::of(b"engine"), enact: None },
+            limits: Limits { fuel: Some(9), ..Limits::default() },
+            grants: vec![DirGrant { guest: "/data".into(), snapshot: Digest::of(b"snapshot"), writable: true }],
+        }
+    }
+
+    fn outcomes() -> Vec<Outcome> {
+        let error = ErrorRecord { code: "bad-input".into(), message: "no".into(), details: Some("{}".into()) };
+        vec![
+            Outcome::Completed { output: Digest::of(b"output") },
+            Outcome::Failed { error },
+            Outcome::Trapped { reason: "wall-time limit".into(), at_event: Some(7) },
+            Outcome::Trapped { reason: "unreachable".into(), at_event: None },
+            Outcome::AwaitingInput { request: Digest::of(b"request") },
+            Outcome::Incomplete,
+        ]
+    }
+
+    /// A child whose journal holds a child of its own, inline.
+    fn parent_of(grandchild: SealedChild) -> SealedChild {
+        let call = ChildCall {
+            target: "roll-die".into(),
+            component: Some(grandchild.record.component),
+            config: grandchild.record.config,
+            input: grandchild.record.input,
+            child: Some(grandchild.id),
+            result: crate::event::ChildResult::Incomplete,
+            memoized: false,
+            sealed: Some(Sealed::Inline(Arc::new(grandchild))),
+        };
+        let journal = vec![Event::RandomU64 { value: 4 }, Event::Invoke(Box::new(call))];
+        let logs = [LogLine { at: Some(1), level: "info".into(), message: "rolled".into() }];
+        SealedChild::seal(record(Outcome::Completed { output: Digest::of(b"4") }), journal, &logs)
+    }
+
+    #[test]
+    fn a_sealed_child_is_named_by_its_canonical_record_and_decodes_as_it_was() {
+        for outcome in outcomes() {
+            let child = parent_of(SealedChild::seal(record(outcome), vec![Event::RandomU64 { value: 1 }], &[]));
+            assert_eq!(child.id, Digest::of(&child.record.canonical()));
+            let decoded = SealedChild::decode_bytes(&child.encode()).expect("decodes");
+            assert_eq!(decoded, child);
+            decoded.check().expect("what it says of itself holds");
+            // Binary: under half the bytes of the record's canonical JSON.
+            let alone = SealedChild { journal: Vec::new(), logs: None, ..child.clone() };
+            assert!(alone.encode().len() * 2 < alone.record.canonical().len(), "{}", alone.encode().len());
+        }
+    }
+
+    #[test]
+    fn a_pack_names_its_children_and_a_child_that_lies_about_its_id_is_caught() {
+        let child = || parent_of(SealedChild::seal(record(Outcome::Incomplete), Vec::new(), &[]));
+        let mut events = vec![
+            Event::Invoke(Box::new(ChildCall {
+                target: "a".into(),
+                component: None,
+                config: Digest::of(b"config"),
+                input: Digest::of(b"input"),
+                child: None,
+                result: crate::event::ChildResult::Incomplete,
+                memoized: false,
+                sealed: Some(Sealed::Inline(Arc::new(child()))),
+            })),
+            Event::RandomU64 { value: 2 },
+        ];
+        let (digest, bytes) = pack_children(&mut events).expect("a pack");
+        assert_eq!(digest, Digest::of(&bytes));
+        assert_eq!(packs_named(&events), vec![digest]);
+        let children = decode_pack(&digest, &bytes).expect("decodes");
+        assert_eq!(*children[0], child());
+        children[0].check().expect("sound");
+
+        // Another record under the same id, at either depth.
+        let mut lying = child();
+        lying.record.events += 1;
+        assert!(lying.check().unwrap_err().contains("does not have the id its record hashes to"));
+        let mut deep = SealedChild::seal(record(Outcome::Incomplete), Vec::new(), &[]);
+        deep.record.input = Digest::of(b"other input");
+        let outer = parent_of(deep);
+        assert!(outer.check().unwrap_err().contains("does not have the id"), "a grandchild is checked too");
+        let mut other_journal = child();
+        other_journal.journal.pop();
+        assert!(other_journal.check().unwrap_err().contains("is not the one its record names"));
     }
 }

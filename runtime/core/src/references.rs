@@ -70,11 +70,10 @@ impl Event {
 impl SealedChild {
     /// What the child names in the store: its record's references but the
     /// inline journal and logs, and those of its journal's events (its own
-    /// children's, recursively). A record that does not decode names nothing
-    /// here; verify reports it.
+    /// children's, recursively).
     pub fn references(&self) -> Vec<Reference> {
-        let Ok(record) = self.decode() else { return Vec::new() };
-        let mut refs: Vec<Reference> = record
+        let mut refs: Vec<Reference> = self
+            .record
             .references()
             .into_iter()
             .filter(|r| !matches!(r.what, "journal" | "log") && r.kind != Kind::Invocation)
@@ -189,7 +188,11 @@ fn packed_children<E: From<DecodeError>>(
     for pack in packs_named(events) {
         refs.push(blob("children", pack));
         if let Some(bytes) = fetch(&pack)? {
-            refs.extend(decode_pack(&pack, &bytes)?.iter().flat_map(|child| child.references()));
+            for child in decode_pack(&pack, &bytes)? {
+                // A pack's bytes hash to its name; what it says of each child is checked here.
+                child.check().map_err(|problem| DecodeError::new(&pack, "a pack of children", problem))?;
+                refs.extend(child.references());
+            }
         }
     }
     Ok(refs)

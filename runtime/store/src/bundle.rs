@@ -28,7 +28,7 @@ use crate::{Reader, Storage, StorageError};
 
 /// The format this enact writes and reads: the first bytes of every bundle
 /// are `enact-bundle <FORMAT>\n`.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 const HEADER: &str = "enact-bundle ";
 
 #[derive(Default, Serialize, Deserialize)]

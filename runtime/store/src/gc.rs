@@ -79,7 +79,7 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
         let record: InvocationRecord =
             decode_json(id, "an invocation record", &reader.blob(id)?).map_err(StorageError::from)?;
         crate::load::Packs::new(&reader).each(&crate::load::journal(&reader, &record)?, &mut |child| {
-            children.insert(child.id());
+            children.insert(child.id);
         })?;
     }
     drop(reader);
@@ -100,7 +100,7 @@ pub fn remove(storage: &Storage, ids: &[Digest]) -> Result<Removed, RemoveError>
         })?;
         w.txn
             .open_table(MEMO)?
-            .retain(|_, sealed| SealedChild::decode_bytes(sealed).is_ok_and(|c| !children.contains(&c.id())))?;
+            .retain(|_, sealed| SealedChild::decode_bytes(sealed).is_ok_and(|c| !children.contains(&c.id)))?;
         Ok::<_, StorageError>(())
     })?;
     let children = children.len();

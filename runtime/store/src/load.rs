@@ -18,14 +18,13 @@ use crate::{Reader, StorageError};
 /// # Errors
 /// A missing or corrupt blob, or a record that does not decode.
 pub fn invocation(reader: &Reader, id: &Digest) -> Result<Invocation, StorageError> {
-    let bytes = match reader.find_blob(id)? {
-        Some(bytes) => bytes,
+    let record: InvocationRecord = match reader.find_blob(id)? {
+        Some(bytes) => decode_json(id, "an invocation record", &bytes)?,
         None => match child(reader, id)? {
             Some(child) => child.record,
-            None => reader.blob(id)?,
+            None => return Err(StorageError::Missing(*id)),
         },
     };
-    let record: InvocationRecord = decode_json(id, "an invocation record", &bytes)?;
     let output = match &record.outcome {
         Outcome::Completed { output } => Some(json(reader, output)?),
         _ => None,
@@ -59,12 +58,11 @@ pub fn open(reader: &Reader, id: &Digest) -> Result<Opened, StorageError> {
 /// # Errors
 /// A missing or corrupt output blob, or a record that does not decode.
 pub fn open_child(reader: &Reader, sealed: &SealedChild) -> Result<Opened, StorageError> {
-    let record = sealed.decode()?;
-    let output = match &record.outcome {
+    let output = match &sealed.record.outcome {
         Outcome::Completed { output } => Some(json(reader, output)?),
         _ => None,
     };
-    let invocation = Invocation { id: sealed.id(), record, output };
+    let invocation = sealed.invocation(output);
     Ok(Opened { invocation, journal: sealed.journal.clone(), logs: sealed.log_lines()? })
 }
 
@@ -145,7 +143,7 @@ pub fn child(reader: &Reader, id: &Digest) -> Result<Option<SealedChild>, Storag
 /// As [`child`].
 pub fn children_with_prefix(reader: &Reader, hex: &str) -> Result<Vec<Digest>, StorageError> {
     let mut ids: Vec<Digest> =
-        children_where(reader, |child| child.hex().starts_with(hex))?.iter().map(SealedChild::id).collect();
+        children_where(reader, |child| child.hex().starts_with(hex))?.iter().map(|child| child.id).collect();
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
@@ -155,7 +153,7 @@ pub fn children_with_prefix(reader: &Reader, hex: &str) -> Result<Vec<Digest>, S
 fn children_where(reader: &Reader, wanted: impl Fn(&Digest) -> bool) -> Result<Vec<SealedChild>, StorageError> {
     let mut found = Vec::new();
     let mut take = |child: &SealedChild| {
-        if wanted(&child.id()) {
+        if wanted(&child.id) {
             found.push(child.clone());
         }
     };
@@ -203,7 +201,7 @@ pub fn each_call(reader: &Reader, f: &mut impl FnMut(&CallSite)) -> Result<(), S
             {
                 let child = packs.get(sealed)?;
                 f(&CallSite { caller, journal, index, child: &child });
-                walk(packs, child.id(), &child.journal, f)?;
+                walk(packs, child.id, &child.journal, f)?;
             }
         }
         Ok(())

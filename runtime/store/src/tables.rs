@@ -16,13 +16,14 @@
 //! meta         str key              -> u64            `format`: the version of this layout
 //! ```
 //!
-//! Format 4 is this layout. A sealed root invocation is a blob (its canonical
+//! Format 5 is this layout. A sealed root invocation is a blob (its canonical
 //! JSON record) named by its hash, and `invocations` indexes the roots. Its
 //! journal is stored as hash-chained chunks of 256 events
 //! (`enact_core::chunks`), each a blob; the record names the last, so runs
 //! that agree on a prefix share its chunks. A
 //! child is sealed in the `ChildCall` event of its caller's journal
-//! (`enact_core::event::SealedChild`), and a sealed root's journal keeps its
+//! (`enact_core::event::SealedChild`: its id, then its record in binary,
+//! then its journal and logs), and a sealed root's journal keeps its
 //! children in one pack blob, named entry by entry: a tree is written as a
 //! few blobs with its root, with no per-child insert at a random place of a
 //! content-addressed table. Values, journals, packs and logs are blobs.
@@ -30,10 +31,12 @@
 //! The `timings` of a run are not part of its record: two runs of the same
 //! thing are one invocation however long each took.
 //!
-//! Format 3 was this layout with each journal one blob; format 2 sealed
-//! every child as a blob of its own, with an index entry, and format 1 also
-//! kept compiled code as blobs. This enact refuses all three, naming their
-//! format and its own (no release used them, so there is no migration).
+//! Format 4 was this layout with each sealed child's record kept as its
+//! canonical JSON (about 2.5 times the bytes); format 3 also kept each
+//! journal as one blob; format 2 sealed every child as a blob of its own,
+//! with an index entry, and format 1 also kept compiled code as blobs. This
+//! enact refuses them all, naming their format and its own (no release used
+//! them, so there is no migration).
 
 use redb::TableDefinition;
 
@@ -66,4 +69,4 @@ pub const EXPECTATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("exp
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The layout this code reads and writes.
-pub const FORMAT: u64 = 4;
+pub const FORMAT: u64 = 5;

@@ -74,13 +74,8 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
             }
         };
         let events = followed.events.unwrap_or_default();
-        // A pack that is missing or damaged is named below, with what else the journal names.
-        let _ = crate::load::Packs::new(&reader).each(&events, &mut |child| {
-            let checked = child.decode().map_err(|e| e.to_string()).and_then(|record| child.check(&record));
-            if let Err(problem) = checked {
-                report.problems.push((id, problem));
-            }
-        });
+        // The walk checks each child in the packs it reads (its id, journal
+        // and logs); a pack that is missing or damaged is named below.
         match enact_core::references::walk_with_events(&record, &followed.chunks, &events, fetch) {
             Ok(references) => {
                 // Each once: a tree's children name the same values over and over.
@@ -96,7 +91,7 @@ pub fn verify(storage: &Storage) -> Result<VerifyReport, StorageError> {
                     need(&mut report, &id, reference.what, &reference.digest)?;
                 }
             }
-            Err(e) => report.problems.push((id, format!("a granted snapshot does not decode: {e}"))),
+            Err(e) => report.problems.push((id, format!("what it names cannot be listed: {e}"))),
         }
     }
     Ok(report)

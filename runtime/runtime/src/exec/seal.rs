@@ -130,18 +130,17 @@ pub(crate) fn seal(
     let run = result.persisted.then_some(result.run);
     let took_us = result.took_us;
     if spec.depth > 0 {
-        let (id, record, sealed) = SealedChild::seal(record, result.events, &result.logs);
+        let sealed = SealedChild::seal(record, result.events, &result.logs);
+        let id = sealed.id;
         spec.tree.timed(id, took_us);
         let memo = memo.then(|| (memo_key(&spec.component, &config, &input), sealed.encode()));
         let writes = SealWrites { blobs, root: None, run, memo };
         spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
-        spec.tree.observer.sealed(spec.depth, &id, &record.outcome);
-        return Ok((Invocation { id, record, output }, Some(sealed)));
+        spec.tree.observer.sealed(spec.depth, &id, &sealed.record.outcome);
+        return Ok((sealed.invocation(output), Some(sealed)));
     }
     let mut events = result.events;
-    if let Some(pack) = pack_children(&mut events) {
-        keep(pack);
-    }
+    let pack = pack_children(&mut events);
     // The journal's chunks, hashed once: a fork shares its parent's up to
     // the fork, and those stored already are neither encoded nor written.
     let same = |i: &usize| {
@@ -153,6 +152,8 @@ pub(crate) fn seal(
     let logs = (!result.logs.is_empty()).then(|| keep(canonical_record(&result.logs)));
     let record = InvocationRecord { journal, logs, ..record };
     let id = keep(record.canonical());
+    // The pack was hashed as it was made, the chunks as they were encoded.
+    blobs.extend(pack);
     blobs.extend(chunks);
     let entry = InvocationEntry {
         status: record.outcome.status().to_string(),
@@ -209,9 +210,7 @@ pub(crate) fn seal_rewound(
         depth: 0,
     };
     let new_id = ex.storage.write(|w| -> Result<Digest, StorageError> {
-        if let Some(pack) = &pack {
-            w.put_blob(pack)?;
-        }
+        w.put_hashed_blobs(pack.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
         w.put_hashed_blobs(new_chunks.iter().map(|(digest, bytes)| (digest, bytes.as_slice())))?;
         let new_id = w.put_blob(&record.canonical())?;
         w.put_invocation(&new_id, &entry)?;

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use enact_core::answer::{Answer, Answerer, InputRequest};
+use enact_core::event::Sealed;
+use enact_core::event::SealedChild;
 use enact_core::event::{ChildCall, ChildResult, Event};
-use enact_core::event::{Sealed, SealedChild};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
-use enact_core::record::{ErrorRecord, InvocationRecord, Outcome};
+use enact_core::record::{ErrorRecord, Outcome};
 use enact_core::value::{Digest, Hashed};
 use enact_store::load::Packs;
 use enact_store::resolve::ResolveError;
@@ -195,15 +196,15 @@ fn run_child(
     let reuse = pure && !invoker.tree.rerun_pure.load(Ordering::Relaxed) && *tighter == Tighter::default();
     let earlier =
         if reuse { memoized(ex, &memo_key(&component, &config.digest, &call.input)).map_err(fault)? } else { None };
-    if let Some((earlier, sealed)) = earlier {
-        let output = match &earlier.outcome {
+    if let Some(sealed) = earlier {
+        let output = match &sealed.record.outcome {
             Outcome::Completed { output } => Some(invoker.blob(output).map_err(|e| fault(e.into()))?),
             _ => None,
         };
         let call = ChildCall {
             component: Some(component),
-            child: Some(sealed.id()),
-            result: child_result(earlier.outcome),
+            child: Some(sealed.id),
+            result: child_result(sealed.record.outcome.clone()),
             memoized: true,
             sealed: Some(Sealed::Inline(Arc::new(sealed))),
             ..call
@@ -254,13 +255,11 @@ fn named_config(invoker: &Invoker, target: &str) -> Result<Option<Digest>, Stora
 }
 
 /// The earlier invocation a pure component gave for `key`, if the store has one.
-fn memoized(ex: &Exec, key: &Digest) -> Result<Option<(InvocationRecord, SealedChild)>, RunError> {
+fn memoized(ex: &Exec, key: &Digest) -> Result<Option<SealedChild>, RunError> {
     let reader = ex.storage.read()?;
     let Some(bytes) = reader.memo(key)? else { return Ok(None) };
     let undecodable = |message: String| StorageError::Decode { table: "memo", key: key.to_string(), message };
-    let sealed = SealedChild::decode_bytes(&bytes).map_err(|e| undecodable(e.to_string()))?;
-    let record = sealed.decode().map_err(StorageError::from)?;
-    Ok(Some((record, sealed)))
+    Ok(Some(SealedChild::decode_bytes(&bytes).map_err(|e| undecodable(e.to_string()))?))
 }
 
 /// A child's outcome as its caller records it.
@@ -287,7 +286,7 @@ fn continue_child(invoker: &Invoker, recorded: ChildCall) -> Result<ChildOutcome
         Sealed::Inline(child) => child.clone(),
         Sealed::Packed { .. } => Packs::new(invoker.reader()?).get(sealed)?,
     };
-    let original = sealed.invocation(None).map_err(StorageError::from)?;
+    let original = sealed.invocation(None);
     let journal = sealed.journal.clone();
     let depth = invoker.depth + 1;
     let (continued, sealed) =
