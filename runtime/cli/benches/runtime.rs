@@ -3,6 +3,13 @@
 //!
 //! Run with `make bench` (it builds the guests first). Numbers are recorded in
 //! the README's performance section.
+//!
+//! Criterion runs every group's setup (a store of 100,000 invocations, Python
+//! components compiled) even for rows its filter leaves out. With
+//! `ENACT_BENCH_ONLY=TEXT` set, only the setups of rows whose id
+//! (`group/row`) contains TEXT run: one row then runs alone, quick enough to
+//! count its instructions under valgrind, where the day's noise hides a
+//! few percent of time.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,6 +23,11 @@ fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; build the guests with `make guests`", path.display()))
 }
 
+/// Whether any of these rows (`group/row`) is to be set up: see the module's doc.
+fn wanted(rows: &[&str]) -> bool {
+    std::env::var("ENACT_BENCH_ONLY").map_or(true, |only| rows.iter().any(|row| row.contains(&only)))
+}
+
 fn runtime(dir: &tempfile::TempDir) -> Runtime {
     let storage = Storage::open(&enact::store_path(dir.path())).expect("store");
     Runtime::new(Arc::new(storage)).expect("runtime")
@@ -24,6 +36,9 @@ fn runtime(dir: &tempfile::TempDir) -> Runtime {
 /// Journaled host calls: `dice` rolling 100,000 dice is 100,000 `random.next-u64`
 /// calls, each journaled and persisted (in chunks, and sealed at the end).
 fn journaled_random_calls(c: &mut Criterion) {
+    if !wanted(&["journaled random call/dice n=100000", "journaled random call/dice n=0"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
@@ -42,6 +57,9 @@ fn journaled_random_calls(c: &mut Criterion) {
 
 /// A whole invocation of a small cached component: instantiate, call, seal.
 fn invoke_small_component(c: &mut Criterion) {
+    if !wanted(&["invoke echo (in process)", "invoke py-dice (in process)"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let echo = rt.add(&guest("echo"), Some("echo")).expect("add").0;
@@ -126,6 +144,9 @@ impl Bare {
 /// The baseline beside the rows it is a ratio for: a small component
 /// (echo) and a child's work (roll-die), instantiated and called.
 fn bare_wasmtime(c: &mut Criterion) {
+    if !wanted(&["bare wasmtime/instantiate + call echo", "bare wasmtime/instantiate + call roll-die"]) {
+        return;
+    }
     let mut group = c.benchmark_group("bare wasmtime");
     let echo = Bare::new("echo");
     group.bench_function("instantiate + call echo", |b| b.iter(|| echo.call("{}", r#"{"x":1}"#)));
@@ -136,6 +157,9 @@ fn bare_wasmtime(c: &mut Criterion) {
 
 /// Replaying a complete invocation of 100,000 events.
 fn replay_events(c: &mut Criterion) {
+    if !wanted(&["replay/dice n=100000"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let dice = rt.add(&guest("dice"), Some("dice")).expect("add").0;
@@ -150,6 +174,13 @@ fn replay_events(c: &mut Criterion) {
 /// Tracked child invocations: `roll-sum` of 1,000 dice is 1,000 children of
 /// `roll-die`, each instantiated, run, recorded and sealed.
 fn child_invocations(c: &mut Criterion) {
+    if !wanted(&[
+        "child invocation/roll-sum n=1000",
+        "child invocation, store of 100,000/roll-sum n=1000",
+        "rewind/rewind(1) + replay of roll-sum n=1000",
+    ]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
@@ -163,18 +194,20 @@ fn child_invocations(c: &mut Criterion) {
     group.finish();
 
     // The same on a store that already holds 100,000 invocations.
-    let big = tempfile::tempdir().expect("tempdir");
-    let big_rt = runtime(&big);
-    big_rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
-    let big_sum = big_rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
-    big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":100000}"#)).expect("fill the store");
-    let mut group = c.benchmark_group("child invocation, store of 100,000");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(1000));
-    group.bench_function("roll-sum n=1000", |b| {
-        b.iter(|| big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
-    });
-    group.finish();
+    if wanted(&["child invocation, store of 100,000/roll-sum n=1000"]) {
+        let big = tempfile::tempdir().expect("tempdir");
+        let big_rt = runtime(&big);
+        big_rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
+        let big_sum = big_rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
+        big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":100000}"#)).expect("fill the store");
+        let mut group = c.benchmark_group("child invocation, store of 100,000");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(1000));
+        group.bench_function("roll-sum n=1000", |b| {
+            b.iter(|| big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
+        });
+        group.finish();
+    }
 
     let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke");
     let mut group = c.benchmark_group("rewind");
@@ -191,6 +224,9 @@ fn child_invocations(c: &mut Criterion) {
 /// 100 input requests answered in one session: `ask-dice` asked for 99 dice
 /// asks 100 times; every answer is durable before the guest sees it.
 fn input_session(c: &mut Criterion) {
+    if !wanted(&["input/100 answers in one session"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let ask_dice = rt.add(&guest("ask-dice"), Some("ask-dice")).expect("add").0;
@@ -222,6 +258,9 @@ fn input_session(c: &mut Criterion) {
 /// Burr's counter as a flow: one `set` step looping N times, each step
 /// marked in the journal with its state, the run sealed in the store.
 fn flow_counter(c: &mut Criterion) {
+    if !wanted(&["flow counter/n=1000", "flow counter/n=10000"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let interpreter = rt.add(&guest("flow"), None).expect("add").0;
@@ -246,6 +285,13 @@ fn flow_counter(c: &mut Criterion) {
 /// A small Python snippet, as a model might write it, run on the `python`
 /// runner in a warm runtime; and `enact run` of it as a whole process.
 fn run_source(c: &mut Criterion) {
+    if !wanted(&[
+        "run source/python snippet (in process)",
+        "run source/python snippet as a child (100 in a tree)",
+        "run source/enact run t.py (process)",
+    ]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/runner.wasm");
@@ -287,6 +333,9 @@ def main(input):\n    return sum(enact.invoke('python', S, {'a': i}) for i in ra
 /// scripted model (in process), each run as a child on the `python` runner;
 /// the first two raise, and the model hears each error.
 fn code_agent(c: &mut Criterion) {
+    if !wanted(&["code agent, 3 attempts (in process)"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let program = |body: &str| format!("```python\ndef main(input):\n    {body}\n```");
     // The response goes by the text the conversation holds (the longest key found).
@@ -315,6 +364,9 @@ fn code_agent(c: &mut Criterion) {
 
 /// `enact invoke` as a whole process, with the component already compiled.
 fn invoke_process(c: &mut Criterion) {
+    if !wanted(&["process/enact invoke echo", "process/enact invoke py-dice"]) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("echo.wasm");
     std::fs::write(&path, guest("echo")).expect("write");
