@@ -880,7 +880,7 @@ mod sealed_tests {
             config: grandchild.record.config,
             input: grandchild.record.input,
             child: Some(grandchild.id),
-            result: crate::event::ChildResult::Incomplete,
+            result: ChildResult::Incomplete,
             memoized: false,
             sealed: Some(Sealed::Inline(Arc::new(grandchild))),
         };
@@ -913,7 +913,7 @@ mod sealed_tests {
                 config: Digest::of(b"config"),
                 input: Digest::of(b"input"),
                 child: None,
-                result: crate::event::ChildResult::Incomplete,
+                result: ChildResult::Incomplete,
                 memoized: false,
                 sealed: Some(Sealed::Inline(Arc::new(child()))),
             })),

@@ -56,7 +56,7 @@ pub fn open(reader: &Reader, id: &Digest) -> Result<Opened, StorageError> {
 /// Opens a child sealed in its caller's journal.
 ///
 /// # Errors
-/// A missing or corrupt output blob, or a record that does not decode.
+/// A missing or corrupt output blob, or logs that do not decode.
 pub fn open_child(reader: &Reader, sealed: &SealedChild) -> Result<Opened, StorageError> {
     let output = match &sealed.record.outcome {
         Outcome::Completed { output } => Some(json(reader, output)?),

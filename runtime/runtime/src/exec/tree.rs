@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use enact_core::answer::{Answer, Answerer, InputRequest};
-use enact_core::event::Sealed;
-use enact_core::event::SealedChild;
-use enact_core::event::{ChildCall, ChildResult, Event};
+use enact_core::event::{ChildCall, ChildResult, Event, Sealed, SealedChild};
 use enact_core::limits::Limits;
 use enact_core::llm::Provider;
 use enact_core::record::{ErrorRecord, Outcome};
