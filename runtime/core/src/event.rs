@@ -842,34 +842,18 @@ mod tests {
 #[cfg(test)]
 mod sealed_tests {
     use super::*;
+    use crate::record::tests::outcomes;
 
+    /// A record with every optional part the binary encoding carries.
     fn record(outcome: Outcome) -> InvocationRecord {
+        let plain = crate::record::tests::record(outcome);
         InvocationRecord {
-            component: Digest::of(b"component"),
-            invokable: Digest::of(b"invokable"),
-            config: Digest::of(b"config"),
-            input: Digest::of(b"input"),
-            journal: Digest([0; 32]),
-            events: 0,
-            outcome,
-            logs: None,
             parent: Some(Digest::of(b"parent")),
-            engine: EngineInfo { wasmtime: "48.0.8".into(), compatibility: Digest::of(b"engine"), enact: None },
-            limits: Limits { fuel: Some(9), ..Limits::default() },
+            engine: EngineInfo { enact: None, ..plain.engine.clone() },
+            limits: Limits { fuel: Some(9), ..plain.limits.clone() },
             grants: vec![DirGrant { guest: "/data".into(), snapshot: Digest::of(b"snapshot"), writable: true }],
+            ..plain
         }
-    }
-
-    fn outcomes() -> Vec<Outcome> {
-        let error = ErrorRecord { code: "bad-input".into(), message: "no".into(), details: Some("{}".into()) };
-        vec![
-            Outcome::Completed { output: Digest::of(b"output") },
-            Outcome::Failed { error },
-            Outcome::Trapped { reason: "wall-time limit".into(), at_event: Some(7) },
-            Outcome::Trapped { reason: "unreachable".into(), at_event: None },
-            Outcome::AwaitingInput { request: Digest::of(b"request") },
-            Outcome::Incomplete,
-        ]
     }
 
     /// A child whose journal holds a child of its own, inline.

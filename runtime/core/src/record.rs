@@ -353,11 +353,12 @@ impl Canonical {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::value::canonical_record;
 
-    fn record(outcome: Outcome) -> InvocationRecord {
+    /// A record of no particular invocation, ending in `outcome`.
+    pub(crate) fn record(outcome: Outcome) -> InvocationRecord {
         InvocationRecord {
             component: Digest::of(b"component"),
             invokable: Digest::of(b"invokable"),
@@ -378,10 +379,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_record_written_field_by_field_is_its_canonical_json() {
+    /// Every kind of outcome, with text that needs escaping and optional parts present and absent.
+    pub(crate) fn outcomes() -> Vec<Outcome> {
         let error = ErrorRecord { code: "bad \"input\"".into(), message: "ü\nnewline\u{1}".into(), details: None };
-        let outcomes = [
+        vec![
             Outcome::Completed { output: Digest::of(b"output") },
             Outcome::Failed { error: error.clone() },
             Outcome::Failed { error: ErrorRecord { details: Some("{\"x\":1}".into()), ..error } },
@@ -389,8 +390,12 @@ mod tests {
             Outcome::Trapped { reason: "unreachable".into(), at_event: None },
             Outcome::AwaitingInput { request: Digest::of(b"request") },
             Outcome::Incomplete,
-        ];
-        for outcome in outcomes {
+        ]
+    }
+
+    #[test]
+    fn a_record_written_field_by_field_is_its_canonical_json() {
+        for outcome in outcomes() {
             let plain = record(outcome);
             let mut full = plain.clone();
             full.logs = Some(Digest::of(b"logs"));
