@@ -18,6 +18,10 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use enact::{Runtime, Storage};
 
+/// The allocator the `enact` binary uses, for enact's rows and bare wasmtime's alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn guest(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/guests/rust/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; build the guests with `make guests`", path.display()))
