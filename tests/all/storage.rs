@@ -36,6 +36,31 @@ fn a_corrupted_blob_is_detected_on_read_and_named() {
     assert!(replay.stderr().contains("is corrupt"), "{}", replay.stderr());
 }
 
+/// A value over 16,000 bytes is stored in pieces: it reads back whole, and a
+/// damaged piece is caught on read and by `enact verify`, naming the value.
+#[test]
+fn a_large_value_reads_back_whole_and_a_damaged_piece_is_caught() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let marker = "a-marker-in-the-second-piece-of-a-large-value";
+    let text = format!("{}{marker}{}", "a".repeat(20_000), "b".repeat(20_000));
+    let inv = home.enact(&["invoke", "echo", "--input", &format!("\"{text}\""), "--json"]).json();
+    let id = inv["invocation"].as_str().expect("an id");
+    let shown = home.enact(&["show", id, "--json", "--full"]).json();
+    assert_eq!(shown["output"], serde_json::json!(text), "the value reads back whole");
+    assert!(home.enact(&["replay", id]).stderr().contains("replay identical"));
+    home.enact(&["verify"]).success();
+
+    assert!(corrupt(&home, marker.as_bytes()) > 0, "the value is in the file");
+    let value = enact::Digest::of(format!("\"{text}\"").as_bytes());
+    let show = home.enact(&["show", id, "--json"]);
+    assert_eq!(show.code(), 2, "{}", show.stderr());
+    assert!(show.stderr().contains(&format!("blob `{value}` is corrupt")), "{}", show.stderr());
+    let verify = home.enact(&["verify"]);
+    assert_eq!(verify.code(), 1, "{}", verify.stderr());
+    assert!(verify.stdout().contains(&value.to_string()), "{}", verify.stdout());
+}
+
 #[test]
 fn adding_the_same_component_twice_is_idempotent() {
     let home = Home::new();
@@ -75,10 +100,10 @@ fn a_store_of_another_format_is_refused_untouched_naming_both_formats() {
     }
     let refused = home.enact(&["ls"]);
     assert_eq!(refused.code(), 2);
-    assert!(refused.stderr().contains("is of format 1, and this enact reads format 5 only"), "{}", refused.stderr());
+    assert!(refused.stderr().contains("is of format 1, and this enact reads format 6 only"), "{}", refused.stderr());
     assert_eq!(format(), None, "untouched");
     for (found, says) in
-        [(3, "an older enact still reads it"), (4, "an older enact still reads it"), (9, "use a newer enact")]
+        [(4, "an older enact still reads it"), (5, "an older enact still reads it"), (9, "use a newer enact")]
     {
         {
             let db = redb::Database::open(home.store_file()).expect("the store opens");
@@ -89,7 +114,7 @@ fn a_store_of_another_format_is_refused_untouched_naming_both_formats() {
         let refused = home.enact(&["ls"]);
         assert_eq!(refused.code(), 2);
         let stderr = refused.stderr();
-        assert!(stderr.contains(&format!("is of format {found}, and this enact reads format 5")), "{stderr}");
+        assert!(stderr.contains(&format!("is of format {found}, and this enact reads format 6")), "{stderr}");
         assert!(stderr.contains(says), "{stderr}");
         assert_eq!(format(), Some(found), "untouched");
     }

@@ -196,14 +196,25 @@ pub fn store_record(rt: &Runtime, record: &enact::InvocationRecord) -> enact::Di
 }
 
 /// Deletes blob `digest` from the store behind enact's back, as a damaged
-/// or hand-edited store would lack it.
+/// or hand-edited store would lack it (from `blobs`, or a large one's `pieces`).
 pub fn remove_blob(home: &Home, digest: &enact::Digest) {
     const BLOBS: redb::TableDefinition<&[u8; 32], &[u8]> = redb::TableDefinition::new("blobs");
+    const PIECES: redb::TableDefinition<(&[u8; 32], u32), &[u8]> = redb::TableDefinition::new("pieces");
     let db = redb::Database::open(home.store_file()).expect("the store opens");
     let txn = db.begin_write().expect("a write transaction");
     {
         let mut blobs = txn.open_table(BLOBS).expect("the blobs table");
-        assert!(blobs.remove(&digest.0).expect("remove").is_some(), "blob {digest} is in the store");
+        let mut pieces = txn.open_table(PIECES).expect("the pieces table");
+        let whole = blobs.remove(&digest.0).expect("remove").is_some();
+        let mut pieced = false;
+        let range = (&digest.0, 0)..=(&digest.0, u32::MAX);
+        pieces
+            .retain_in(range, |_, _| {
+                pieced = true;
+                false
+            })
+            .expect("remove its pieces");
+        assert!(whole || pieced, "blob {digest} is in the store");
     }
     txn.commit().expect("commit");
 }

@@ -156,9 +156,23 @@ pub fn collect(storage: &Storage) -> Result<Collected, StorageError> {
             }
             keep
         })?;
+        let mut kept = blobs.len()?;
+        drop(blobs);
+        // A large blob's pieces go or stay together; it counts once, by its piece 0.
+        let mut pieces = w.txn.open_table(PIECES)?;
+        pieces.retain(|(key, n), value| {
+            let keep = live.blobs.contains(&Digest(*key));
+            if !keep {
+                count += u64::from(n == 0);
+                bytes += value.len() as u64;
+            } else if n == 0 {
+                kept += 1;
+            }
+            keep
+        })?;
         collected.blobs = count;
         collected.bytes = bytes;
-        collected.kept_blobs = blobs.len()?;
+        collected.kept_blobs = kept;
         Ok(collected)
     })
 }

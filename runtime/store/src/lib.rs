@@ -239,6 +239,7 @@ impl Storage {
                 None => w.txn.open_table(META)?.insert("format", FORMAT).map(drop)?,
             }
             w.txn.open_table(BLOBS)?;
+            w.txn.open_table(PIECES)?;
             w.txn.open_table(COMPONENTS)?;
             w.txn.open_table(NAMES)?;
             w.txn.open_table(SESSIONS)?;
@@ -257,9 +258,10 @@ impl Storage {
 
     /// Whether the store is of this format and has every table.
     fn is_current(&self) -> Result<bool> {
-        const ALL: [&str; 13] = [
+        const ALL: [&str; 14] = [
             "meta",
             "blobs",
+            "pieces",
             "components",
             "names",
             "sessions",
@@ -356,6 +358,30 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     })
 }
 
+/// The two tables that hold blobs, open in one write transaction: a blob
+/// of up to [`PIECE_BYTES`] is one row of `blobs`, a larger one is rows of
+/// `pieces` (`tables.rs`). Which table holds a blob follows from its size.
+struct BlobTables<'txn> {
+    blobs: redb::Table<'txn, &'static [u8; 32], &'static [u8]>,
+    pieces: redb::Table<'txn, (&'static [u8; 32], u32), &'static [u8]>,
+}
+
+impl BlobTables<'_> {
+    /// Stores `bytes` as blob `digest`, unless it is stored already.
+    fn put(&mut self, digest: &Digest, bytes: &[u8]) -> Result<()> {
+        if bytes.len() <= PIECE_BYTES {
+            if self.blobs.get(&digest.0)?.is_none() {
+                self.blobs.insert(&digest.0, bytes)?;
+            }
+        } else if self.pieces.get((&digest.0, 0))?.is_none() {
+            for (n, piece) in (0u32..).zip(bytes.chunks(PIECE_BYTES)) {
+                self.pieces.insert((&digest.0, n), piece)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Writer {
     /// Stores `bytes` under their digest; storing the same bytes twice is a no-op.
     ///
@@ -363,10 +389,7 @@ impl Writer {
     /// A database error.
     pub fn put_blob(&mut self, bytes: &[u8]) -> Result<Digest> {
         let digest = Digest::of(bytes);
-        let mut table = self.txn.open_table(BLOBS)?;
-        if table.get(&digest.0)?.is_none() {
-            table.insert(&digest.0, bytes)?;
-        }
+        self.blob_tables()?.put(&digest, bytes)?;
         Ok(digest)
     }
 
@@ -377,11 +400,9 @@ impl Writer {
     pub fn put_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = &'b [u8]>) -> Result<()> {
         // In key order and once each: neighbouring keys share b-tree pages.
         let blobs: std::collections::BTreeMap<Digest, &[u8]> = blobs.into_iter().map(|b| (Digest::of(b), b)).collect();
-        let mut table = self.txn.open_table(BLOBS)?;
+        let mut tables = self.blob_tables()?;
         for (digest, bytes) in blobs {
-            if table.get(&digest.0)?.is_none() {
-                table.insert(&digest.0, bytes)?;
-            }
+            tables.put(&digest, bytes)?;
         }
         Ok(())
     }
@@ -393,14 +414,16 @@ impl Writer {
     /// A database error.
     pub fn put_hashed_blobs<'b>(&mut self, blobs: impl IntoIterator<Item = (&'b Digest, &'b [u8])>) -> Result<()> {
         let blobs: std::collections::BTreeMap<&Digest, &[u8]> = blobs.into_iter().collect();
-        let mut table = self.txn.open_table(BLOBS)?;
+        let mut tables = self.blob_tables()?;
         for (digest, bytes) in blobs {
             debug_assert_eq!(Digest::of(bytes), *digest, "a blob's digest is the sha256 of its bytes");
-            if table.get(&digest.0)?.is_none() {
-                table.insert(&digest.0, bytes)?;
-            }
+            tables.put(digest, bytes)?;
         }
         Ok(())
+    }
+
+    fn blob_tables(&self) -> Result<BlobTables<'_>> {
+        Ok(BlobTables { blobs: self.txn.open_table(BLOBS)?, pieces: self.txn.open_table(PIECES)? })
     }
 
     /// Records a component's index entry.
@@ -616,19 +639,33 @@ impl Reader {
     /// # Errors
     /// [`StorageError::Corrupt`] when the bytes do not hash to `digest`.
     pub fn find_blob(&self, digest: &Digest) -> Result<Option<Vec<u8>>> {
-        let table = self.txn.open_table(BLOBS)?;
-        let Some(guard) = table.get(&digest.0)? else {
-            return Ok(None);
+        let blobs = self.txn.open_table(BLOBS)?;
+        let bytes = match blobs.get(&digest.0)? {
+            Some(guard) => guard.value().to_vec(),
+            None => {
+                let pieces = self.txn.open_table(PIECES)?;
+                let mut bytes = Vec::new();
+                for (n, row) in pieces.range((&digest.0, 0)..=(&digest.0, u32::MAX))?.enumerate() {
+                    let (key, piece) = row?;
+                    if key.value().1 as usize != n {
+                        return Err(StorageError::Corrupt(*digest));
+                    }
+                    bytes.extend_from_slice(piece.value());
+                }
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                bytes
+            }
         };
-        let bytes = guard.value();
-        if Digest::of(bytes) != *digest {
+        if Digest::of(&bytes) != *digest {
             return Err(StorageError::Corrupt(*digest));
         }
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(bytes))
     }
 
     /// Checks every blob against its hash: how many were checked, and the
-    /// digests of those whose bytes do not match.
+    /// digests of those whose bytes do not match (or whose pieces do not follow on).
     ///
     /// # Errors
     /// A database error.
@@ -644,6 +681,33 @@ impl Reader {
                 damaged.push(digest);
             }
         }
+        // Pieces come in key order: a blob's pieces one after another, from 0.
+        let mut whole: Option<(Digest, Vec<u8>, bool)> = None;
+        let mut check = |(digest, bytes, in_order): (Digest, Vec<u8>, bool)| {
+            checked += 1;
+            if !in_order || Digest::of(&bytes) != digest {
+                damaged.push(digest);
+            }
+        };
+        for row in self.txn.open_table(PIECES)?.iter()? {
+            let (key, piece) = row?;
+            let (digest, n) = (Digest(*key.value().0), key.value().1);
+            match &mut whole {
+                Some((current, bytes, in_order)) if *current == digest => {
+                    *in_order &= n as usize * PIECE_BYTES == bytes.len();
+                    bytes.extend_from_slice(piece.value());
+                }
+                _ => {
+                    if let Some(done) = whole.take() {
+                        check(done);
+                    }
+                    whole = Some((digest, piece.value().to_vec(), n == 0));
+                }
+            }
+        }
+        if let Some(done) = whole {
+            check(done);
+        }
         Ok((checked, damaged))
     }
 
@@ -652,7 +716,8 @@ impl Reader {
     /// # Errors
     /// A database error.
     pub fn has_blob(&self, digest: &Digest) -> Result<bool> {
-        Ok(self.txn.open_table(BLOBS)?.get(&digest.0)?.is_some())
+        Ok(self.txn.open_table(BLOBS)?.get(&digest.0)?.is_some()
+            || self.txn.open_table(PIECES)?.get((&digest.0, 0))?.is_some())
     }
 
     /// A component's index entry.
