@@ -110,3 +110,24 @@ fn gc_keeps_the_children_a_removed_fork_shared_and_drops_components_nothing_name
     assert!(ls.as_array().expect("rows").iter().all(|c| c["id"] != echo.as_str()), "{ls}");
     home.enact(&["verify"]).success();
 }
+
+/// A value over 16,000 bytes is stored in pieces: `gc` frees all of them
+/// with the invocation that named it, and counts the value once.
+#[test]
+fn gc_frees_every_piece_of_a_large_value() {
+    let home = Home::new();
+    home.add_rust("echo");
+    let text = "x".repeat(40_000);
+    let large = home.enact(&["invoke", "echo", "--input", &format!("\"{text}\""), "--json"]).success().json();
+    let kept = home.enact(&["invoke", "echo", "--input", r#""kept""#, "--json"]).success().json();
+    home.enact(&["rm", &id_of(&large)]).success();
+
+    let freed = home.enact(&["gc", "--json"]).success().json();
+    // The value (input and output alike) and the record: the value is 40,002 bytes in three pieces.
+    assert!(freed["bytes"].as_u64().expect("bytes") > 40_000, "{freed}");
+    let after = home.enact(&["gc", "--json"]).success().json();
+    assert_eq!(after["blobs"], 0, "nothing of it is left: {after}");
+    home.enact(&["verify"]).success();
+    let replay = home.enact(&["replay", &id_of(&kept), "--json"]).success().json();
+    assert_eq!(replay["output"], "kept");
+}
