@@ -175,6 +175,23 @@ fn replay_events(c: &mut Criterion) {
     group.finish();
 }
 
+/// Adds `roll-die` and `roll-sum` (which calls it) to `rt`: `roll-sum`'s digest.
+fn add_roll_sum(rt: &Runtime) -> enact::Digest {
+    rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
+    rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0
+}
+
+/// The row `group/roll-sum n=1000`: a root of 1,000 children, per child.
+fn thousand_children(c: &mut Criterion, group: &str, rt: &Runtime, roll_sum: enact::Digest) {
+    let mut group = c.benchmark_group(group);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("roll-sum n=1000", |b| {
+        b.iter(|| rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
+    });
+    group.finish();
+}
+
 /// Tracked child invocations: `roll-sum` of 1,000 dice is 1,000 children of
 /// `roll-die`, each instantiated, run, recorded and sealed.
 fn child_invocations(c: &mut Criterion) {
@@ -187,30 +204,16 @@ fn child_invocations(c: &mut Criterion) {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime(&dir);
-    rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
-    let roll_sum = rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
-    let mut group = c.benchmark_group("child invocation");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(1000));
-    group.bench_function("roll-sum n=1000", |b| {
-        b.iter(|| rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
-    });
-    group.finish();
+    let roll_sum = add_roll_sum(&rt);
+    thousand_children(c, "child invocation", &rt, roll_sum);
 
     // The same on a store that already holds 100,000 invocations.
     if wanted(&["child invocation, store of 100,000/roll-sum n=1000"]) {
         let big = tempfile::tempdir().expect("tempdir");
         let big_rt = runtime(&big);
-        big_rt.add(&guest("roll-die"), Some("roll-die")).expect("add");
-        let big_sum = big_rt.add(&guest("roll-sum"), Some("roll-sum")).expect("add").0;
+        let big_sum = add_roll_sum(&big_rt);
         big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":100000}"#)).expect("fill the store");
-        let mut group = c.benchmark_group("child invocation, store of 100,000");
-        group.sample_size(10);
-        group.throughput(Throughput::Elements(1000));
-        group.bench_function("roll-sum n=1000", |b| {
-            b.iter(|| big_rt.invoke(enact::Call::new(big_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke"))
-        });
-        group.finish();
+        thousand_children(c, "child invocation, store of 100,000", &big_rt, big_sum);
     }
 
     let inv = rt.invoke(enact::Call::new(roll_sum).config("{}").input(r#"{"n":1000}"#)).expect("invoke");
