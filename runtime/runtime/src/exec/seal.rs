@@ -134,8 +134,12 @@ pub(crate) fn seal(
         let id = sealed.id;
         spec.tree.timed(id, took_us);
         let memo = memo.then(|| (memo_key(&spec.component, &config, &input), sealed.encode()));
-        let writes = SealWrites { blobs, root: None, run, memo };
-        spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+        // Most children of a tree write nothing new (their blobs were queued by
+        // an earlier child): those leave the pending list as it is.
+        if !blobs.is_empty() || run.is_some() || memo.is_some() {
+            let writes = SealWrites { blobs, root: None, run, memo };
+            spec.tree.pending.lock().unwrap_or_else(|p| p.into_inner()).push(writes);
+        }
         spec.tree.observer.sealed(spec.depth, &id, &sealed.record.outcome);
         return Ok((sealed.invocation(output), Some(sealed)));
     }
