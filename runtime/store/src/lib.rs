@@ -17,6 +17,7 @@ mod tables;
 pub mod verify;
 pub mod view;
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
@@ -382,6 +383,26 @@ impl BlobTables<'_> {
     }
 }
 
+/// The pieces of large blob `digest` joined, or `None` when it has none.
+/// Their hash is the caller's to check.
+///
+/// # Errors
+/// [`StorageError::Corrupt`] when a piece is missing from the run 0, 1, 2, ….
+fn join_pieces(
+    pieces: &impl ReadableTable<(&'static [u8; 32], u32), &'static [u8]>,
+    digest: &Digest,
+) -> Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    for (n, row) in pieces.range((&digest.0, 0)..=(&digest.0, u32::MAX))?.enumerate() {
+        let (key, piece) = row?;
+        if key.value().1 as usize != n {
+            return Err(StorageError::Corrupt(*digest));
+        }
+        bytes.extend_from_slice(piece.value());
+    }
+    Ok((!bytes.is_empty()).then_some(bytes))
+}
+
 impl Writer {
     /// Stores `bytes` under their digest; storing the same bytes twice is a no-op.
     ///
@@ -642,21 +663,10 @@ impl Reader {
         let blobs = self.txn.open_table(BLOBS)?;
         let bytes = match blobs.get(&digest.0)? {
             Some(guard) => guard.value().to_vec(),
-            None => {
-                let pieces = self.txn.open_table(PIECES)?;
-                let mut bytes = Vec::new();
-                for (n, row) in pieces.range((&digest.0, 0)..=(&digest.0, u32::MAX))?.enumerate() {
-                    let (key, piece) = row?;
-                    if key.value().1 as usize != n {
-                        return Err(StorageError::Corrupt(*digest));
-                    }
-                    bytes.extend_from_slice(piece.value());
-                }
-                if bytes.is_empty() {
-                    return Ok(None);
-                }
-                bytes
-            }
+            None => match join_pieces(&self.txn.open_table(PIECES)?, digest)? {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
         };
         if Digest::of(&bytes) != *digest {
             return Err(StorageError::Corrupt(*digest));
@@ -681,32 +691,18 @@ impl Reader {
                 damaged.push(digest);
             }
         }
-        // Pieces come in key order: a blob's pieces one after another, from 0.
-        let mut whole: Option<(Digest, Vec<u8>, bool)> = None;
-        let mut check = |(digest, bytes, in_order): (Digest, Vec<u8>, bool)| {
+        // Each large blob once: from its first piece on, then past its last.
+        let pieces = self.txn.open_table(PIECES)?;
+        let mut next = pieces.first()?.map(|(key, _)| Digest(*key.value().0));
+        while let Some(digest) = next {
             checked += 1;
-            if !in_order || Digest::of(&bytes) != digest {
-                damaged.push(digest);
+            match join_pieces(&pieces, &digest) {
+                Ok(Some(bytes)) if Digest::of(&bytes) == digest => {}
+                Ok(_) | Err(StorageError::Corrupt(_)) => damaged.push(digest),
+                Err(e) => return Err(e),
             }
-        };
-        for row in self.txn.open_table(PIECES)?.iter()? {
-            let (key, piece) = row?;
-            let (digest, n) = (Digest(*key.value().0), key.value().1);
-            match &mut whole {
-                Some((current, bytes, in_order)) if *current == digest => {
-                    *in_order &= n as usize * PIECE_BYTES == bytes.len();
-                    bytes.extend_from_slice(piece.value());
-                }
-                _ => {
-                    if let Some(done) = whole.take() {
-                        check(done);
-                    }
-                    whole = Some((digest, piece.value().to_vec(), n == 0));
-                }
-            }
-        }
-        if let Some(done) = whole {
-            check(done);
+            let after = (Bound::Excluded((&digest.0, u32::MAX)), Bound::Unbounded);
+            next = pieces.range(after)?.next().transpose()?.map(|(key, _)| Digest(*key.value().0));
         }
         Ok((checked, damaged))
     }
