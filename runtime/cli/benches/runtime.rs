@@ -369,21 +369,24 @@ fn code_agent(c: &mut Criterion) {
     });
 }
 
-/// `enact invoke` as a whole process, with the component already compiled.
+/// `enact invoke` as a whole process, with the component already compiled:
+/// `echo`, the Python `dice`, and `roll-sum` rolling 1,000 dice as children.
 fn invoke_process(c: &mut Criterion) {
-    if !wanted(&["process/enact invoke echo", "process/enact invoke py-dice"]) {
+    if !wanted(&["process/enact invoke echo", "process/enact invoke py-dice", "process/enact invoke roll-sum n=1000"]) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("echo.wasm");
-    std::fs::write(&path, guest("echo")).expect("write");
     let enact = env!("CARGO_BIN_EXE_enact");
-    let status = Command::new(enact)
-        .args(["add", path.to_str().expect("utf-8"), "--name", "echo"])
-        .env("ENACT_HOME", dir.path())
-        .output()
-        .expect("enact add");
-    assert!(status.status.success());
+    for name in ["echo", "roll-die", "roll-sum"] {
+        let path = dir.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, guest(name)).expect("write");
+        let status = Command::new(enact)
+            .args(["add", path.to_str().expect("utf-8"), "--name", name])
+            .env("ENACT_HOME", dir.path())
+            .output()
+            .expect("enact add");
+        assert!(status.status.success());
+    }
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/python/dice.wasm");
     let added = Command::new(enact)
         .args(["add", python.to_str().expect("utf-8"), "--name", "py-dice"])
@@ -396,6 +399,7 @@ fn invoke_process(c: &mut Criterion) {
     for (name, args) in [
         ("enact invoke echo", ["invoke", "echo", "--input", "1"]),
         ("enact invoke py-dice", ["invoke", "py-dice", "--input", r#"{"n":3}"#]),
+        ("enact invoke roll-sum n=1000", ["invoke", "roll-sum", "--input", r#"{"n":1000}"#]),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {
